@@ -1,0 +1,45 @@
+# ClusterBridge - `make run` starts the server, `make test` runs every check.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+
+.PHONY: help run test lint typecheck pytest build bench system-deps clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+system-deps:  ## Debian packages the tests need (chromium, poppler-utils)
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
+
+build: $(STAMP)  ## embed the catalogue into models/current
+	$(BIN)/clusterbridge build
+
+run: $(STAMP)  ## set up, build the bundle and start the server on the embedded defaults
+	$(BIN)/clusterbridge build
+	$(BIN)/clusterbridge serve
+
+lint: $(STAMP)  ## ruff
+	$(BIN)/ruff check matcher service tests $(wildcard bench)
+
+typecheck: $(STAMP)  ## mypy --strict on matcher and service
+	$(BIN)/mypy
+
+pytest: $(STAMP) system-deps  ## the test suite, slow and browser tests included
+	$(BIN)/pytest
+
+test: lint typecheck pytest  ## set up and run every check (what CI runs)
+
+bench: $(STAMP)  ## the benchmark table (10,000 synthetic profiles)
+	$(BIN)/python -m bench.run
+
+clean:  ## remove the environment and built artefacts
+	rm -rf $(VENV) models test-output

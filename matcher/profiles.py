@@ -1,0 +1,318 @@
+"""Cluster profiles and known partnerships: the domain records, and their validation.
+
+A profile is what a cluster says of itself (fields, offers, seeks, roles, size), with where it is
+and where each fact comes from. Validation collects every problem of a record instead of stopping
+at the first, so that a catalogue author can fix a file in one pass.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .errors import Problem
+from .geography import Geography
+from .taxonomy import Taxonomy, TermMapping
+
+KINDS: tuple[str, ...] = (
+    "cluster organisation",
+    "network",
+    "innovation region",
+    "research campus",
+    "technology park",
+)
+ROLES: tuple[str, ...] = (
+    "research",
+    "development",
+    "production",
+    "application",
+    "testing",
+    "services",
+    "education",
+    "funding",
+)
+PARTNERSHIP_KINDS: tuple[str, ...] = (
+    "agreement",
+    "memorandum",
+    "joint project",
+    "strategic partnership",
+    "funded internationalisation",
+    "network membership",
+)
+SIZE_KEYS: tuple[str, ...] = ("members", "smes", "research_institutions")
+ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
+#: Longest accepted free text, in characters (descriptions; phrases are shorter).
+MAX_TEXT = 4000
+MAX_PHRASE = 300
+MAX_ITEMS = 30
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One cluster, network, innovation region, research campus or technology park."""
+
+    id: str
+    name: str
+    country: str
+    description: str
+    kind: str = "cluster organisation"
+    region: str = ""
+    nuts: str | None = None
+    city: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    fields: tuple[str, ...] = ()
+    offers: tuple[str, ...] = ()
+    seeks: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    size: Mapping[str, int | None] = field(default_factory=dict)
+    website: str | None = None
+    sources: tuple[str, ...] = ()
+    updated: str | None = None
+
+    @property
+    def members(self) -> int | None:
+        return self.size.get("members")
+
+    def text(self) -> str:
+        """The text embedded for thematic similarity: fields and description."""
+        fields_part = f"Fields: {', '.join(self.fields)}. " if self.fields else ""
+        return f"{fields_part}{self.description}".strip()
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("fields", "offers", "seeks", "roles", "sources"):
+            out[key] = list(out[key])
+        out["size"] = {k: self.size.get(k) for k in SIZE_KEYS}
+        return out
+
+
+@dataclass(frozen=True)
+class Partnership:
+    """A known partnership between two profiles, as a source states it."""
+
+    a: str
+    b: str
+    since: int | None
+    kind: str
+    source: str
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _text(value: Any, name: str, problems: list[tuple[str, str]], *, required: bool,
+          limit: int = MAX_TEXT) -> str:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            problems.append((name, "is required and must not be empty"))
+        return ""
+    if not isinstance(value, str):
+        problems.append((name, f"must be a string, got {type(value).__name__}"))
+        return ""
+    if len(value) > limit:
+        problems.append((name, f"is longer than {limit} characters"))
+    return value.strip()
+
+
+def _phrases(value: Any, name: str, problems: list[tuple[str, str]]) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        problems.append((name, "must be a list of strings"))
+        return ()
+    if len(value) > MAX_ITEMS:
+        problems.append((name, f"has more than {MAX_ITEMS} items"))
+    out = []
+    for i, item in enumerate(value):
+        if len(item) > MAX_PHRASE:
+            problems.append((f"{name}[{i}]", f"is longer than {MAX_PHRASE} characters"))
+        if item.strip():
+            out.append(item.strip())
+    return tuple(out)
+
+
+def _optional_float(value: Any, name: str, lo: float, hi: float,
+                    problems: list[tuple[str, str]]) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+        problems.append((name, f"must be a number within [{lo}, {hi}]"))
+        return None
+    return float(value)
+
+
+def parse_profile(
+    record: Mapping[str, Any],
+    geography: Geography,
+    taxonomy: Taxonomy,
+    *,
+    strict: bool,
+) -> tuple[Profile | None, list[tuple[str, str]], list[TermMapping]]:
+    """Validate one profile record.
+
+    Args:
+        record: the decoded JSON object.
+        geography, taxonomy: reference tables.
+        strict: catalogue mode. Every field must be a taxonomy term, ``sources`` must be
+            non-empty and ``id`` is required. Ad-hoc mode (``strict=False``) needs only
+            ``name``, ``country`` and ``description``, maps free-text fields to terms and
+            derives an id from the name when none is given.
+
+    Returns:
+        ``(profile or None, problems as (field, message) pairs, field mappings)``.
+    """
+    problems: list[tuple[str, str]] = []
+    if not isinstance(record, Mapping):
+        return None, [("record", "must be a JSON object")], []
+    known = {
+        "id", "name", "kind", "country", "region", "nuts", "city", "lat", "lon", "fields",
+        "description", "offers", "seeks", "roles", "size", "website", "sources", "updated",
+    }
+    for key in record:
+        if key not in known:
+            problems.append((str(key), f"unknown field; known fields: {', '.join(sorted(known))}"))
+
+    name = _text(record.get("name"), "name", problems, required=True, limit=MAX_PHRASE)
+    raw_id = record.get("id")
+    if raw_id is None and not strict:
+        raw_id = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "query"
+    profile_id = _text(raw_id, "id", problems, required=True, limit=120)
+    if profile_id and not ID_RE.match(profile_id):
+        problems.append(("id", "must be a slug: lower-case letters, digits and single hyphens"))
+
+    kind = record.get("kind") or "cluster organisation"
+    if kind not in KINDS:
+        problems.append(("kind", f"must be one of: {', '.join(KINDS)}"))
+
+    country = _text(record.get("country"), "country", problems, required=True, limit=2)
+    if country and country not in geography.countries:
+        problems.append(("country", f"{country!r} is not an ISO 3166-1 alpha-2 code"))
+
+    nuts = record.get("nuts")
+    if nuts is not None:
+        if not isinstance(nuts, str) or nuts not in geography.nuts:
+            problems.append(("nuts", f"{nuts!r} is not a NUTS 2024 code"))
+        elif country and geography.nuts_country(nuts) != country:
+            problems.append(("nuts", f"{nuts!r} is not in country {country!r}"))
+
+    description = _text(record.get("description"), "description", problems, required=True)
+    mappings: list[TermMapping] = []
+    field_terms: list[str] = []
+    raw_fields = record.get("fields") or []
+    if not isinstance(raw_fields, list) or not all(isinstance(v, str) for v in raw_fields):
+        problems.append(("fields", "must be a list of strings"))
+        raw_fields = []
+    for i, given in enumerate(raw_fields):
+        if given in taxonomy:
+            field_terms.append(given)
+        elif strict:
+            closest = ", ".join(taxonomy.closest(given))
+            problems.append((f"fields[{i}]", f"{given!r} is not a taxonomy term; closest: {closest}"))
+        else:
+            mapping = taxonomy.map_free_text(given)
+            mappings.append(mapping)
+            field_terms.extend(mapping.terms)
+    fields_ = tuple(dict.fromkeys(field_terms))
+    if strict and not fields_:
+        problems.append(("fields", "at least one taxonomy term is required"))
+
+    roles = _phrases(record.get("roles"), "roles", problems)
+    for role in roles:
+        if role not in ROLES:
+            problems.append(("roles", f"{role!r} is not a role; roles: {', '.join(ROLES)}"))
+
+    size: dict[str, int | None] = {k: None for k in SIZE_KEYS}
+    raw_size = record.get("size") or {}
+    if not isinstance(raw_size, Mapping):
+        problems.append(("size", "must be an object"))
+        raw_size = {}
+    for key, value in raw_size.items():
+        if key not in SIZE_KEYS:
+            problems.append((f"size.{key}", f"unknown; known: {', '.join(SIZE_KEYS)}"))
+        elif value is not None and (
+            isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**7
+        ):
+            problems.append((f"size.{key}", "must be a whole number >= 0 or null"))
+        else:
+            size[key] = value
+
+    website = record.get("website")
+    if website is not None and (not isinstance(website, str) or not URL_RE.match(website)):
+        problems.append(("website", "must be an http(s) URL"))
+        website = None
+    sources = _phrases(record.get("sources"), "sources", problems)
+    for src in sources:
+        if not URL_RE.match(src):
+            problems.append(("sources", f"{src!r} is not an http(s) URL"))
+    if strict and not sources:
+        problems.append(("sources", "at least one source URL is required"))
+
+    updated = record.get("updated")
+    if updated is not None:
+        try:
+            dt.date.fromisoformat(str(updated))
+        except ValueError:
+            problems.append(("updated", "must be a date YYYY-MM-DD"))
+
+    if problems:
+        return None, problems, mappings
+    profile = Profile(
+        id=profile_id,
+        name=name,
+        kind=kind,
+        country=country,
+        region=_text(record.get("region"), "region", problems, required=False, limit=MAX_PHRASE),
+        nuts=nuts,
+        city=_text(record.get("city"), "city", problems, required=False, limit=MAX_PHRASE) or None,
+        lat=_optional_float(record.get("lat"), "lat", -90, 90, problems),
+        lon=_optional_float(record.get("lon"), "lon", -180, 180, problems),
+        fields=fields_,
+        description=description,
+        offers=_phrases(record.get("offers"), "offers", problems),
+        seeks=_phrases(record.get("seeks"), "seeks", problems),
+        roles=roles,
+        size=size,
+        website=website,
+        sources=sources,
+        updated=str(updated) if updated is not None else None,
+    )
+    if problems:
+        return None, problems, mappings
+    return profile, [], mappings
+
+
+def parse_partnership(row: Mapping[str, Any]) -> tuple[Partnership | None, list[tuple[str, str]]]:
+    """Validate one partnership row (ids are checked against the catalogue by the caller)."""
+    problems: list[tuple[str, str]] = []
+    a, b = (str(row.get("a") or "").strip(), str(row.get("b") or "").strip())
+    for name, value in (("a", a), ("b", b)):
+        if not ID_RE.match(value):
+            problems.append((name, f"{value!r} is not a profile id"))
+    if a and a == b:
+        problems.append(("b", "a partnership needs two different profiles"))
+    since_raw = str(row.get("since") or "").strip()
+    since: int | None = None
+    if since_raw:
+        if since_raw.isdigit() and 1950 <= int(since_raw) <= 2100:
+            since = int(since_raw)
+        else:
+            problems.append(("since", f"{since_raw!r} is not a year"))
+    kind = str(row.get("kind") or "").strip()
+    if kind not in PARTNERSHIP_KINDS:
+        problems.append(("kind", f"{kind!r} is not one of: {', '.join(PARTNERSHIP_KINDS)}"))
+    source = str(row.get("source") or "").strip()
+    if not URL_RE.match(source):
+        problems.append(("source", "must be an http(s) URL"))
+    if problems:
+        return None, problems
+    return Partnership(a, b, since, kind, source, str(row.get("note") or "").strip()), []
+
+
+def as_problems(file: str, row: int, pairs: list[tuple[str, str]]) -> list[Problem]:
+    return [Problem(file, row, f, m) for f, m in pairs]

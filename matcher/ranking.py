@@ -1,0 +1,353 @@
+"""Ranking partners for a query profile: filters, shortlist, score, diversify, explain.
+
+:class:`Matcher` is the thin tier: it resolves a query (catalogue id or ad-hoc profile) to arrays,
+applies the filters as a mask, shortlists with FAISS when the catalogue is large, scores the
+candidates with :mod:`matcher.complementarity` in one batch, picks the top-k (with maximal
+marginal relevance when diversity is on) and explains each pick. :func:`mmr_select` and
+:func:`filter_mask` are the pure tier.
+"""
+
+from __future__ import annotations
+
+import difflib
+import logging
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .bundle import Bundle, ProfileVectors, offer_texts, seek_texts
+from .catalogue import Catalogue
+from .complementarity import (
+    Array,
+    combine,
+    directional_fit,
+    harmonic,
+    parity,
+    relatedness,
+    reverse_fit,
+    roles_added,
+    thematic,
+)
+from .config import COMPONENTS, MatcherConfig, Weights
+from .embedding import Embedder, get_embedder
+from .errors import InvalidInputError
+from .explanation import Explanation, explain
+from .index import VectorIndex
+from .profiles import KINDS, ROLES, Profile
+
+logger = logging.getLogger(__name__)
+
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which candidates may be suggested. Empty tuples mean no restriction."""
+
+    countries: tuple[str, ...] = ()
+    world_regions: tuple[str, ...] = ()
+    continents: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    exclude_partners: bool = False
+    include_home: bool = False
+
+
+@dataclass(frozen=True)
+class Match:
+    """One suggested partner."""
+
+    id: str
+    name: str
+    country: str
+    region: str
+    world_region: str
+    fields: tuple[str, ...]
+    score: float
+    explanation: Explanation
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["fields"] = list(self.fields)
+        out["explanation"] = self.explanation.to_dict()
+        return out
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """The query as understood (with any field mappings) and its matches, best first."""
+
+    query: Profile
+    matches: list[Match]
+    field_mappings: list[dict[str, Any]] = field(default_factory=list)
+    candidates: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        query = self.query.to_dict()
+        if self.field_mappings:
+            query["field_mappings"] = self.field_mappings
+        return {"query": query, "matches": [m.to_dict() for m in self.matches]}
+
+
+def mmr_select(
+    scores: Array,
+    vectors: Array,
+    countries: Sequence[str],
+    k: int,
+    *,
+    lam: float,
+    country_weight: float,
+    max_per_country: int,
+) -> list[int]:
+    """Pick ``k`` positions by maximal marginal relevance (Carbonell and Goldstein 1998).
+
+    Redundancy of d to the chosen set is ``max over chosen s of
+    (1 - country_weight) * cos(d, s) + country_weight * [same country]``; each step takes
+    ``argmax lam * score - (1 - lam) * redundancy``; at most ``max_per_country`` per country
+    (0 = no cap) while other countries remain.
+
+    Args:
+        scores: (n,) float32. vectors: (n, d) float32 L2-normalised. countries: n codes.
+    """
+    n = len(scores)
+    chosen: list[int] = []
+    redundancy = np.zeros(n, dtype=np.float32)
+    available = np.ones(n, dtype=bool)
+    per_country: dict[str, int] = {}
+    country_arr = np.asarray(countries)
+    while len(chosen) < min(k, n):
+        value = lam * scores - (1.0 - lam) * redundancy
+        allowed = available.copy()
+        if max_per_country:
+            capped = [c for c, count in per_country.items() if count >= max_per_country]
+            if capped:
+                within = allowed & ~np.isin(country_arr, capped)
+                if within.any():
+                    allowed = within
+        value = np.where(allowed, value, -np.inf)
+        best = int(np.argmax(value))
+        chosen.append(best)
+        available[best] = False
+        per_country[countries[best]] = per_country.get(countries[best], 0) + 1
+        sim = np.clip(vectors @ vectors[best], 0.0, 1.0)
+        same = (country_arr == countries[best]).astype(np.float32)
+        redundancy = np.maximum(redundancy, (1 - country_weight) * sim + country_weight * same)
+    return chosen
+
+
+def filter_mask(catalogue: Catalogue, query: Profile, filters: Filters) -> Mask:
+    """(N,) True where a catalogue profile may be suggested for ``query``."""
+    geo = catalogue.reference.geography
+    partners = catalogue.partners_of(query.id)
+    keep = []
+    for p in catalogue.profiles:
+        ok = p.id != query.id
+        ok = ok and (filters.include_home or p.country != query.country)
+        ok = ok and (not filters.countries or p.country in filters.countries)
+        ok = ok and (not filters.world_regions or geo.world_region(p.country) in filters.world_regions)
+        ok = ok and (not filters.continents or geo.continent(p.country) in filters.continents)
+        ok = ok and (not filters.fields or any(f in filters.fields for f in p.fields))
+        ok = ok and (not filters.kinds or p.kind in filters.kinds)
+        ok = ok and not (filters.exclude_partners and p.id in partners)
+        keep.append(ok)
+    return np.asarray(keep, dtype=bool)
+
+
+def check_filters(catalogue: Catalogue, filters: Filters) -> None:
+    """Raise :class:`InvalidInputError` naming the first unknown filter value."""
+    geo = catalogue.reference.geography
+    tax = catalogue.reference.taxonomy
+    checks: list[tuple[str, tuple[str, ...], Sequence[str]]] = [
+        ("countries", filters.countries, list(geo.countries)),
+        ("world_regions", filters.world_regions, geo.world_regions),
+        ("continents", filters.continents, geo.continents),
+        ("fields", filters.fields, tax.terms),
+        ("kinds", filters.kinds, KINDS),
+    ]
+    for name, values, valid in checks:
+        for value in values:
+            if value not in valid:
+                close = difflib.get_close_matches(value, list(valid), n=3, cutoff=0.0)
+                raise InvalidInputError(
+                    f"unknown {name[:-1] if name != 'countries' else 'country'} {value!r}; "
+                    f"closest: {', '.join(close)}",
+                    field=name,
+                )
+
+
+class Matcher:
+    """Suggests complementary partners from a loaded bundle.
+
+    Args:
+        bundle: the loaded bundle (catalogue snapshot and vectors).
+        config: ranking settings; default the ones recorded in the bundle's manifest.
+        embedder: for ad-hoc profiles; by default created lazily from the manifest's name.
+    """
+
+    def __init__(self, bundle: Bundle, config: MatcherConfig | None = None,
+                 embedder: Embedder | None = None) -> None:
+        self.bundle = bundle
+        self.catalogue = bundle.catalogue
+        self.config = config or bundle.config
+        self._embedder = embedder
+        self._prepare(bundle.vectors)
+
+    def _prepare(self, vectors: ProfileVectors) -> None:
+        cat = self.catalogue
+        tax = cat.reference.taxonomy
+        self.vectors = vectors
+        self.row = {pid: i for i, pid in enumerate(vectors.ids)}
+        self.field_matrix = tax.indicator([p.fields for p in cat.profiles])
+        self.role_matrix = np.asarray(
+            [[1.0 if r in p.roles else 0.0 for r in ROLES] for p in cat.profiles], dtype=np.float32
+        ).reshape(len(cat.profiles), len(ROLES))
+        self.members = np.asarray(
+            [np.nan if p.members is None else float(p.members) for p in cat.profiles],
+            dtype=np.float32,
+        )
+        self.countries = [p.country for p in cat.profiles]
+        self.profile_index = VectorIndex(vectors.profile,
+                                         approximate_threshold=self.config.approximate_threshold)
+        self.offer_index = VectorIndex(vectors.offers,
+                                       approximate_threshold=self.config.approximate_threshold)
+        self.offer_owner = np.repeat(np.arange(len(vectors.ids)), np.diff(vectors.offer_offsets))
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.bundle.embedder_name)
+        return self._embedder
+
+    # --- the query side -------------------------------------------------------------------
+    def _query_arrays(self, query: Profile) -> tuple[Array, Array, Array]:
+        """(d,) profile vector, (m, d) seeks rows and (k, d) offers rows of the query."""
+        if query.id in self.row and self.catalogue.by_id.get(query.id) == query:
+            i = self.row[query.id]
+            v = self.vectors
+            return (
+                v.profile[i],
+                v.seeks[v.seek_offsets[i] : v.seek_offsets[i + 1]],
+                v.offers[v.offer_offsets[i] : v.offer_offsets[i + 1]],
+            )
+        seeks, offers = seek_texts(query), offer_texts(query)
+        vecs = self.embedder.encode([query.text(), *seeks, *offers])
+        return vecs[0], vecs[1 : 1 + len(seeks)], vecs[1 + len(seeks) :]
+
+    # --- candidates -----------------------------------------------------------------------
+    def _shortlist(self, mask: Mask, profile_vec: Array, seeks: Array) -> npt.NDArray[np.int64]:
+        allowed = np.flatnonzero(mask)
+        limit = self.config.shortlist
+        if len(allowed) <= limit:
+            return allowed.astype(np.int64)
+        # Over-fetch by the number of masked-out rows so that filtering leaves enough.
+        fetch = limit + int((~mask).sum())
+        found: dict[int, None] = {}
+        for _, pos in self.profile_index.search(profile_vec[None, :], fetch):
+            found.update(dict.fromkeys(int(p) for p in pos if mask[p]))
+        per_seek = max(limit // max(len(seeks), 1), 10) + int((~mask).sum())
+        for _, pos in self.offer_index.search(seeks, per_seek):
+            found.update(dict.fromkeys(int(self.offer_owner[p]) for p in pos
+                                       if mask[self.offer_owner[p]]))
+        return np.fromiter(found, dtype=np.int64)
+
+    def score(self, query: Profile, candidates: npt.NDArray[np.int64],
+              arrays: tuple[Array, Array, Array], weights: Weights | None = None,
+              ) -> tuple[Array, dict[str, Array]]:
+        """Scores (n,) and components {name: (n,)} of ``candidates`` (row positions)."""
+        profile_vec, seeks, offers = arrays
+        tax = self.catalogue.reference.taxonomy
+        v = self.vectors
+        q_fields = tax.indicator([query.fields])[0]
+        q_roles = np.asarray([1.0 if r in query.roles else 0.0 for r in ROLES], dtype=np.float32)
+        q_members = float("nan") if query.members is None else float(query.members)
+        cand_fields = self.field_matrix[candidates]
+        ours = directional_fit(seeks, v.offers, v.offer_offsets, candidates)
+        theirs = reverse_fit(offers, v.seeks, v.seek_offsets, candidates)
+        components = {
+            "thematic": thematic(profile_vec, v.profile[candidates], q_fields, cand_fields),
+            "complementarity": harmonic(ours, theirs),
+            "relatedness": relatedness(q_fields, cand_fields, tax.phi),
+            "roles": roles_added(q_roles, self.role_matrix[candidates]),
+            "parity": parity(q_members, self.members[candidates]),
+        }
+        w = (weights or self.config.weights).normalised()
+        return combine(components, w), components
+
+    # --- the public entry point -----------------------------------------------------------
+    def match(
+        self,
+        query: Profile | str,
+        *,
+        top: int = 10,
+        filters: Filters | None = None,
+        diversity: bool = True,
+        weights: Weights | None = None,
+    ) -> MatchResult:
+        """Rank partners for a catalogue id or an ad-hoc :class:`Profile`."""
+        if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= self.config.max_top:
+            raise InvalidInputError(f"top must be between 1 and {self.config.max_top}", field="top")
+        filters = filters or Filters()
+        check_filters(self.catalogue, filters)
+        if isinstance(query, str):
+            query = self.catalogue.get(query)
+        arrays = self._query_arrays(query)
+        mask = filter_mask(self.catalogue, query, filters)
+        candidates = self._shortlist(mask, arrays[0], arrays[1])
+        if len(candidates) == 0:
+            return MatchResult(query, [], candidates=0)
+        scores, components = self.score(query, candidates, arrays, weights)
+        picks = self._select(scores, candidates, top, diversity)
+        partners = self.catalogue.partners_of(query.id)
+        matches = [
+            self._match(query, int(candidates[i]), float(scores[i]),
+                        {k: float(c[i]) for k, c in components.items()}, arrays, partners)
+            for i in picks
+        ]
+        return MatchResult(query, matches, candidates=len(candidates))
+
+    def _select(self, scores: Array, candidates: npt.NDArray[np.int64], top: int,
+                diversity: bool) -> list[int]:
+        order = np.lexsort((candidates, -scores))  # best score first, ties by catalogue order
+        if not diversity:
+            return [int(i) for i in order[:top]]
+        pool = order[: max(top * 10, 50)]
+        cfg = self.config
+        picked = mmr_select(
+            scores[pool],
+            self.vectors.profile[candidates[pool]],
+            [self.countries[int(c)] for c in candidates[pool]],
+            top,
+            lam=cfg.diversity_lambda,
+            country_weight=cfg.same_country_penalty,
+            max_per_country=cfg.max_per_country,
+        )
+        return [int(pool[i]) for i in picked]
+
+    def _match(self, query: Profile, row: int, score: float, components: dict[str, float],
+               arrays: tuple[Array, Array, Array], partners: set[str]) -> Match:
+        cand = self.catalogue.profiles[row]
+        v = self.vectors
+        explanation = explain(
+            query,
+            cand,
+            {name: components[name] for name in COMPONENTS},
+            query_seeks=arrays[1],
+            query_offers=arrays[2],
+            cand_seeks=v.seeks[v.seek_offsets[row] : v.seek_offsets[row + 1]],
+            cand_offers=v.offers[v.offer_offsets[row] : v.offer_offsets[row + 1]],
+            taxonomy=self.catalogue.reference.taxonomy,
+            existing_partner=cand.id in partners,
+        )
+        return Match(
+            id=cand.id,
+            name=cand.name,
+            country=cand.country,
+            region=cand.region,
+            world_region=self.catalogue.reference.geography.world_region(cand.country),
+            fields=cand.fields,
+            score=round(score, 4),
+            explanation=explanation,
+        )

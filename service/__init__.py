@@ -1,0 +1,1 @@
+"""ClusterBridge's web service: the JSON API and web pages over :mod:`matcher`."""

@@ -1,0 +1,47 @@
+"""Shared fixtures: the hand-written test catalogue, and bundles built from it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from matcher import (
+    Catalogue,
+    HashingEmbedder,
+    Matcher,
+    Reference,
+    build_bundle,
+    load_bundle,
+    load_catalogue,
+)
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CATALOGUE_DIR = FIXTURES / "catalogue"
+
+
+@pytest.fixture(scope="session")
+def reference() -> Reference:
+    return Reference.load()
+
+
+@pytest.fixture(scope="session")
+def catalogue(reference: Reference) -> Catalogue:
+    return load_catalogue(CATALOGUE_DIR, reference)
+
+
+@pytest.fixture(scope="session")
+def hashing_matcher(catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    models = tmp_path_factory.mktemp("models-hashing")
+    path = build_bundle(catalogue, HashingEmbedder(), models_dir=models)
+    return Matcher(load_bundle(path, reference=catalogue.reference))
+
+
+@pytest.fixture(scope="session")
+def real_embedder():  # type: ignore[no-untyped-def]
+    from matcher.embedding import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()

@@ -1,0 +1,81 @@
+"""The command line: JSON shape, readable table, one-line errors with exit code 2."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from matcher.cli import main
+from tests.conftest import CATALOGUE_DIR
+
+
+def run(capsys: pytest.CaptureFixture[str], tmp_path: Path, *args: str) -> tuple[int, str, str]:
+    code = main(["--data", str(CATALOGUE_DIR), "--models", str(tmp_path / "models"),
+                 "--embedder", "hashing-384", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_match_json_has_the_documented_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                            caplog: pytest.LogCaptureFixture) -> None:
+    code, out, _ = run(capsys, tmp_path, "match", "--cluster", "de-aero", "--top", "3", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["query"]["id"] == "de-aero"
+    assert len(data["matches"]) == 3
+    for m in data["matches"]:
+        assert {"id", "name", "country", "region", "fields", "score", "explanation"} <= set(m)
+    scores = [m["score"] for m in data["matches"]]
+    assert data["matches"][0]["id"] == "ca-aero-mutual"
+    assert scores[0] == max(scores)
+    assert "no bundle yet" in caplog.text  # the missing bundle was built, and it said so
+
+
+def test_match_table_and_filters(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, tmp_path, "match", "--cluster", "de-photonics", "--country", "KR,US")
+    assert code == 0
+    assert "kr-photonics" in out and "us-photonics" in out and "jp-photonics" not in out
+
+
+def test_unknown_id_is_one_line_with_closest(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, err = run(capsys, tmp_path, "match", "--cluster", "de-aerx")
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "de-aero" in err and "closest" in err
+
+
+def test_invalid_profile_file_names_the_field(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    bad = tmp_path / "p.json"
+    bad.write_text(json.dumps({"name": "X", "country": "Deutschland", "description": "d"}))
+    code, _, err = run(capsys, tmp_path, "match", "--profile", str(bad))
+    assert code == 2
+    assert "country" in err and err.count("\n") == 1
+    bad.write_text("{not json")
+    code, _, err = run(capsys, tmp_path, "match", "--profile", str(bad))
+    assert code == 2 and "not valid JSON" in err
+
+
+def test_ad_hoc_profile_shows_field_mapping(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    p = tmp_path / "p.json"
+    p.write_text(json.dumps({"name": "Laser Net", "country": "DE", "description": "Laser makers.",
+                             "fields": ["Optics and Photonics"], "seeks": ["semiconductor fab access"]}))
+    code, out, _ = run(capsys, tmp_path, "match", "--profile", str(p), "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["query"]["field_mappings"][0]["terms"] == ["Photonics"]
+    assert data["matches"]
+
+
+def test_unknown_filter_value_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, _, err = run(capsys, tmp_path, "match", "--cluster", "de-aero", "--field", "Photonix")
+    assert code == 2 and "Photonics" in err
+
+
+def test_stats_json_keys(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, tmp_path, "stats", "--json")
+    stats = json.loads(out)
+    assert code == 0
+    assert stats["german_profiles"] == 3 and stats["international_profiles"] == 10
+    for key in ("countries", "continents", "world_regions", "partnerships", "profiles_per_field"):
+        assert key in stats

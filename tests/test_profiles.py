@@ -1,0 +1,111 @@
+"""Validation of catalogue files and ad-hoc profiles."""
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from matcher import CatalogueError, ProfileValidationError, Reference, load_catalogue, parse_query_profile
+from tests.conftest import CATALOGUE_DIR
+
+
+def write_catalogue(tmp_path: Path, records: list[dict], partnerships: str = "") -> Path:
+    (tmp_path / "profiles").mkdir()
+    with open(tmp_path / "profiles" / "a.jsonl", "w") as f:
+        for r in records:
+            f.write(json.dumps(r) + "\n")
+    (tmp_path / "partnerships.csv").write_text("a,b,since,kind,source,note\n" + partnerships)
+    return tmp_path
+
+
+def good(**changes: object) -> dict:
+    record = json.loads((CATALOGUE_DIR / "profiles" / "example.jsonl").read_text().splitlines()[0])
+    record.update(changes)
+    return record
+
+
+def test_every_problem_is_reported_with_file_row_and_field(tmp_path: Path, reference: Reference) -> None:
+    records = [
+        good(),
+        good(id="Bad Id", country="XX", fields=["Photonix"], sources=[]),
+        good(id="x2", nuts="DE99", description=""),
+        "not json",
+    ]
+    (tmp_path / "profiles").mkdir()
+    with open(tmp_path / "profiles" / "a.jsonl", "w") as f:
+        for r in records:
+            f.write((r if isinstance(r, str) else json.dumps(r)) + "\n")
+    (tmp_path / "partnerships.csv").write_text(
+        "a,b,since,kind,source,note\nca-aero-mutual,nobody,20x,chat,ftp://x,\n"
+    )
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path, reference)
+    found = {(p.file, p.row, p.field) for p in info.value.problems}
+    assert {("a.jsonl", 2, "id"), ("a.jsonl", 2, "country"), ("a.jsonl", 2, "fields[0]"),
+            ("a.jsonl", 2, "sources"), ("a.jsonl", 3, "nuts"), ("a.jsonl", 3, "description"),
+            ("a.jsonl", 4, "record"), ("partnerships.csv", 2, "since"),
+            ("partnerships.csv", 2, "kind"), ("partnerships.csv", 2, "source")} <= found
+    fields_problem = next(p for p in info.value.problems if p.field == "fields[0]")
+    assert "Photonics" in fields_problem.message  # the closest valid term
+
+
+def test_unknown_partnership_endpoint_names_closest_id(tmp_path: Path, reference: Reference) -> None:
+    write_catalogue(tmp_path, [good()], "ca-aero-mutual,ca-aero-mutul,2020,memorandum,https://x.org,\n")
+    with pytest.raises(CatalogueError) as info:
+        load_catalogue(tmp_path, reference)
+    assert any("closest: ca-aero-mutual" in p.message for p in info.value.problems)
+
+
+def test_same_organisation_under_two_ids_is_a_problem(tmp_path: Path, reference: Reference) -> None:
+    write_catalogue(tmp_path, [good(), good(id="other-id", name="TEST AERO  Montreal")])
+    with pytest.raises(CatalogueError, match="same organisation"):
+        load_catalogue(tmp_path, reference)
+
+
+def test_fixture_catalogue_loads(reference: Reference, tmp_path: Path) -> None:
+    shutil.copytree(CATALOGUE_DIR, tmp_path / "c")
+    assert len(load_catalogue(tmp_path / "c", reference)) == 13
+
+
+def test_ad_hoc_profile_needs_only_name_country_description(reference: Reference) -> None:
+    profile, mappings = parse_query_profile(
+        {"name": "My Cluster", "country": "DE", "description": "We build lasers."}, reference
+    )
+    assert profile.id == "my-cluster"
+    assert mappings == []
+
+
+def test_ad_hoc_free_text_fields_are_mapped_and_shown(reference: Reference) -> None:
+    profile, mappings = parse_query_profile(
+        {"name": "X", "country": "DE", "description": "d",
+         "fields": ["Electronics", "Health", "Optics and Photonics", "photonics", "Basket weaving"]},
+        reference,
+    )
+    by_given = {m["given"]: m for m in mappings}
+    assert by_given["Electronics"]["terms"] == ["Micro- and Nanoelectronics"]
+    assert "Medical Devices" in by_given["Health"]["terms"]
+    assert by_given["Optics and Photonics"]["terms"] == ["Photonics"]
+    assert by_given["photonics"]["method"] == "exact"
+    assert by_given["Basket weaving"]["method"] == "none"
+    assert profile.fields.count("Photonics") == 1
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"country": "DE", "description": "d"}, "name"),
+        ({"name": "X", "description": "d"}, "country"),
+        ({"name": "X", "country": "DE"}, "description"),
+        ({"name": "X", "country": "Germany", "description": "d"}, "country"),
+        ({"name": "X", "country": "DE", "description": "d", "roles": ["dancing"]}, "roles"),
+        ({"name": "X", "country": "DE", "description": "d", "size": {"members": -3}}, "size.members"),
+        ({"name": "X", "country": "DE", "description": "d", "colour": "red"}, "colour"),
+        ({"name": "X", "country": "DE", "description": "x" * 5000}, "description"),
+        ([1, 2], "record"),
+    ],
+)
+def test_invalid_ad_hoc_profile_names_the_field(reference: Reference, record: object, field: str) -> None:
+    with pytest.raises(ProfileValidationError) as info:
+        parse_query_profile(record, reference)
+    assert info.value.field == field

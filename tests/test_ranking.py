@@ -1,0 +1,126 @@
+"""Known-answer tests of the ranking on the hand-written catalogue (hashing embedder)."""
+
+import numpy as np
+import pytest
+
+from matcher import Filters, InvalidInputError, Matcher, UnknownProfileError
+from matcher.ranking import mmr_select
+
+
+def ids(matcher: Matcher, query: str, **kwargs: object) -> list[str]:
+    return [m.id for m in matcher.match(query, **kwargs).matches]  # type: ignore[arg-type]
+
+
+def test_mutual_fit_beats_one_sided_fit(hashing_matcher: Matcher) -> None:
+    result = hashing_matcher.match("de-aero", top=5, diversity=False)
+    by_id = {m.id: m for m in result.matches}
+    mutual, one_sided = by_id["ca-aero-mutual"], by_id["fr-aero-oneside"]
+    assert mutual.score > one_sided.score
+    assert (mutual.explanation.components["complementarity"]
+            > one_sided.explanation.components["complementarity"])
+    assert result.matches[0].id == "ca-aero-mutual"
+
+
+def test_home_country_is_excluded_unless_asked(hashing_matcher: Matcher) -> None:
+    assert "de-aero-home" not in ids(hashing_matcher, "de-aero", top=20)
+    assert "de-aero-home" in ids(hashing_matcher, "de-aero", top=20,
+                                 filters=Filters(include_home=True))
+
+
+def test_query_itself_is_never_suggested(hashing_matcher: Matcher) -> None:
+    assert "de-aero" not in ids(hashing_matcher, "de-aero", top=20,
+                                filters=Filters(include_home=True))
+
+
+@pytest.mark.parametrize(
+    ("filters", "allowed"),
+    [
+        (Filters(countries=("JP",)), {"jp-photonics-1", "jp-photonics-2", "jp-photonics-3",
+                                      "jp-photonics-4"}),
+        (Filters(world_regions=("Eastern Asia",)), {"jp-photonics-1", "jp-photonics-2",
+                                                    "jp-photonics-3", "jp-photonics-4",
+                                                    "kr-photonics"}),
+        (Filters(continents=("Africa",)), {"za-med"}),
+        (Filters(fields=("Biotechnology",)), {"in-pharma"}),
+        (Filters(kinds=("network",)), {"za-med"}),
+    ],
+)
+def test_filters_hold_exactly(hashing_matcher: Matcher, filters: Filters, allowed: set[str]) -> None:
+    assert set(ids(hashing_matcher, "de-photonics", top=20, filters=filters)) == allowed
+
+
+def test_exclude_partners_removes_known_partner_and_says_so_otherwise(hashing_matcher: Matcher) -> None:
+    result = hashing_matcher.match("de-photonics", top=20)
+    flagged = [m.id for m in result.matches if m.explanation.existing_partner]
+    assert flagged == ["us-photonics"]
+    assert "us-photonics" not in ids(hashing_matcher, "de-photonics", top=20,
+                                     filters=Filters(exclude_partners=True))
+
+
+def test_diversity_changes_the_top_k(hashing_matcher: Matcher) -> None:
+    plain = hashing_matcher.match("de-photonics", top=3, diversity=False).matches
+    diverse = hashing_matcher.match("de-photonics", top=3, diversity=True).matches
+    assert {m.country for m in plain} == {"JP"}
+    assert len({m.country for m in diverse}) >= 2
+    assert [m.id for m in plain] != [m.id for m in diverse]
+
+
+def test_every_match_is_explained(hashing_matcher: Matcher) -> None:
+    for m in hashing_matcher.match("de-aero", top=5).matches:
+        e = m.explanation
+        assert set(e.components) == {"thematic", "complementarity", "relatedness", "roles", "parity"}
+        assert all(0.0 <= v <= 1.0 for v in e.components.values())
+        assert e.summary
+        assert 0.0 <= m.score <= 1.0
+
+
+def test_unknown_id_names_the_closest(hashing_matcher: Matcher) -> None:
+    with pytest.raises(UnknownProfileError) as info:
+        hashing_matcher.match("de-aerx")
+    assert "de-aero" in info.value.closest
+
+
+@pytest.mark.parametrize(
+    ("filters", "field"),
+    [
+        (Filters(countries=("XX",)), "countries"),
+        (Filters(fields=("Photonix",)), "fields"),
+        (Filters(world_regions=("Eastern Asai",)), "world_regions"),
+        (Filters(kinds=("club",)), "kinds"),
+    ],
+)
+def test_unknown_filter_values_are_named(hashing_matcher: Matcher, filters: Filters, field: str) -> None:
+    with pytest.raises(InvalidInputError) as info:
+        hashing_matcher.match("de-aero", filters=filters)
+    assert info.value.field == field
+    assert "closest" in str(info.value)
+
+
+@pytest.mark.parametrize("top", [0, -1, 101])
+def test_top_out_of_range_is_rejected(hashing_matcher: Matcher, top: int) -> None:
+    with pytest.raises(InvalidInputError):
+        hashing_matcher.match("de-aero", top=top)
+
+
+def test_mmr_with_lambda_one_is_plain_ranking() -> None:
+    scores = np.array([0.9, 0.8, 0.7], dtype=np.float32)
+    vecs = np.eye(3, dtype=np.float32)
+    assert mmr_select(scores, vecs, ["A", "A", "B"], 3, lam=1.0, country_weight=0.5,
+                      max_per_country=0) == [0, 1, 2]
+
+
+def test_mmr_country_cap_spreads_countries() -> None:
+    scores = np.array([0.9, 0.89, 0.88, 0.5], dtype=np.float32)
+    vecs = np.eye(4, dtype=np.float32)
+    assert mmr_select(scores, vecs, ["A", "A", "A", "B"], 2, lam=0.9, country_weight=0.5,
+                      max_per_country=1) == [0, 3]
+
+
+def test_shortlist_path_agrees_with_scoring_everything(hashing_matcher: Matcher) -> None:
+    from dataclasses import replace
+
+    small = Matcher(hashing_matcher.bundle, replace(hashing_matcher.config, shortlist=3),
+                    hashing_matcher.embedder)
+    full = hashing_matcher.match("de-photonics", top=3, diversity=False)
+    short = small.match("de-photonics", top=3, diversity=False)
+    assert [m.id for m in short.matches] == [m.id for m in full.matches]
