@@ -22,8 +22,9 @@ from .errors import (
     UnknownProfileError,
 )
 from .explanation import Explanation
+from .filters import Filters
 from .profiles import Partnership, Profile
-from .ranking import Filters, Match, Matcher, MatchResult
+from .ranking import Match, Matcher, MatchResult
 
 __all__ = [
     "COMPONENTS",

@@ -77,14 +77,26 @@ class ProfileVectors:
     seeks: Vectors
     seek_offsets: np.ndarray[Any, np.dtype[np.int64]]
 
+    @staticmethod
+    def flat_texts(profiles: list[Profile]) -> list[str]:
+        """Every text of ``profiles`` in row order: profile texts, then offers, then seeks."""
+        return (
+            [p.text() for p in profiles]
+            + [t for p in profiles for t in offer_texts(p)]
+            + [t for p in profiles for t in seek_texts(p)]
+        )
+
+    def as_flat(self) -> Vectors:
+        """The rows of :meth:`flat_texts`, in the same order."""
+        return np.concatenate([self.profile, self.offers, self.seeks])
+
     @classmethod
     def embed(cls, profiles: list[Profile], encode: Any) -> ProfileVectors:
         """Embed ``profiles`` with ``encode(texts) -> (n, d)``, one call for all texts."""
         texts = [p.text() for p in profiles]
         offers = [offer_texts(p) for p in profiles]
         seeks = [seek_texts(p) for p in profiles]
-        flat = texts + [t for o in offers for t in o] + [t for s in seeks for t in s]
-        vectors = encode(flat)
+        vectors = encode(cls.flat_texts(profiles))
         n, n_off = len(texts), sum(len(o) for o in offers)
 
         def offsets(groups: list[list[str]]) -> np.ndarray[Any, np.dtype[np.int64]]:
@@ -260,7 +272,7 @@ def load_bundle(path: Path | None = None, *, reference: Reference | None = None)
         if not file.exists() or _sha256(file) != expected:
             raise BundleCorruptError(f"bundle file {name} is missing or fails its checksum")
     try:
-        catalogue = load_catalogue(path / "catalogue", reference)
+        catalogue = load_catalogue(path / "catalogue", reference, require_sources=False)
     except CatalogueError as exc:
         raise BundleCorruptError(f"bundle catalogue snapshot is invalid: {exc}") from None
     if catalogue.data_hash() != manifest["data_hash"]:

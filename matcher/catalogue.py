@@ -131,7 +131,8 @@ class Catalogue:
         }
 
 
-def _read_profiles(paths: Iterable[Path], reference: Reference) -> tuple[list[Profile], list[Problem]]:
+def _read_profiles(paths: Iterable[Path], reference: Reference,
+                   require_sources: bool) -> tuple[list[Profile], list[Problem]]:
     profiles: list[Profile] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
@@ -147,7 +148,8 @@ def _read_profiles(paths: Iterable[Path], reference: Reference) -> tuple[list[Pr
                     problems.append(Problem(path.name, row, "record", f"invalid JSON: {exc.msg}"))
                     continue
                 profile, pairs, _ = parse_profile(
-                    record, reference.geography, reference.taxonomy, strict=True
+                    record, reference.geography, reference.taxonomy, strict=True,
+                    require_sources=require_sources,
                 )
                 problems.extend(as_problems(path.name, row, pairs))
                 if profile is None:
@@ -196,15 +198,20 @@ def _read_partnerships(path: Path, ids: set[str]) -> tuple[list[Partnership], li
     return links, problems
 
 
-def load_catalogue(catalogue_dir: Path | None = None, reference: Reference | None = None) -> Catalogue:
-    """Load and validate a catalogue directory; raise :class:`CatalogueError` with every problem."""
+def load_catalogue(catalogue_dir: Path | None = None, reference: Reference | None = None, *,
+                   require_sources: bool = True) -> Catalogue:
+    """Load and validate a catalogue directory; raise :class:`CatalogueError` with every problem.
+
+    ``require_sources=False`` accepts profiles without source URLs (profiles written through the
+    service, as kept in a bundle's snapshot); the curated catalogue always requires them.
+    """
     catalogue_dir = catalogue_dir or default_data_dir()
     reference = reference or Reference.load()
     files = sorted((catalogue_dir / "profiles").glob("*.jsonl"))
     if not files:
         raise CatalogueError([Problem(str(catalogue_dir), 0, "profiles",
                                       "no profiles/*.jsonl files found")])
-    profiles, problems = _read_profiles(files, reference)
+    profiles, problems = _read_profiles(files, reference, require_sources)
     links, link_problems = _read_partnerships(catalogue_dir / "partnerships.csv",
                                               {p.id for p in profiles})
     problems.extend(link_problems)

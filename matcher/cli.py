@@ -1,6 +1,6 @@
 """The ``clusterbridge`` command line: an edge that maps errors to one line and exit code 2.
 
-Commands: ``build``, ``match``, ``stats``.
+Commands: ``build``, ``match``, ``stats``, ``serve`` (the web service), ``export``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from .bundle import build_bundle, default_models_dir, ensure_bundle
 from .catalogue import Catalogue, Reference, default_data_dir, load_catalogue, parse_query_profile
 from .embedding import DEFAULT_EMBEDDER, EmbeddingCache, get_embedder
 from .errors import CatalogueError, ClusterBridgeError, ProfileValidationError
-from .ranking import Filters, Matcher, MatchResult
+from .filters import Filters
+from .ranking import Matcher, MatchResult
 
 logger = logging.getLogger("clusterbridge")
 
@@ -122,6 +123,27 @@ def cmd_stats(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, out: Any) -> int:  # pragma: no cover - runs a server
+    from service.main import run
+
+    run(host=args.host, port=args.port)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: Any) -> int:
+    from .store import ProfileStore
+
+    if not args.database.exists():
+        raise ProfileValidationError(f"database {args.database} not found", field="database")
+    store = ProfileStore(args.database)
+    try:
+        store.export(Reference.load(args.reference), args.out)
+    finally:
+        store.close()
+    out.write(f"exported {args.database} to {args.out}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clusterbridge",
                                      description="Find complementary international cluster partners.")
@@ -156,10 +178,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="counts of the catalogue")
     stats.add_argument("--json", action="store_true")
 
+    serve = sub.add_parser("serve", help="run the web pages and JSON API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    export = sub.add_parser("export", help="write the service database in the catalogue format")
+    export.add_argument("--database", type=Path, default=default_models_dir() / "clusterbridge.sqlite3")
+    export.add_argument("--out", type=Path, required=True, help="directory to write")
     return parser
 
 
-COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats}
+COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve": cmd_serve,
+            "export": cmd_export}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -163,6 +163,18 @@ class EmbeddingCache:
             except (OSError, ValueError) as exc:
                 logger.warning("ignoring unreadable embedding cache: %s", exc)
 
+    def add(self, texts: Sequence[str], vectors: Vectors) -> None:
+        """Remember already computed ``vectors`` (len(texts), d) for ``texts``."""
+        fresh = [(text_key(t), i) for i, t in enumerate(texts)]
+        fresh = [(k, i) for k, i in dict(fresh).items() if k not in self._rows]
+        if not fresh:
+            return
+        start = len(self._vectors)
+        rows = vectors[[i for _, i in fresh]]
+        self._vectors = np.concatenate([self._vectors, rows]) if start else rows
+        for j, (key, _) in enumerate(fresh):
+            self._rows[key] = start + j
+
     def encode(self, texts: Sequence[str]) -> Vectors:
         """Vectors for ``texts``, embedding only those not cached (each distinct text once)."""
         keys = [text_key(t) for t in texts]

@@ -153,6 +153,7 @@ def parse_profile(
     taxonomy: Taxonomy,
     *,
     strict: bool,
+    require_sources: bool | None = None,
 ) -> tuple[Profile | None, list[tuple[str, str]], list[TermMapping]]:
     """Validate one profile record.
 
@@ -163,6 +164,7 @@ def parse_profile(
             non-empty and ``id`` is required. Ad-hoc mode (``strict=False``) needs only
             ``name``, ``country`` and ``description``, maps free-text fields to terms and
             derives an id from the name when none is given.
+        require_sources: whether ``sources`` must be non-empty (default: ``strict``).
 
     Returns:
         ``(profile or None, problems as (field, message) pairs, field mappings)``.
@@ -250,7 +252,7 @@ def parse_profile(
     for src in sources:
         if not URL_RE.match(src):
             problems.append(("sources", f"{src!r} is not an http(s) URL"))
-    if strict and not sources:
+    if (strict if require_sources is None else require_sources) and not sources:
         problems.append(("sources", "at least one source URL is required"))
 
     updated = record.get("updated")

@@ -4,12 +4,11 @@
 applies the filters as a mask, shortlists with FAISS when the catalogue is large, scores the
 candidates with :mod:`matcher.complementarity` in one batch, picks the top-k (with maximal
 marginal relevance when diversity is on) and explains each pick. :func:`mmr_select` and
-:func:`filter_mask` are the pure tier.
+:mod:`matcher.filters` are the pure tier.
 """
 
 from __future__ import annotations
 
-import difflib
 import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -19,7 +18,6 @@ import numpy as np
 import numpy.typing as npt
 
 from .bundle import Bundle, ProfileVectors, offer_texts, seek_texts
-from .catalogue import Catalogue
 from .complementarity import (
     Array,
     combine,
@@ -32,28 +30,15 @@ from .complementarity import (
     thematic,
 )
 from .config import COMPONENTS, MatcherConfig, Weights
-from .embedding import Embedder, get_embedder
+from .embedding import Embedder, EmbeddingCache, get_embedder
 from .errors import InvalidInputError
 from .explanation import Explanation, explain
+from .filters import Filters, Mask, candidate_mask, check_filters
 from .index import VectorIndex
-from .profiles import KINDS, ROLES, Profile
+from .profiles import ROLES, Profile
 
 logger = logging.getLogger(__name__)
 
-Mask = npt.NDArray[np.bool_]
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which candidates may be suggested. Empty tuples mean no restriction."""
-
-    countries: tuple[str, ...] = ()
-    world_regions: tuple[str, ...] = ()
-    continents: tuple[str, ...] = ()
-    fields: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    exclude_partners: bool = False
-    include_home: bool = False
 
 
 @dataclass(frozen=True)
@@ -138,46 +123,6 @@ def mmr_select(
     return chosen
 
 
-def filter_mask(catalogue: Catalogue, query: Profile, filters: Filters) -> Mask:
-    """(N,) True where a catalogue profile may be suggested for ``query``."""
-    geo = catalogue.reference.geography
-    partners = catalogue.partners_of(query.id)
-    keep = []
-    for p in catalogue.profiles:
-        ok = p.id != query.id
-        ok = ok and (filters.include_home or p.country != query.country)
-        ok = ok and (not filters.countries or p.country in filters.countries)
-        ok = ok and (not filters.world_regions or geo.world_region(p.country) in filters.world_regions)
-        ok = ok and (not filters.continents or geo.continent(p.country) in filters.continents)
-        ok = ok and (not filters.fields or any(f in filters.fields for f in p.fields))
-        ok = ok and (not filters.kinds or p.kind in filters.kinds)
-        ok = ok and not (filters.exclude_partners and p.id in partners)
-        keep.append(ok)
-    return np.asarray(keep, dtype=bool)
-
-
-def check_filters(catalogue: Catalogue, filters: Filters) -> None:
-    """Raise :class:`InvalidInputError` naming the first unknown filter value."""
-    geo = catalogue.reference.geography
-    tax = catalogue.reference.taxonomy
-    checks: list[tuple[str, tuple[str, ...], Sequence[str]]] = [
-        ("countries", filters.countries, list(geo.countries)),
-        ("world_regions", filters.world_regions, geo.world_regions),
-        ("continents", filters.continents, geo.continents),
-        ("fields", filters.fields, tax.terms),
-        ("kinds", filters.kinds, KINDS),
-    ]
-    for name, values, valid in checks:
-        for value in values:
-            if value not in valid:
-                close = difflib.get_close_matches(value, list(valid), n=3, cutoff=0.0)
-                raise InvalidInputError(
-                    f"unknown {name[:-1] if name != 'countries' else 'country'} {value!r}; "
-                    f"closest: {', '.join(close)}",
-                    field=name,
-                )
-
-
 class Matcher:
     """Suggests complementary partners from a loaded bundle.
 
@@ -220,6 +165,19 @@ class Matcher:
         if self._embedder is None:
             self._embedder = get_embedder(self.bundle.embedder_name)
         return self._embedder
+
+    def with_profile(self, profile: Profile) -> Matcher:
+        """A new matcher whose catalogue has ``profile`` added or replaced.
+
+        Only the texts of ``profile`` that are new are embedded; every other row is reused.
+        """
+        catalogue = self.catalogue.with_profile(profile)
+        cache = EmbeddingCache(None, self.embedder)
+        cache.add(ProfileVectors.flat_texts(self.catalogue.profiles), self.vectors.as_flat())
+        vectors = ProfileVectors.embed(catalogue.profiles, cache.encode)
+        manifest = {**self.bundle.manifest, "data_hash": catalogue.data_hash()}
+        bundle = Bundle(self.bundle.path, manifest, catalogue, vectors)
+        return Matcher(bundle, self.config, self._embedder)
 
     # --- the query side -------------------------------------------------------------------
     def _query_arrays(self, query: Profile) -> tuple[Array, Array, Array]:
@@ -294,7 +252,7 @@ class Matcher:
         if isinstance(query, str):
             query = self.catalogue.get(query)
         arrays = self._query_arrays(query)
-        mask = filter_mask(self.catalogue, query, filters)
+        mask = candidate_mask(self.catalogue, query, filters)
         candidates = self._shortlist(mask, arrays[0], arrays[1])
         if len(candidates) == 0:
             return MatchResult(query, [], candidates=0)

@@ -1,0 +1,1 @@
+"""Benchmarks of ClusterBridge: run with ``python -m bench.run`` (see BENCHMARKS.md)."""

@@ -1,0 +1,94 @@
+"""Which profiles may be suggested or listed: the filters shared by matching and listing."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from .catalogue import HOME_COUNTRY, Catalogue
+from .errors import InvalidInputError
+from .geography import Geography
+from .profiles import KINDS, Profile
+
+Mask = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions on candidates. Empty tuples mean no restriction."""
+
+    countries: tuple[str, ...] = ()
+    world_regions: tuple[str, ...] = ()
+    continents: tuple[str, ...] = ()
+    fields: tuple[str, ...] = ()
+    kinds: tuple[str, ...] = ()
+    exclude_partners: bool = False
+    include_home: bool = False
+
+
+def passes(profile: Profile, filters: Filters, geography: Geography) -> bool:
+    """Whether ``profile`` passes the country, region, continent, field and kind filters."""
+    return (
+        (not filters.countries or profile.country in filters.countries)
+        and (not filters.world_regions
+             or geography.world_region(profile.country) in filters.world_regions)
+        and (not filters.continents or geography.continent(profile.country) in filters.continents)
+        and (not filters.fields or any(f in filters.fields for f in profile.fields))
+        and (not filters.kinds or profile.kind in filters.kinds)
+    )
+
+
+def check_filters(catalogue: Catalogue, filters: Filters) -> None:
+    """Raise :class:`InvalidInputError` naming the first unknown filter value and the closest."""
+    geo = catalogue.reference.geography
+    checks: list[tuple[str, str, tuple[str, ...], Sequence[str]]] = [
+        ("countries", "country", filters.countries, list(geo.countries)),
+        ("world_regions", "world region", filters.world_regions, geo.world_regions),
+        ("continents", "continent", filters.continents, geo.continents),
+        ("fields", "field", filters.fields, catalogue.reference.taxonomy.terms),
+        ("kinds", "kind", filters.kinds, KINDS),
+    ]
+    for name, label, values, valid in checks:
+        for value in values:
+            if value not in valid:
+                close = difflib.get_close_matches(value, list(valid), n=3, cutoff=0.0)
+                raise InvalidInputError(f"unknown {label} {value!r}; closest: {', '.join(close)}",
+                                        field=name)
+
+
+def candidate_mask(catalogue: Catalogue, query: Profile, filters: Filters) -> Mask:
+    """(N,) True where a catalogue profile may be suggested for ``query``: not itself, not from
+    its country unless ``include_home``, not a known partner if ``exclude_partners``."""
+    geo = catalogue.reference.geography
+    partners = catalogue.partners_of(query.id) if filters.exclude_partners else set()
+    return np.fromiter(
+        (
+            p.id != query.id
+            and (filters.include_home or p.country != query.country)
+            and p.id not in partners
+            and passes(p, filters, geo)
+            for p in catalogue.profiles
+        ),
+        dtype=bool,
+        count=len(catalogue.profiles),
+    )
+
+
+def select_profiles(catalogue: Catalogue, filters: Filters, side: str | None = None,
+                    query: str | None = None) -> list[Profile]:
+    """Profiles passing ``filters``, on one side (``german``/``international``), whose name or id
+    contains ``query`` (case-insensitive)."""
+    check_filters(catalogue, filters)
+    geo = catalogue.reference.geography
+    needle = (query or "").casefold().strip()
+    return [
+        p for p in catalogue.profiles
+        if passes(p, filters, geo)
+        and (side != "german" or p.country == HOME_COUNTRY)
+        and (side != "international" or p.country != HOME_COUNTRY)
+        and (not needle or needle in p.name.casefold() or needle in p.id)
+    ]

@@ -1,0 +1,126 @@
+"""The versioned JSON API under ``/api/v1``: translates HTTP to :mod:`matcher` calls and back."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Response
+
+from matcher import Catalogue, Filters, MatchResult, Profile, parse_query_profile
+from matcher.filters import select_profiles
+from matcher.profiles import parse_profile
+
+from .deps import FiltersDep, MatcherDep, StateDep, WriterDep, require_reader
+from .errors import APIError
+from .schemas import (
+    MatchesPublic,
+    MatchRequest,
+    ProfileIn,
+    ProfilePublic,
+    ProfilesPublic,
+    WriteResult,
+)
+
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_reader)])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "unknown id; details name the closest ids"},
+    422: {"description": "invalid input; details name the field"},
+}
+
+
+def profile_public(profile: Profile, catalogue: Catalogue, version: int | None = None) -> ProfilePublic:
+    geo = catalogue.reference.geography
+    data = profile.to_dict()
+    data["world_region"] = geo.world_region(profile.country)
+    data["continent"] = geo.continent(profile.country)
+    data["partners"] = sorted(catalogue.partners_of(profile.id))
+    data["version"] = version
+    return ProfilePublic.model_validate(data)
+
+
+def matches_public(result: MatchResult) -> MatchesPublic:
+    data = result.to_dict()
+    return MatchesPublic.model_validate({**data, "count": len(result.matches)})
+
+
+@router.get("/profiles", response_model=ProfilesPublic, summary="List profiles")
+def list_profiles(
+    matcher: MatcherDep,
+    filters: FiltersDep,
+    side: Literal["german", "international"] | None = None,
+    q: Annotated[str | None, Query(max_length=200, description="name search")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ProfilesPublic:
+    catalogue = matcher.catalogue
+    selected = select_profiles(catalogue, filters, side, q)
+    page = selected[offset : offset + limit]
+    return ProfilesPublic(data=[profile_public(p, catalogue) for p in page], count=len(selected))
+
+
+@router.get("/profiles/{profile_id}", response_model=ProfilePublic, responses=ERRORS,
+            summary="One profile")
+def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
+    catalogue = state.matcher.catalogue
+    return profile_public(catalogue.get(profile_id), catalogue, state.store.version(profile_id))
+
+
+@router.get("/profiles/{profile_id}/matches", response_model=MatchesPublic, responses=ERRORS,
+            summary="Suggested partners of a catalogue profile")
+def profile_matches(
+    profile_id: str,
+    matcher: MatcherDep,
+    filters: FiltersDep,
+    top: Annotated[int, Query(ge=1, le=100)] = 10,
+    diversity: bool = True,
+) -> MatchesPublic:
+    return matches_public(matcher.match(profile_id, top=top, filters=filters, diversity=diversity))
+
+
+@router.post("/match", response_model=MatchesPublic, responses=ERRORS,
+             summary="Suggested partners of an ad-hoc profile")
+def match_ad_hoc(body: MatchRequest, matcher: MatcherDep) -> MatchesPublic:
+    profile, mappings = parse_query_profile(body.profile.record(), matcher.catalogue.reference)
+    filters = Filters(
+        countries=tuple(body.country), world_regions=tuple(body.world_region),
+        continents=tuple(body.continent), fields=tuple(body.field), kinds=tuple(body.kind),
+        exclude_partners=body.exclude_partners, include_home=body.include_home,
+    )
+    result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity)
+    return matches_public(MatchResult(result.query, result.matches, mappings, result.candidates))
+
+
+@router.put("/profiles/{profile_id}", response_model=WriteResult, responses={
+    **ERRORS, 401: {"description": "no token"}, 403: {"description": "wrong token"},
+    409: {"description": "stale version (If-Match)"}, 429: {"description": "rate limited"},
+}, summary="Add or update a profile (bearer token)")
+def put_profile(
+    profile_id: str,
+    body: ProfileIn,
+    state: StateDep,
+    _: WriterDep,
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=20, description="expected version")] = None,
+) -> WriteResult:
+    if body.id is not None and body.id != profile_id:
+        raise APIError(422, "id: must equal the id in the path", {"field": "id"})
+    record = {**body.record(), "id": profile_id}
+    reference = state.reference
+    profile, problems, _mappings = parse_profile(record, reference.geography, reference.taxonomy,
+                                         strict=True, require_sources=False)
+    if profile is None:
+        field, message = problems[0]
+        raise APIError(422, f"{field}: {message}", {"field": field})
+    expected: int | None = None
+    if if_match is not None:
+        try:
+            expected = int(if_match.strip().strip('"'))
+        except ValueError:
+            raise APIError(422, "If-Match: must be a version number",
+                           {"field": "If-Match"}) from None
+    created = state.store.version(profile_id) is None
+    version = state.update_profile(profile, expected)
+    response.headers["ETag"] = f'"{version}"'
+    response.status_code = 201 if created else 200
+    return WriteResult(id=profile_id, version=version, created=created)

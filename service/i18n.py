@@ -1,0 +1,107 @@
+"""Words of the web pages in English and German; the language comes from ``?lang=``, a cookie
+or the browser's Accept-Language header. The API stays language-neutral."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+LANGUAGES = ("en", "de")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "title": {"en": "ClusterBridge", "de": "ClusterBridge"},
+    "tagline": {"en": "Find complementary international partners for innovation clusters",
+                "de": "Komplementäre internationale Partner für Innovationscluster finden"},
+    "skip": {"en": "Skip to content", "de": "Zum Inhalt springen"},
+    "search_label": {"en": "Find a cluster by name", "de": "Cluster nach Namen suchen"},
+    "search": {"en": "Search", "de": "Suchen"},
+    "german_clusters": {"en": "German clusters", "de": "Deutsche Cluster"},
+    "results_for": {"en": "Clusters matching", "de": "Cluster mit"},
+    "no_results": {"en": "No cluster matches this name.", "de": "Kein Cluster passt zu diesem Namen."},
+    "describe": {"en": "Or describe your own cluster", "de": "Oder beschreiben Sie Ihr eigenes Cluster"},
+    "name": {"en": "Name", "de": "Name"},
+    "country": {"en": "Country", "de": "Land"},
+    "description": {"en": "Description", "de": "Beschreibung"},
+    "fields_hint": {"en": "Fields (comma-separated, e.g. Photonics, Health)",
+                    "de": "Themenfelder (durch Kommas getrennt, z. B. Photonik, Gesundheit)"},
+    "offers_hint": {"en": "What you offer (one per line)", "de": "Was Sie bieten (eine Angabe pro Zeile)"},
+    "seeks_hint": {"en": "What you seek (one per line)", "de": "Was Sie suchen (eine Angabe pro Zeile)"},
+    "find_partners": {"en": "Find partners", "de": "Partner finden"},
+    "profile": {"en": "Profile", "de": "Profil"},
+    "fields": {"en": "Fields", "de": "Themenfelder"},
+    "offers": {"en": "Offers", "de": "Bietet"},
+    "seeks": {"en": "Seeks", "de": "Sucht"},
+    "roles": {"en": "Value-chain roles", "de": "Rollen in der Wertschöpfungskette"},
+    "members": {"en": "Members", "de": "Mitglieder"},
+    "sources": {"en": "Sources", "de": "Quellen"},
+    "website": {"en": "Website", "de": "Webseite"},
+    "partners_known": {"en": "Known partners", "de": "Bekannte Partner"},
+    "suggested": {"en": "Suggested partners", "de": "Vorgeschlagene Partner"},
+    "filters": {"en": "Filters", "de": "Filter"},
+    "world_region": {"en": "World region", "de": "Weltregion"},
+    "any": {"en": "any", "de": "alle"},
+    "field": {"en": "Field", "de": "Themenfeld"},
+    "exclude_partners": {"en": "Exclude existing partners", "de": "Bestehende Partner ausblenden"},
+    "include_home": {"en": "Include clusters from the same country",
+                     "de": "Cluster aus demselben Land einbeziehen"},
+    "diversity": {"en": "Spread over countries", "de": "Über Länder streuen"},
+    "apply": {"en": "Apply filters", "de": "Filter anwenden"},
+    "score": {"en": "score", "de": "Wert"},
+    "where": {"en": "Where the suggestions are", "de": "Wo die Vorschläge liegen"},
+    "none_pass": {"en": "No candidate passes these filters.",
+                  "de": "Kein Kandidat erfüllt diese Filter."},
+    "source": {"en": "source", "de": "Quelle"},
+    "your_cluster": {"en": "Your cluster", "de": "Ihr Cluster"},
+    "mapped": {"en": "Your fields were read as", "de": "Ihre Themenfelder wurden gelesen als"},
+    "no_match_term": {"en": "no matching field", "de": "kein passendes Themenfeld"},
+    "error": {"en": "Something is not right", "de": "Etwas stimmt nicht"},
+    "back_home": {"en": "Back to the start page", "de": "Zurück zur Startseite"},
+    "coverage": {"en": "Coverage and gaps", "de": "Abdeckung und Lücken"},
+    "language": {"en": "Deutsch", "de": "English"},
+    "all_profiles": {"en": "All profiles", "de": "Alle Profile"},
+    # Reasons in plain words; {a} {b} are filled in by the page.
+    "label.similar and complementary": {"en": "similar and complementary",
+                                        "de": "ähnlich und komplementär"},
+    "label.complementary": {"en": "complementary", "de": "komplementär"},
+    "label.similar": {"en": "similar", "de": "ähnlich"},
+    "label.weak fit": {"en": "weak fit", "de": "schwache Passung"},
+    "r.they": {"en": "Answers our need for “{a}” with “{b}”.",
+               "de": "Deckt unseren Bedarf an „{a}“ mit „{b}“."},
+    "r.we": {"en": "We answer their need for “{a}” with “{b}”.",
+             "de": "Wir decken ihren Bedarf an „{a}“ mit „{b}“."},
+    "r.shared": {"en": "Shares the fields: {a}.", "de": "Gemeinsame Themenfelder: {a}."},
+    "r.related": {"en": "Works in {a}, related to our {b}.",
+                  "de": "Arbeitet in {a}, verwandt mit unserem Feld {b}."},
+    "r.roles": {"en": "Adds value-chain roles: {a}.", "de": "Ergänzt Rollen: {a}."},
+    "r.partner": {"en": "Already a known partner.", "de": "Bereits bekannter Partner."},
+}
+
+ROLE_NAMES = {
+    "research": "Forschung", "development": "Entwicklung", "production": "Produktion",
+    "application": "Anwendung/Markt", "testing": "Test-Infrastruktur", "services": "Dienstleistungen",
+    "education": "Bildung", "funding": "Finanzierung",
+}
+
+
+def pick_language(request: Request) -> str:
+    lang = request.query_params.get("lang") or request.cookies.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    header = request.headers.get("accept-language", "")
+    for part in header.split(","):
+        code = part.split(";")[0].strip().lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return "en"
+
+
+def translator(lang: str) -> object:
+    def t(key: str, **values: str) -> str:
+        entry = STRINGS.get(key)
+        text = entry.get(lang, entry["en"]) if entry else key
+        return text.format(**values) if values else text
+
+    return t
+
+
+def role_name(role: str, lang: str) -> str:
+    return ROLE_NAMES.get(role, role) if lang == "de" else role

@@ -1,0 +1,91 @@
+"""The FastAPI application: created by :func:`create_app`, its state loaded in the lifespan."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+
+from . import api, errors, pages
+from .deps import RateLimiter
+from .errors import render
+from .schemas import Health
+from .settings import Settings, get_settings
+from .state import ServiceState
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The application; ``settings`` default to the environment (``CLUSTERBRIDGE_*``)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        resolved = settings or get_settings()
+        state = await run_in_threadpool(ServiceState, resolved)
+        app.state.service = state
+        app.state.write_limiter = RateLimiter(resolved.writes_per_minute)
+        logger.info("ClusterBridge ready: %d profiles", len(state.matcher.catalogue))
+        try:
+            yield
+        finally:
+            state.close()
+            app.state.service = None
+
+    app = FastAPI(
+        title="ClusterBridge",
+        version="1.0",
+        summary="Complementary international partners for innovation clusters",
+        lifespan=lifespan,
+    )
+    resolved_for_cors = settings or get_settings()
+    if resolved_for_cors.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=resolved_for_cors.cors_origins,
+                           allow_methods=["GET", "POST", "PUT"],
+                           allow_headers=["Authorization", "Content-Type", "If-Match"])
+
+    @app.middleware("http")
+    async def limit_body(request: Request,
+                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        limit = resolved_for_cors.max_body_bytes
+        length = request.headers.get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            return render(request, 413, f"request body over {limit} bytes", {"limit": limit},
+                          pages.page)
+        return await call_next(request)
+
+    errors.install(app, pages.page)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.get("/healthz", response_model=Health, tags=["health"])
+    def healthz() -> Health:
+        return Health(status="ok")
+
+    @app.get("/readyz", response_model=Health, tags=["health"],
+             responses={503: {"description": "not ready"}})
+    def readyz(request: Request) -> Health:
+        state: ServiceState | None = getattr(request.app.state, "service", None)
+        checks = {"bundle": state is not None and state.matcher is not None,
+                  "database": state is not None and state.store.integrity_ok()}
+        if not all(checks.values()):
+            raise errors.APIError(503, "not ready", {"checks": checks})
+        return Health(status="ready", checks=checks)
+
+    return app
+
+
+def run(host: str = "127.0.0.1", port: int = 8000) -> None:  # pragma: no cover - runs a server
+    import uvicorn
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    print(f"ClusterBridge: starting on http://{host}:{port}/ (loading the bundle first)", flush=True)  # noqa: T201
+    uvicorn.run(create_app(), host=host, port=port, log_level="info")

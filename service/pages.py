@@ -1,0 +1,120 @@
+"""Server-rendered web pages: home, a cluster's page with its suggestions, the ad-hoc form.
+
+Routes translate form and query parameters to :mod:`matcher` calls and render templates; the
+only computation here is presentation (the bar widths of the chart by world region).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from matcher import Filters, MatchResult, parse_query_profile
+from matcher.filters import select_profiles
+
+from .deps import FiltersDep, MatcherDep, StateDep
+from .i18n import LANGUAGES, pick_language, role_name, translator
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+router = APIRouter(include_in_schema=False)
+
+CHART_WIDTH = 120
+
+
+def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
+    lang = pick_language(request)
+    other = next(code for code in LANGUAGES if code != lang)
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    query.append(("lang", other))
+    response = TEMPLATES.TemplateResponse(request, name, {
+        "lang": lang,
+        "other_lang": other,
+        "other_lang_query": urlencode(query),
+        "t": translator(lang),
+        "roles": lambda roles: ", ".join(role_name(r, lang) for r in roles),
+        **context,
+    }, status_code=status)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+def chart_by_region(result: MatchResult) -> list[tuple[str, int, int]]:
+    counts = Counter(m.world_region for m in result.matches).most_common()
+    top = max((c for _, c in counts), default=1)
+    return [(region, count, round(CHART_WIDTH * count / top)) for region, count in counts]
+
+
+def results_context(state: Any, result: MatchResult) -> dict[str, Any]:
+    catalogue = state.matcher.catalogue
+    return {
+        "result": result,
+        "chart": chart_by_region(result),
+        "sources": {m.id: (catalogue.by_id[m.id].sources or ("",))[0] for m in result.matches},
+    }
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, state: StateDep, q: str | None = None) -> Response:
+    catalogue = state.matcher.catalogue
+    found = select_profiles(catalogue, Filters(), query=q[:200]) if q else []
+    return page(request, "home.html", {
+        "q": q,
+        "found": found[:50],
+        "german": select_profiles(catalogue, Filters(), side="german"),
+        "countries": sorted(catalogue.reference.geography.countries.values(), key=lambda c: c.name),
+    })
+
+
+@router.get("/clusters/{profile_id}", response_class=HTMLResponse)
+def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: MatcherDep,
+                 filters: FiltersDep, top: int = 10, diversity: bool = True) -> Response:
+    catalogue = matcher.catalogue
+    profile = catalogue.get(profile_id)
+    result = matcher.match(profile_id, top=max(1, min(top, 50)), filters=filters,
+                           diversity=diversity)
+    geo = catalogue.reference.geography
+    return page(request, "cluster.html", {
+        "profile": profile,
+        "world_region": geo.world_region(profile.country),
+        "partners": [catalogue.by_id[p] for p in sorted(catalogue.partners_of(profile_id))
+                     if p in catalogue.by_id],
+        "filters": filters,
+        "world_regions": geo.world_regions,
+        "countries": sorted(geo.countries.values(), key=lambda c: c.name),
+        "terms": catalogue.reference.taxonomy.terms,
+        **results_context(state, result),
+    })
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+@router.post("/match", response_class=HTMLResponse)
+def adhoc_page(
+    request: Request,
+    state: StateDep,
+    matcher: MatcherDep,
+    name: Annotated[str, Form(max_length=300)],
+    country: Annotated[str, Form(max_length=2)],
+    description: Annotated[str, Form(max_length=4000)],
+    fields: Annotated[str, Form(max_length=1000)] = "",
+    offers: Annotated[str, Form(max_length=4000)] = "",
+    seeks: Annotated[str, Form(max_length=4000)] = "",
+) -> Response:
+    record = {
+        "name": name, "country": country, "description": description,
+        "fields": [f.strip() for f in fields.split(",") if f.strip()],
+        "offers": _lines(offers), "seeks": _lines(seeks),
+    }
+    profile, mappings = parse_query_profile(record, matcher.catalogue.reference)
+    result = matcher.match(profile, top=10)
+    result = MatchResult(result.query, result.matches, mappings, result.candidates)
+    return page(request, "adhoc.html", results_context(state, result))

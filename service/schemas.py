@@ -1,0 +1,165 @@
+"""Request and response models of the JSON API, apart from the domain types.
+
+Lengths and list sizes are capped here, so that an over-long value is a 422 naming the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from matcher.profiles import MAX_ITEMS, MAX_PHRASE, MAX_TEXT
+
+
+class SizeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    members: int | None = Field(default=None, ge=0, le=10_000_000)
+    smes: int | None = Field(default=None, ge=0, le=10_000_000)
+    research_institutions: int | None = Field(default=None, ge=0, le=10_000_000)
+
+
+class ProfileIn(BaseModel):
+    """A cluster profile as sent by a client. For ``POST /match`` only name, country and
+    description are required; free-text field names are mapped to the taxonomy."""
+
+    model_config = ConfigDict(extra="forbid")
+    id: str | None = Field(default=None, max_length=120)
+    name: str = Field(min_length=1, max_length=MAX_PHRASE)
+    kind: str | None = Field(default=None, max_length=40)
+    country: str = Field(min_length=2, max_length=2)
+    region: str | None = Field(default=None, max_length=MAX_PHRASE)
+    nuts: str | None = Field(default=None, max_length=5)
+    city: str | None = Field(default=None, max_length=MAX_PHRASE)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    fields: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    description: str = Field(min_length=1, max_length=MAX_TEXT)
+    offers: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    seeks: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    roles: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    size: SizeIn | None = None
+    website: str | None = Field(default=None, max_length=500)
+    sources: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
+    updated: str | None = Field(default=None, max_length=10)
+
+    def record(self) -> dict[str, Any]:
+        return self.model_dump(exclude_none=True)
+
+
+class SizePublic(BaseModel):
+    members: int | None = None
+    smes: int | None = None
+    research_institutions: int | None = None
+
+
+class ProfilePublic(BaseModel):
+    id: str
+    name: str
+    kind: str
+    country: str
+    world_region: str
+    continent: str
+    region: str
+    nuts: str | None
+    city: str | None
+    lat: float | None
+    lon: float | None
+    fields: list[str]
+    description: str
+    offers: list[str]
+    seeks: list[str]
+    roles: list[str]
+    size: SizePublic
+    website: str | None
+    sources: list[str]
+    updated: str | None
+    partners: list[str] = Field(default_factory=list)
+    version: int | None = None
+
+
+class ProfilesPublic(BaseModel):
+    data: list[ProfilePublic]
+    count: int = Field(description="profiles matching the filters (before paging)")
+
+
+class PairPublic(BaseModel):
+    need: str
+    offer: str
+    similarity: float
+
+
+class RelatedFieldPublic(BaseModel):
+    theirs: str
+    ours: str
+    relatedness: float
+
+
+class ExplanationPublic(BaseModel):
+    components: dict[str, float]
+    label: str
+    they_answer_our_needs: list[PairPublic]
+    we_answer_their_needs: list[PairPublic]
+    shared_fields: list[str]
+    related_fields: list[RelatedFieldPublic]
+    roles_added: list[str]
+    existing_partner: bool
+    summary: str
+
+
+class MatchPublic(BaseModel):
+    id: str
+    name: str
+    country: str
+    region: str
+    world_region: str
+    fields: list[str]
+    score: float
+    explanation: ExplanationPublic
+
+
+class FieldMapping(BaseModel):
+    given: str
+    terms: list[str]
+    method: str
+
+
+class QueryPublic(BaseModel):
+    id: str
+    name: str
+    country: str
+    fields: list[str]
+    field_mappings: list[FieldMapping] = Field(default_factory=list)
+
+
+class MatchesPublic(BaseModel):
+    query: QueryPublic
+    matches: list[MatchPublic]
+    count: int
+
+
+class MatchRequest(BaseModel):
+    """An ad-hoc profile and the same options as ``GET /profiles/{id}/matches``."""
+
+    model_config = ConfigDict(extra="forbid")
+    profile: ProfileIn
+    top: int = Field(default=10, ge=1, le=100)
+    country: list[str] = Field(default_factory=list, max_length=300)
+    world_region: list[str] = Field(default_factory=list, max_length=30)
+    continent: list[str] = Field(default_factory=list, max_length=10)
+    field: list[str] = Field(default_factory=list, max_length=100)
+    kind: list[str] = Field(default_factory=list, max_length=10)
+    exclude_partners: bool = False
+    include_home: bool = False
+    diversity: bool = True
+
+
+class WriteResult(BaseModel):
+    id: str
+    version: int
+    created: bool
+
+
+class Health(BaseModel):
+    status: str
+    checks: dict[str, bool] = Field(default_factory=dict)

@@ -1,0 +1,45 @@
+"""Typed settings of the service, read from ``CLUSTERBRIDGE_*`` environment variables."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from matcher.bundle import default_models_dir
+from matcher.catalogue import default_data_dir
+from matcher.embedding import DEFAULT_EMBEDDER
+
+
+class Settings(BaseSettings):
+    """Everything the service can be told; nothing is read at import time."""
+
+    model_config = SettingsConfigDict(env_prefix="CLUSTERBRIDGE_", extra="ignore")
+
+    data_dir: Path = Field(default_factory=default_data_dir,
+                           description="curated catalogue that seeds an empty database")
+    models_dir: Path = Field(default_factory=default_models_dir)
+    database: Path = Field(default_factory=lambda: default_models_dir() / "clusterbridge.sqlite3",
+                           description="SQLite file with the live profiles")
+    embedder: str = DEFAULT_EMBEDDER
+    api_token: SecretStr | None = Field(default=None,
+                                        description="bearer token for writes; none disables writes")
+    read_token_required: bool = Field(default=False, description="require the token for reads too")
+    cors_origins: list[str] = Field(default_factory=list, description="allowed origins; none = closed")
+    max_body_bytes: int = 64 * 1024
+    writes_per_minute: int = 60
+    report_dir: Path = Field(default_factory=lambda: default_models_dir() / "reports")
+
+    @field_validator("max_body_bytes", "writes_per_minute")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("must be >= 1")
+        return value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,256 @@
+"""The service through its app (TestClient): every route, every error code, the write path."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from service.main import create_app
+from service.settings import Settings
+from tests.conftest import CATALOGUE_DIR
+
+TOKEN = "test-token-123"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def make_settings(tmp: Path, **changes: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": CATALOGUE_DIR, "models_dir": tmp / "models", "database": tmp / "db.sqlite3",
+        "embedder": "hashing-384", "api_token": SecretStr(TOKEN), "report_dir": tmp / "reports",
+    }
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c
+
+
+def assert_error(response, status: int) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"code", "message", "details"}
+    return body["error"]
+
+
+def new_profile(**changes: object) -> dict:
+    body: dict[str, object] = {
+        "name": "Test Laser Valley", "country": "DE", "region": "Bavaria", "nuts": "DE2",
+        "fields": ["Photonics"], "description": "Laser makers looking for Asian suppliers.",
+        "offers": ["laser system integration"], "seeks": ["photonics component suppliers in Asia"],
+        "roles": ["research"], "size": {"members": 80},
+    }
+    body.update(changes)
+    return body
+
+
+def test_health_and_readiness(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok", "checks": {}}
+    ready = client.get("/readyz").json()
+    assert ready["status"] == "ready" and all(ready["checks"].values())
+
+
+def test_list_profiles_with_paging_filters_and_search(client: TestClient) -> None:
+    page = client.get("/api/v1/profiles", params={"limit": 5, "offset": 0}).json()
+    assert page["count"] == 13 and len(page["data"]) == 5
+    rest = client.get("/api/v1/profiles", params={"limit": 50, "offset": 5}).json()
+    assert len(rest["data"]) == 8
+    assert {p["id"] for p in page["data"]}.isdisjoint({p["id"] for p in rest["data"]})
+    german = client.get("/api/v1/profiles", params={"side": "german"}).json()
+    assert german["count"] == 3 and all(p["country"] == "DE" for p in german["data"])
+    asia = client.get("/api/v1/profiles", params={"world_region": "Eastern Asia"}).json()
+    assert asia["count"] == 5
+    named = client.get("/api/v1/profiles", params={"q": "montreal"}).json()
+    assert [p["id"] for p in named["data"]] == ["ca-aero-mutual"]
+    by_field = client.get("/api/v1/profiles", params={"field": "Medical Devices", "kind": "network"})
+    assert [p["id"] for p in by_field.json()["data"]] == ["za-med"]
+
+
+def test_list_rejects_unknown_filter_and_bad_paging(client: TestClient) -> None:
+    error = assert_error(client.get("/api/v1/profiles", params={"field": "Photonix"}), 422)
+    assert error["details"]["field"] == "fields" and "Photonics" in error["message"]
+    assert_error(client.get("/api/v1/profiles", params={"limit": 0}), 422)
+    assert_error(client.get("/api/v1/profiles", params={"side": "martian"}), 422)
+
+
+def test_one_profile_and_unknown_id(client: TestClient) -> None:
+    profile = client.get("/api/v1/profiles/de-aero").json()
+    assert profile["world_region"] == "Western Europe"
+    assert profile["partners"] == ["fr-aero-oneside"]
+    assert profile["version"] == 1
+    error = assert_error(client.get("/api/v1/profiles/de-aerx"), 404)
+    assert "de-aero" in error["details"]["closest"]
+
+
+def test_matches_for_a_catalogue_profile(client: TestClient) -> None:
+    body = client.get("/api/v1/profiles/de-aero/matches", params={"top": 3}).json()
+    assert body["query"]["id"] == "de-aero"
+    assert body["count"] == 3 and body["matches"][0]["id"] == "ca-aero-mutual"
+    m = body["matches"][0]
+    assert {"id", "name", "country", "region", "fields", "score", "explanation"} <= set(m)
+    assert m["explanation"]["they_answer_our_needs"]
+    filtered = client.get("/api/v1/profiles/de-photonics/matches",
+                          params=[("country", "KR"), ("country", "US")]).json()
+    assert {x["country"] for x in filtered["matches"]} == {"KR", "US"}
+    excluded = client.get("/api/v1/profiles/de-photonics/matches",
+                          params={"exclude_partners": "true", "top": 20}).json()
+    assert "us-photonics" not in {x["id"] for x in excluded["matches"]}
+    plain = client.get("/api/v1/profiles/de-photonics/matches",
+                       params={"diversity": "false", "top": 3}).json()
+    assert {x["country"] for x in plain["matches"]} == {"JP"}
+
+
+def test_matches_errors(client: TestClient) -> None:
+    assert "closest" in assert_error(client.get("/api/v1/profiles/nope/matches"), 404)["details"]
+    assert_error(client.get("/api/v1/profiles/de-aero/matches", params={"top": 0}), 422)
+    assert_error(client.get("/api/v1/profiles/de-aero/matches", params={"top": 101}), 422)
+    error = assert_error(client.get("/api/v1/profiles/de-aero/matches",
+                                    params={"world_region": "Atlantis"}), 422)
+    assert error["details"]["field"] == "world_regions"
+
+
+def test_ad_hoc_match(client: TestClient) -> None:
+    body = {"profile": {"name": "Laser Net", "country": "DE", "description": "Laser makers.",
+                        "fields": ["Optics and Photonics"],
+                        "seeks": ["semiconductor fab access"]},
+            "top": 3, "country": ["US", "JP"]}
+    result = client.post("/api/v1/match", json=body).json()
+    assert result["query"]["field_mappings"][0]["terms"] == ["Photonics"]
+    assert {m["country"] for m in result["matches"]} <= {"US", "JP"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"profile": {"name": "X", "country": "DE"}}, "profile.description"),
+        ({"profile": {"name": "X", "country": "ZZ", "description": "d"}}, "country"),
+        ({"profile": {"name": "X", "country": "DE", "description": "d"}, "top": 500}, "top"),
+        ({"profile": {"name": "X", "country": "DE", "description": "d", "nope": 1}}, "profile.nope"),
+        ({"profile": {"name": "X" * 400, "country": "DE", "description": "d"}}, "profile.name"),
+    ],
+)
+def test_ad_hoc_invalid_body_names_the_field(client: TestClient, body: dict, field: str) -> None:
+    error = assert_error(client.post("/api/v1/match", json=body), 422)
+    assert error["details"]["field"] == field
+
+
+def test_writes_need_the_right_token(client: TestClient) -> None:
+    assert_error(client.put("/api/v1/profiles/de-laser", json=new_profile()), 401)
+    assert_error(client.put("/api/v1/profiles/de-laser", json=new_profile(),
+                            headers={"Authorization": "Bearer wrong"}), 403)
+    assert_error(client.put("/api/v1/profiles/de-laser", json=new_profile(),
+                            headers={"Authorization": "Basic abc"}), 401)
+
+
+def test_writes_disabled_without_configured_token(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, api_token=None))) as c:
+        assert_error(c.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH), 403)
+
+
+def test_write_validation_names_the_field(client: TestClient) -> None:
+    error = assert_error(client.put("/api/v1/profiles/de-laser", json=new_profile(fields=["Lasers!"]),
+                                    headers=AUTH), 422)
+    assert error["details"]["field"] == "fields[0]"
+    error = assert_error(client.put("/api/v1/profiles/Bad_Id", json=new_profile(), headers=AUTH), 422)
+    assert error["details"]["field"] == "id"
+    error = assert_error(client.put("/api/v1/profiles/de-laser", json=new_profile(id="other"),
+                                    headers=AUTH), 422)
+    assert error["details"]["field"] == "id"
+
+
+def test_write_persists_survives_restart_and_shows_in_matches(settings: Settings) -> None:
+    with TestClient(create_app(settings)) as c:
+        created = c.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH)
+        assert created.status_code == 201 and created.json()["version"] == 1
+        assert created.headers["etag"] == '"1"'
+        matches = c.get("/api/v1/profiles/de-laser/matches", params={"top": 3}).json()
+        assert matches["matches"][0]["id"].startswith("jp-photonics")
+        # An update of a candidate is visible in another profile's matches without a restart.
+        current = c.get("/api/v1/profiles/kr-photonics").json()
+        for read_only in ("world_region", "continent", "partners", "version"):
+            current.pop(read_only)
+        updated = c.put("/api/v1/profiles/kr-photonics",
+                        json={**current, "offers": ["laser system integration", "optical metrology"]},
+                        headers=AUTH)
+        assert updated.status_code == 200 and updated.json()["version"] == 2
+    with TestClient(create_app(settings)) as c:  # a restart on the same database
+        again = c.get("/api/v1/profiles/de-laser").json()
+        assert again["name"] == "Test Laser Valley" and again["version"] == 1
+        assert c.get("/api/v1/profiles/kr-photonics").json()["offers"][0] == "laser system integration"
+        ids = [m["id"] for m in c.get("/api/v1/profiles/de-photonics/matches",
+                                      params={"top": 20, "include_home": "true"}).json()["matches"]]
+        assert "de-laser" in ids
+
+
+def test_stale_version_gets_409(client: TestClient) -> None:
+    ok = client.put("/api/v1/profiles/de-laser", json=new_profile(), headers={**AUTH, "If-Match": "0"})
+    assert ok.status_code == 201
+    stale = client.put("/api/v1/profiles/de-laser", json=new_profile(name="Other"),
+                       headers={**AUTH, "If-Match": "0"})
+    assert assert_error(stale, 409)["details"]["current_version"] == 1
+    fresh = client.put("/api/v1/profiles/de-laser", json=new_profile(name="Other"),
+                       headers={**AUTH, "If-Match": '"1"'})
+    assert fresh.status_code == 200 and fresh.json()["version"] == 2
+
+
+def test_internal_errors_do_not_leak(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("secret internal detail /etc/passwd")
+
+    monkeypatch.setattr(client.app.state.service.matcher, "match", boom)  # type: ignore[attr-defined]
+    error = assert_error(client.get("/api/v1/profiles/de-aero/matches"), 500)
+    assert "secret" not in error["message"] and error["details"] == {}
+
+
+def test_oversized_body_gets_413(client: TestClient) -> None:
+    big = {"profile": {"name": "X", "country": "DE", "description": "d" * 70_000}}
+    assert_error(client.post("/api/v1/match", json=big), 413)
+
+
+def test_unknown_route_is_404_in_the_same_shape(client: TestClient) -> None:
+    assert_error(client.get("/api/v1/nothing-here"), 404)
+
+
+def test_openapi_documents_every_route(client: TestClient) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert {"/api/v1/profiles", "/api/v1/profiles/{profile_id}", "/api/v1/profiles/{profile_id}/matches",
+            "/api/v1/match", "/healthz", "/readyz"} <= set(paths)
+    assert "put" in paths["/api/v1/profiles/{profile_id}"]
+
+
+def test_pages_render(client: TestClient) -> None:
+    home = client.get("/")
+    assert home.status_code == 200 and "Test Aviation Hamburg" in home.text
+    assert "Test Aero Montreal" in client.get("/", params={"q": "montreal"}).text
+    page = client.get("/clusters/de-aero")
+    assert page.status_code == 200 and "Test Aero Montreal" in page.text
+    assert "Answers our need for" in page.text
+    filtered = client.get("/clusters/de-photonics", params={"country": "KR"})
+    assert "Test Photonics Korea" in filtered.text and "Test Photonics Japan" not in filtered.text
+    form = client.post("/match", data={"name": "Laser Net", "country": "DE",
+                                       "description": "Laser makers.", "fields": "Optics and Photonics",
+                                       "seeks": "semiconductor fab access"})
+    assert form.status_code == 200 and "Photonics" in form.text
+    missing = client.get("/clusters/de-aerx")
+    assert missing.status_code == 404 and "de-aero" in missing.text
+    assert client.get("/static/style.css").status_code == 200
+
+
+def test_pages_in_german(client: TestClient) -> None:
+    page = client.get("/clusters/de-aero", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert 'lang="de"' in page.text and "Vorgeschlagene Partner" in page.text
+    english = client.get("/clusters/de-aero", params={"lang": "en"},
+                         headers={"Accept-Language": "de"})
+    assert 'lang="en"' in english.text
