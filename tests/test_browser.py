@@ -1,0 +1,136 @@
+"""The web pages in real headless Chromium (Debian's), driven by Playwright, on the real catalogue
+and the real bundled model. Screenshots of each step go to ``test-output/browser/``."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from matcher.catalogue import default_data_dir
+from service.main import create_app
+from service.settings import Settings
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "browser"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    tmp = tmp_path_factory.mktemp("browser")
+    settings = Settings(data_dir=default_data_dir(), models_dir=tmp / "models",
+                        database=tmp / "db.sqlite3", report_dir=tmp / "reports")
+    port = free_port()
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 180
+    while not srv.started:
+        assert time.monotonic() < deadline, "server did not start"
+        assert thread.is_alive(), "server thread died"
+        time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("Debian's chromium is not installed (make system-deps installs it)")
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield b
+        b.close()
+
+
+def test_cluster_manager_journey(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page.goto(server + "/")
+    assert page.locator("#german-list li").count() >= 50
+    page.screenshot(path=str(SHOTS / "1-home.png"), full_page=False)
+
+    page.fill("#q", "Hamburg Aviation")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results li")
+    page.screenshot(path=str(SHOTS / "2-search.png"))
+    page.click("#search-results a:has-text('Hamburg Aviation')")
+    page.wait_for_selector("#matches li.match")
+    items = page.locator("#matches li.match")
+    assert items.count() == 10
+    first = items.nth(0)
+    assert first.locator(".reasons li").count() >= 1
+    assert first.locator("a.match-name").get_attribute("href").startswith("/clusters/")
+    assert page.locator("figure.chart svg rect").count() >= 1
+    page.screenshot(path=str(SHOTS / "3-cluster.png"), full_page=True)
+    before = items.evaluate_all("els => els.map(e => e.dataset.id)")
+
+    page.select_option("#world_region", "Eastern Asia")
+    page.click("#apply")
+    page.wait_for_load_state()
+    after_items = page.locator("#matches li.match")
+    after = after_items.evaluate_all("els => els.map(e => e.dataset.id)")
+    countries = set(after_items.evaluate_all("els => els.map(e => e.dataset.country)"))
+    assert after and after != before
+    assert countries <= {"JP", "KR", "CN", "TW", "HK", "MN", "KP", "MO"}
+    page.screenshot(path=str(SHOTS / "4-filtered.png"), full_page=True)
+
+    page.goto(server + "/")
+    page.fill("#f-name", "Laser Cluster Jena")
+    page.fill("#f-description", "Network of laser, optics and photonics companies and institutes "
+                                "that builds optical systems and seeks partners in Asia.")
+    page.fill("#f-fields", "Optics and Photonics")
+    page.fill("#f-offers", "laser system integration\noptical metrology")
+    page.fill("#f-seeks", "photonics component suppliers in Asia")
+    page.click("form.adhoc button[type=submit]")
+    page.wait_for_selector("#matches li.match")
+    assert "Photonics" in page.inner_text("#mappings")
+    assert page.locator("#matches li.match").count() == 10
+    page.screenshot(path=str(SHOTS / "5-adhoc.png"), full_page=True)
+
+
+def test_keyboard_and_phone(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 390, "height": 844}, locale="en-GB")
+    page.goto(server + "/clusters/its-owl")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"page scrolls sideways on a phone ({width}px)"
+    page.screenshot(path=str(SHOTS / "6-phone.png"), full_page=False)
+
+
+def test_german_pages_and_german_query(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE",
+                            extra_http_headers={"Accept-Language": "de-DE,de;q=0.9"})
+    page.goto(server + "/")
+    assert page.get_attribute("html", "lang") == "de"
+    assert "Partner finden" in page.inner_text("form.adhoc")
+    page.fill("#f-name", "Medizintechnik Testnetz")
+    page.fill("#f-description", "Netzwerk von Medizintechnik-Unternehmen und Kliniken, das "
+                                "Implantate und Diagnostik entwickelt.")
+    page.fill("#f-fields", "Medizintechnik")
+    page.fill("#f-seeks", "Partner für klinische Studien im Ausland")
+    page.click("form.adhoc button[type=submit]")
+    page.wait_for_selector("#matches li.match")
+    assert "Vorgeschlagene Partner" in page.inner_text("main")
+    page.screenshot(path=str(SHOTS / "7-german.png"), full_page=True)
