@@ -144,6 +144,22 @@ def cmd_export(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def _matcher(args: argparse.Namespace) -> Matcher:
+    catalogue = _catalogue(args)
+    return Matcher(ensure_bundle(catalogue, args.embedder, models_dir=args.models))
+
+
+def cmd_coverage(args: argparse.Namespace, out: Any) -> int:
+    from .coverage import compute_coverage, format_coverage
+
+    coverage = compute_coverage(_matcher(args), level=args.level, threshold=args.threshold)
+    if args.json:
+        out.write(json.dumps(coverage.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_coverage(coverage))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clusterbridge",
                                      description="Find complementary international cluster partners.")
@@ -178,6 +194,12 @@ def build_parser() -> argparse.ArgumentParser:
     stats = sub.add_parser("stats", help="counts of the catalogue")
     stats.add_argument("--json", action="store_true")
 
+    coverage = sub.add_parser("coverage", help="fields x world regions: partnerships and gaps")
+    coverage.add_argument("--level", choices=["world_region", "continent"], default="world_region")
+    coverage.add_argument("--threshold", type=float, default=None,
+                          help="score of a strong match (default from the config: 0.5)")
+    coverage.add_argument("--json", action="store_true")
+
     serve = sub.add_parser("serve", help="run the web pages and JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -189,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve": cmd_serve,
-            "export": cmd_export}
+            "export": cmd_export, "coverage": cmd_coverage}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -234,6 +234,24 @@ class Matcher:
         w = (weights or self.config.weights).normalised()
         return combine(components, w), components
 
+    def scores(self, query: Profile | str, filters: Filters | None = None,
+               weights: Weights | None = None) -> tuple[npt.NDArray[np.int64], Array]:
+        """Score every candidate passing ``filters`` (no shortlist, no diversity).
+
+        Returns:
+            candidate row positions (n,) int64 and their scores (n,) float32.
+        """
+        filters = filters or Filters()
+        check_filters(self.catalogue, filters)
+        if isinstance(query, str):
+            query = self.catalogue.get(query)
+        arrays = self._query_arrays(query)
+        candidates = np.flatnonzero(candidate_mask(self.catalogue, query, filters)).astype(np.int64)
+        if len(candidates) == 0:
+            return candidates, np.zeros(0, dtype=np.float32)
+        scores, _ = self.score(query, candidates, arrays, weights)
+        return candidates, scores
+
     # --- the public entry point -----------------------------------------------------------
     def match(
         self,

@@ -124,3 +124,18 @@ def put_profile(
     response.headers["ETag"] = f'"{version}"'
     response.status_code = 201 if created else 200
     return WriteResult(id=profile_id, version=version, created=created)
+
+
+@router.get("/coverage", summary="Coverage matrix, gaps and lists for programme staff")
+def coverage(
+    state: StateDep,
+    level: Literal["world_region", "continent"] = "world_region",
+    field: Annotated[str | None, Query(max_length=80, description="with region: one cell")] = None,
+    region: Annotated[str | None, Query(max_length=60)] = None,
+) -> dict[str, Any]:
+    result = state.coverage(level)
+    if field is not None or region is not None:
+        if field is None or region is None:
+            raise APIError(422, "field and region: give both for a cell", {"field": "field"})
+        return result.cell_details(field, region)
+    return result.to_dict()

@@ -58,6 +58,24 @@ STRINGS: dict[str, dict[str, str]] = {
     "coverage": {"en": "Coverage and gaps", "de": "Abdeckung und Lücken"},
     "language": {"en": "Deutsch", "de": "English"},
     "all_profiles": {"en": "All profiles", "de": "Alle Profile"},
+    "cov.intro": {"en": "Fields in which German clusters work, by world region of the partners: "
+                        "strong suggested matches (score at least {a}) / known partnerships. Green "
+                        "cells have partnerships; blue cells have strong matches but none yet.",
+                  "de": "Themenfelder deutscher Cluster nach Weltregion der Partner: starke "
+                        "Vorschläge (Wert mindestens {a}) / bekannte Partnerschaften. Grüne Zellen "
+                        "haben Partnerschaften, blaue nur starke Vorschläge."},
+    "cov.continents": {"en": "Continents", "de": "Kontinente"},
+    "cov.caption": {"en": "strong matches / partnerships per field and region",
+                    "de": "starke Vorschläge / Partnerschaften je Feld und Region"},
+    "cov.gaps": {"en": "Largest gaps", "de": "Größte Lücken"},
+    "cov.strong": {"en": "strong matches", "de": "starke Vorschläge"},
+    "cov.partnerships": {"en": "partnerships", "de": "Partnerschaften"},
+    "cov.unpartnered": {"en": "German clusters without an international partner, with their best options",
+                        "de": "Deutsche Cluster ohne internationalen Partner, mit den besten Optionen"},
+    "cov.untapped": {"en": "Strong international profiles no German cluster works with yet",
+                     "de": "Starke internationale Profile ohne deutschen Partner"},
+    "cov.single": {"en": "Fields whose partners are in one world region only",
+                   "de": "Themenfelder mit Partnern in nur einer Weltregion"},
     # Reasons in plain words; {a} {b} are filled in by the page.
     "label.similar and complementary": {"en": "similar and complementary",
                                         "de": "ähnlich und komplementär"},

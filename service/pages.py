@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -118,3 +118,33 @@ def adhoc_page(
     result = matcher.match(profile, top=10)
     result = MatchResult(result.query, result.matches, mappings, result.candidates)
     return page(request, "adhoc.html", results_context(state, result))
+
+
+def shade(cell: Any) -> str:
+    """Cell colour: blue by strong matches, with a darker edge where partnerships exist."""
+    if not cell.strong_matches and not cell.partnerships:
+        return "#ffffff"
+    alpha = min(0.15 + 0.08 * cell.strong_matches, 0.85)
+    return f"rgba(11, 92, 173, {alpha:.2f})" if not cell.partnerships else f"rgba(46, 160, 67, {alpha:.2f})"
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage_page(request: Request, state: StateDep,
+                  level: Literal["world_region", "continent"] = "world_region") -> Response:
+    coverage = state.coverage(level)
+    return page(request, "coverage.html", {
+        "coverage": coverage,
+        "cells": {(c.field, c.region): c for c in coverage.cells},
+        "shade": shade,
+    })
+
+
+@router.get("/coverage/cell", response_class=HTMLResponse)
+def coverage_cell_page(request: Request, state: StateDep,
+                       field: Annotated[str, Query(max_length=80)],
+                       region: Annotated[str, Query(max_length=60)],
+                       level: Literal["world_region", "continent"] = "world_region") -> Response:
+    details = state.coverage(level).cell_details(field, region)
+    names = {p.id: p.name for p in state.matcher.catalogue.profiles}
+    return page(request, "coverage_cell.html", {"details": details, "names": names,
+                                                "details_level": level})

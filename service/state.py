@@ -11,6 +11,7 @@ import logging
 import threading
 
 from matcher import Matcher, Profile, Reference, ensure_bundle, load_catalogue
+from matcher.coverage import Coverage, compute_coverage
 from matcher.store import ProfileStore, VersionConflictError
 
 from .settings import Settings
@@ -30,6 +31,7 @@ class ServiceState:
         bundle = ensure_bundle(catalogue, settings.embedder, models_dir=settings.models_dir)
         self.matcher = Matcher(bundle)
         self._write_lock = threading.Lock()
+        self._coverage: dict[tuple[int, str], Coverage] = {}
 
     def update_profile(self, profile: Profile, expected_version: int | None) -> int:
         """Persist ``profile`` and make it visible to matches; returns its new version."""
@@ -41,6 +43,17 @@ class ServiceState:
             version = self.store.upsert(profile, expected_version)
             self.matcher = updated
             return version
+
+    def coverage(self, level: str) -> Coverage:
+        """The coverage of the current matcher, computed once per matcher and level."""
+        matcher = self.matcher
+        key = (id(matcher), level)
+        cached = self._coverage.get(key)
+        if cached is None:
+            cached = compute_coverage(matcher, level=level)
+            self._coverage = {k: v for k, v in self._coverage.items() if k[0] == id(matcher)}
+            self._coverage[key] = cached
+        return cached
 
     def ready(self) -> bool:
         return self.matcher is not None and self.store.integrity_ok()

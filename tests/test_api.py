@@ -254,3 +254,21 @@ def test_pages_in_german(client: TestClient) -> None:
     english = client.get("/clusters/de-aero", params={"lang": "en"},
                          headers={"Accept-Language": "de"})
     assert 'lang="en"' in english.text
+
+
+def test_coverage_api_and_pages(client: TestClient) -> None:
+    body = client.get("/api/v1/coverage").json()
+    assert {"cells", "top_gaps", "unpartnered_german_clusters", "untapped_international_profiles",
+            "single_region_fields"} <= set(body)
+    assert body["unpartnered_german_clusters"][0]["id"] == "de-aero-home"
+    cell = client.get("/api/v1/coverage", params={"field": "Photonics",
+                                                  "region": "Northern America"}).json()
+    assert cell["partnerships"] == [{"german": "de-photonics", "partner": "us-photonics"}]
+    assert_error(client.get("/api/v1/coverage", params={"field": "Photonics"}), 422)
+    assert_error(client.get("/api/v1/coverage", params={"level": "planet"}), 422)
+    continents = client.get("/api/v1/coverage", params={"level": "continent"}).json()
+    assert "Asia" in continents["regions"]
+    page = client.get("/coverage")
+    assert page.status_code == 200 and 'id="heatmap"' in page.text
+    detail = client.get("/coverage/cell", params={"field": "Photonics", "region": "Northern America"})
+    assert detail.status_code == 200 and "Test Optics Rochester" in detail.text
