@@ -160,6 +160,30 @@ def cmd_coverage(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace, out: Any) -> int:
+    from .reports import collect, parse_formats, write_report
+
+    formats = parse_formats(args.format)
+    matcher = _matcher(args)
+    clusters = _split(args.cluster)
+    for cluster in clusters:
+        matcher.catalogue.get(cluster)
+    show = not args.quiet and sys.stderr.isatty()
+
+    def progress(items: Any) -> Any:
+        from tqdm import tqdm
+
+        return tqdm(items, desc="clusters", unit="cluster", disable=not show, file=sys.stderr)
+
+    start = time.perf_counter()
+    data = collect(matcher, top=args.top, clusters=clusters, progress=progress)
+    names = write_report(data, args.out, formats)
+    if not args.quiet:
+        out.write(f"wrote {', '.join(names)} to {args.out} for {len(data.results)} clusters in "
+                  f"{time.perf_counter() - start:.1f} s\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clusterbridge",
                                      description="Find complementary international cluster partners.")
@@ -200,6 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help="score of a strong match (default from the config: 0.5)")
     coverage.add_argument("--json", action="store_true")
 
+    report = sub.add_parser("report", help="batch report of suggestions and coverage")
+    report.add_argument("--out", type=Path, required=True, help="directory to write into")
+    report.add_argument("--top", type=int, default=10)
+    report.add_argument("--format", default="html,csv,xlsx,pdf", help="comma-separated formats")
+    report.add_argument("--cluster", action="append", help="German cluster id(s); default all")
+    report.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+
     serve = sub.add_parser("serve", help="run the web pages and JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -211,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve": cmd_serve,
-            "export": cmd_export, "coverage": cmd_coverage}
+            "export": cmd_export, "coverage": cmd_coverage,
+            "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import FileResponse
 
 from matcher import Catalogue, Filters, MatchResult, Profile, parse_query_profile
 from matcher.filters import select_profiles
 from matcher.profiles import parse_profile
+from matcher.reports import parse_formats
 
 from .deps import FiltersDep, MatcherDep, StateDep, WriterDep, require_reader
 from .errors import APIError
@@ -18,8 +20,11 @@ from .schemas import (
     ProfileIn,
     ProfilePublic,
     ProfilesPublic,
+    ReportPublic,
+    ReportRequest,
     WriteResult,
 )
+from .state import ReportJob
 
 router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_reader)])
 
@@ -139,3 +144,35 @@ def coverage(
             raise APIError(422, "field and region: give both for a cell", {"field": "field"})
         return result.cell_details(field, region)
     return result.to_dict()
+
+
+@router.post("/reports", response_model=ReportPublic, status_code=202, responses={
+    **ERRORS, 401: {"description": "no token"}, 403: {"description": "wrong token"}},
+    summary="Start a batch report (bearer token)")
+def start_report(body: ReportRequest, state: StateDep, _: WriterDep) -> ReportPublic:
+    formats = parse_formats(",".join(body.formats))
+    job_id = state.start_report(body.top, formats, tuple(body.clusters))
+    return ReportPublic(id=job_id, status="running", files=[])
+
+
+def _job(state: StateDep, report_id: str) -> ReportJob:
+    job = state.reports.get(report_id)
+    if job is None:
+        raise APIError(404, f"unknown report {report_id!r}", {"id": report_id})
+    return job
+
+
+@router.get("/reports/{report_id}", response_model=ReportPublic, responses=ERRORS,
+            summary="Status and files of a report")
+def report_status(report_id: str, state: StateDep) -> ReportPublic:
+    job = _job(state, report_id)
+    return ReportPublic(id=job.id, status=job.status, files=job.files)
+
+
+@router.get("/reports/{report_id}/files/{name}", responses=ERRORS, response_class=FileResponse,
+            summary="Download one file of a finished report")
+def report_file(report_id: str, name: str, state: StateDep) -> FileResponse:
+    path = _job(state, report_id).file(name)
+    if path is None or not path.is_file():
+        raise APIError(404, f"report {report_id!r} has no file {name!r}", {"name": name})
+    return FileResponse(path, filename=name)

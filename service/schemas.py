@@ -163,3 +163,16 @@ class WriteResult(BaseModel):
 class Health(BaseModel):
     status: str
     checks: dict[str, bool] = Field(default_factory=dict)
+
+
+class ReportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    top: int = Field(default=10, ge=1, le=50)
+    formats: list[str] = Field(default_factory=lambda: ["html", "csv", "xlsx", "pdf"], max_length=4)
+    clusters: list[str] = Field(default_factory=list, max_length=500)
+
+
+class ReportPublic(BaseModel):
+    id: str
+    status: str
+    files: list[str]

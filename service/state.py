@@ -9,14 +9,30 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from matcher import Matcher, Profile, Reference, ensure_bundle, load_catalogue
 from matcher.coverage import Coverage, compute_coverage
+from matcher.reports import collect, write_report
 from matcher.store import ProfileStore, VersionConflictError
 
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class ReportJob:
+    id: str
+    directory: Path
+    status: str = "running"
+    files: list[str] = field(default_factory=list)
+
+    def file(self, name: str) -> Path | None:
+        """The path of one of this report's files; None for any other name."""
+        return self.directory / name if self.status == "done" and name in self.files else None
 
 
 class ServiceState:
@@ -32,6 +48,7 @@ class ServiceState:
         self.matcher = Matcher(bundle)
         self._write_lock = threading.Lock()
         self._coverage: dict[tuple[int, str], Coverage] = {}
+        self.reports: dict[str, ReportJob] = {}
 
     def update_profile(self, profile: Profile, expected_version: int | None) -> int:
         """Persist ``profile`` and make it visible to matches; returns its new version."""
@@ -54,6 +71,27 @@ class ServiceState:
             self._coverage = {k: v for k, v in self._coverage.items() if k[0] == id(matcher)}
             self._coverage[key] = cached
         return cached
+
+    def start_report(self, top: int, formats: tuple[str, ...], clusters: tuple[str, ...]) -> str:
+        """Start a report in a background thread; returns its id."""
+        for cluster in clusters:
+            self.matcher.catalogue.get(cluster)
+        job_id = uuid.uuid4().hex
+        job = ReportJob(job_id, self.settings.report_dir / job_id)
+        self.reports[job_id] = job
+        matcher = self.matcher
+
+        def work() -> None:
+            try:
+                data = collect(matcher, top=top, clusters=clusters)
+                job.files = write_report(data, job.directory, formats)
+                job.status = "done"
+            except Exception:
+                logger.exception("report %s failed", job_id)
+                job.status = "failed"
+
+        threading.Thread(target=work, name=f"report-{job_id}", daemon=True).start()
+        return job_id
 
     def ready(self) -> bool:
         return self.matcher is not None and self.store.integrity_ok()

@@ -272,3 +272,26 @@ def test_coverage_api_and_pages(client: TestClient) -> None:
     assert page.status_code == 200 and 'id="heatmap"' in page.text
     detail = client.get("/coverage/cell", params={"field": "Photonics", "region": "Northern America"})
     assert detail.status_code == 200 and "Test Optics Rochester" in detail.text
+
+
+def test_report_api_runs_and_downloads_only_its_files(client: TestClient) -> None:
+    import time
+
+    assert_error(client.post("/api/v1/reports", json={}), 401)
+    assert_error(client.post("/api/v1/reports", json={"formats": ["docx"]}, headers=AUTH), 422)
+    assert_error(client.post("/api/v1/reports", json={"clusters": ["nope"]}, headers=AUTH), 404)
+    started = client.post("/api/v1/reports", json={"top": 3, "formats": ["csv"]}, headers=AUTH)
+    assert started.status_code == 202
+    report_id = started.json()["id"]
+    for _ in range(100):
+        status = client.get(f"/api/v1/reports/{report_id}").json()
+        if status["status"] != "running":
+            break
+        time.sleep(0.1)
+    assert status["status"] == "done" and "suggestions.csv" in status["files"]
+    download = client.get(f"/api/v1/reports/{report_id}/files/suggestions.csv")
+    assert download.status_code == 200 and download.text.startswith("cluster_id,")
+    for name in ("..%2F..%2Fdb.sqlite3", "%2Fetc%2Fpasswd", "report.pdf", "manifest.json.bak", "%2E%2E"):
+        assert_error(client.get(f"/api/v1/reports/{report_id}/files/{name}"), 404)
+    assert client.get(f"/api/v1/reports/{report_id}/files/../../db.sqlite3").status_code == 404
+    assert_error(client.get("/api/v1/reports/unknown"), 404)

@@ -134,3 +134,14 @@ def test_german_pages_and_german_query(server: str, browser) -> None:  # type: i
     page.wait_for_selector("#matches li.match")
     assert "Vorgeschlagene Partner" in page.inner_text("main")
     page.screenshot(path=str(SHOTS / "7-german.png"), full_page=True)
+
+
+def test_programme_staff_coverage(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-GB")
+    page.goto(server + "/coverage")
+    assert page.locator("#heatmap tbody tr").count() >= 20
+    page.screenshot(path=str(SHOTS / "8-coverage.png"), full_page=False)
+    page.click("#gaps li:first-child a")
+    page.wait_for_selector("#cell-matches li")
+    assert page.locator("#cell-matches li").count() >= 1
+    page.screenshot(path=str(SHOTS / "9-coverage-cell.png"), full_page=True)

@@ -1,0 +1,125 @@
+"""Batch reports: determinism, formula escaping, every format opens, atomic writing."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from matcher import Matcher
+from matcher.cli import main
+from matcher.reports import collect, parse_formats, safe_cell, write_report
+from tests.conftest import CATALOGUE_DIR
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("=1+1", "'=1+1"), ("+49 30", "'+49 30"), ("-x", "'-x"), ("@SUM(A1)", "'@SUM(A1)"),
+     ("\tx", "'\tx"), ("plain", "plain"), (-1.5, -1.5), (3, 3)],
+)
+def test_safe_cell(value: object, expected: object) -> None:
+    assert safe_cell(value) == expected
+
+
+def test_csv_is_byte_identical_for_the_same_inputs(hashing_matcher: Matcher, tmp_path: Path) -> None:
+    write_report(collect(hashing_matcher, top=5), tmp_path / "a", ["csv"])
+    write_report(collect(hashing_matcher, top=5), tmp_path / "b", ["csv"])
+    for name in ("suggestions.csv", "coverage.csv"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
+
+
+def test_every_format_opens(hashing_matcher: Matcher, tmp_path: Path) -> None:
+    out = tmp_path / "report"
+    names = write_report(collect(hashing_matcher, top=3), out)
+    assert set(names) == {"suggestions.csv", "coverage.csv", "suggestions.xlsx", "report.html",
+                          "report.pdf", "manifest.json"}
+    with open(out / "suggestions.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 3 * 3  # three German clusters, top 3 each
+    assert rows[0]["cluster_id"] == "de-aero" and rows[0]["rank"] == "1"
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(out / "suggestions.xlsx", read_only=True)
+    assert wb.sheetnames == ["suggestions", "coverage", "gaps", "unpartnered", "untapped"]
+    sheet_rows = list(wb["suggestions"].iter_rows(values_only=True))
+    assert len(sheet_rows) == 1 + 9 and sheet_rows[0][0] == "cluster_id"
+    wb.close()
+
+    page = (out / "report.html").read_text()
+    assert "data:image/png;base64," in page and "Test Aero Montreal" in page
+    assert "http://" not in page.split("<body>")[0]  # no external assets: opens offline
+
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["catalogue_hash"] == hashing_matcher.catalogue.data_hash()
+    assert manifest["embedder"]["name"] == "hashing-384"
+    assert set(manifest["weights"]) == {"thematic", "complementarity", "relatedness", "roles", "parity"}
+
+    if shutil.which("pdftoppm") is None:
+        pytest.fail("pdftoppm (poppler-utils) is not installed; make system-deps installs it")
+    subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", "-gray",
+                    str(out / "report.pdf"), str(tmp_path / "page")], check=True)
+    png = next(tmp_path.glob("page*.png"))
+    from matplotlib.image import imread
+
+    pixels = imread(png)
+    assert pixels.std() > 0.02, "the first PDF page is blank"
+    assert pixels.shape[0] > pixels.shape[1]  # portrait A4
+
+
+def test_formula_like_names_are_escaped(tmp_path: Path, reference) -> None:  # type: ignore[no-untyped-def]
+    from matcher import HashingEmbedder, build_bundle, load_bundle, load_catalogue
+
+    shutil.copytree(CATALOGUE_DIR, tmp_path / "cat")
+    path = tmp_path / "cat" / "profiles" / "example.jsonl"
+    path.write_text(path.read_text().replace('"Test Aero Montreal"', '"=HYPERLINK(\\"x\\")"'))
+    catalogue = load_catalogue(tmp_path / "cat", reference)
+    matcher = Matcher(load_bundle(build_bundle(catalogue, HashingEmbedder(), models_dir=tmp_path / "m"),
+                                  reference=reference))
+    write_report(collect(matcher, top=3), tmp_path / "out", ["csv", "xlsx"])
+    text = (tmp_path / "out" / "suggestions.csv").read_text()
+    assert "'=HYPERLINK" in text and ',=HYPERLINK' not in text
+    from openpyxl import load_workbook
+
+    wb = load_workbook(tmp_path / "out" / "suggestions.xlsx")
+    values = [c.value for row in wb["suggestions"].iter_rows() for c in row]
+    assert "'=HYPERLINK(\"x\")" in values
+    assert all(not (isinstance(v, str) and v.startswith("=")) for v in values)
+
+
+def test_interrupted_report_leaves_nothing_half_written(hashing_matcher: Matcher, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "out"
+    write_report(collect(hashing_matcher, top=3), out, ["csv"])
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("matcher.reports.write_pdf", crash)
+    with pytest.raises(KeyboardInterrupt):
+        write_report(collect(hashing_matcher, top=5), out, ["csv", "pdf"])
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # no temporary left beside it
+
+
+def test_unknown_format_is_named() -> None:
+    with pytest.raises(Exception, match="docx"):
+        parse_formats("csv,docx")
+
+
+def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--data", str(CATALOGUE_DIR), "--models", str(tmp_path / "m"), "--embedder",
+                 "hashing-384", "report", "--out", str(tmp_path / "r"), "--format", "csv",
+                 "--cluster", "de-photonics", "--top", "4"])
+    assert code == 0
+    assert "for 1 clusters" in capsys.readouterr().out
+    with open(tmp_path / "r" / "suggestions.csv", newline="") as f:
+        assert {r["cluster_id"] for r in csv.DictReader(f)} == {"de-photonics"}
+    code = main(["--data", str(CATALOGUE_DIR), "--models", str(tmp_path / "m"), "--embedder",
+                 "hashing-384", "report", "--out", str(tmp_path / "r"), "--cluster", "nope", "--quiet"])
+    assert code == 2
