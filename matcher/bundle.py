@@ -11,6 +11,8 @@ one, never a half-written one. A bundle holds::
     profile_vectors.npy    (N, d) float32 L2-normalised: fields + description
     offer_vectors.npy      (R_o, d) rows of every profile's offers; offer_offsets.npy (N+1,)
     seek_vectors.npy       (R_s, d) rows of every profile's seeks;  seek_offsets.npy (N+1,)
+    lexical_vocabulary.json, lexical_idf.npy, lexical_rows.npz
+                           the TF-IDF model fitted on the catalogue and its (N, V) CSR rows
 
 A profile without offers (or seeks) gets its description as the single row, so every profile
 has at least one row of each. No pickle anywhere.
@@ -33,16 +35,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from scipy import sparse
 
 from .catalogue import Catalogue, Reference, load_catalogue
 from .config import MatcherConfig
 from .embedding import Embedder, EmbeddingCache, Vectors
 from .errors import BundleCorruptError, BundleMissingError, CatalogueError
+from .lexical import LexicalModel, profile_words
 from .profiles import Profile
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 METRIC = "inner_product_on_l2_normalised"
 ARRAY_FILES = (
     "profile_vectors.npy",
@@ -116,6 +120,24 @@ class ProfileVectors:
                                       self.seeks, self.seek_offsets), strict=True))
 
 
+def write_lexical(directory: Path, model: LexicalModel, rows: sparse.csr_matrix) -> None:
+    terms = sorted(model.vocabulary, key=model.vocabulary.__getitem__)
+    (directory / "lexical_vocabulary.json").write_text(json.dumps(terms, ensure_ascii=False))
+    np.save(directory / "lexical_idf.npy", model.idf, allow_pickle=False)
+    with open(directory / "lexical_rows.npz", "wb") as f:
+        np.savez(f, data=rows.data, indices=rows.indices, indptr=rows.indptr,
+                 shape=np.asarray(rows.shape, dtype=np.int64))
+
+
+def read_lexical(directory: Path) -> tuple[LexicalModel, sparse.csr_matrix]:
+    terms = json.loads((directory / "lexical_vocabulary.json").read_text())
+    idf = np.load(directory / "lexical_idf.npy", allow_pickle=False)
+    with np.load(directory / "lexical_rows.npz", allow_pickle=False) as z:
+        rows = sparse.csr_matrix((z["data"], z["indices"], z["indptr"]),
+                                 shape=tuple(int(x) for x in z["shape"]))
+    return LexicalModel({t: i for i, t in enumerate(terms)}, idf), rows
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -149,12 +171,14 @@ def write_catalogue(catalogue: Catalogue, directory: Path) -> None:
 
 @dataclass
 class Bundle:
-    """A loaded bundle: the manifest, the catalogue snapshot and its vectors."""
+    """A loaded bundle: the manifest, the catalogue snapshot, its vectors and lexical rows."""
 
     path: Path
     manifest: dict[str, Any]
     catalogue: Catalogue
     vectors: ProfileVectors
+    lexical: LexicalModel
+    lexical_rows: sparse.csr_matrix
 
     @property
     def embedder_name(self) -> str:
@@ -194,6 +218,8 @@ def build_bundle(
         (tmp / "ids.json").write_text(json.dumps(vectors.ids))
         for name, array in vectors.arrays().items():
             np.save(tmp / name, array, allow_pickle=False)
+        lexical = LexicalModel.fit([profile_words(p) for p in catalogue.profiles])
+        write_lexical(tmp, lexical, lexical.transform([profile_words(p) for p in catalogue.profiles]))
         files = sorted(
             str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()
         )
@@ -292,7 +318,10 @@ def load_bundle(path: Path | None = None, *, reference: Reference | None = None)
         or int(vectors.seek_offsets[-1]) != len(vectors.seeks)
     ):
         raise BundleCorruptError("bundle arrays do not match the manifest and catalogue")
-    return Bundle(path.resolve(), manifest, catalogue, vectors)
+    lexical, lexical_rows = read_lexical(path)
+    if lexical_rows.shape != (n, len(lexical.vocabulary)) or len(lexical.idf) != len(lexical.vocabulary):
+        raise BundleCorruptError("bundle lexical rows do not match the catalogue")
+    return Bundle(path.resolve(), manifest, catalogue, vectors, lexical, lexical_rows)
 
 
 def ensure_bundle(

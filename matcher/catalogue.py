@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import CatalogueError, Problem, ProfileValidationError, UnknownProfileError
+from .config import MatcherConfig, Weights
+from .errors import CatalogueError, ConfigError, Problem, ProfileValidationError, UnknownProfileError
 from .geography import Geography
 from .profiles import Partnership, Profile, as_problems, parse_partnership, parse_profile
 from .taxonomy import Taxonomy
@@ -55,6 +56,23 @@ def organisation_key(name: str) -> str:
     text = name.casefold()
     text = re.sub(r"\b(e\.\s?v\.|gmbh|inc|ltd|asbl|vzw|a\.s\.|z\.s\.)\b", " ", text)
     return " ".join(re.sub(r"[^\w]+", " ", text).split())
+
+
+LEARNED_WEIGHTS_FILE = "learned_weights.json"
+
+
+def load_config(catalogue_dir: Path | None = None) -> MatcherConfig:
+    """The matcher settings for a catalogue: the defaults, with the weights learned from its
+    partnerships (``learned_weights.json``, written by ``clusterbridge evaluate --save-weights``)
+    when the catalogue has them."""
+    path = (catalogue_dir or default_data_dir()) / LEARNED_WEIGHTS_FILE
+    if not path.exists():
+        return MatcherConfig()
+    try:
+        learned = json.loads(path.read_text())
+        return MatcherConfig(weights=Weights.from_dict(learned["weights"]))
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{path}: not a learned-weights file ({exc})") from None
 
 
 class Catalogue:

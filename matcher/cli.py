@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from .bundle import build_bundle, default_models_dir, ensure_bundle
-from .catalogue import Catalogue, Reference, default_data_dir, load_catalogue, parse_query_profile
+from .catalogue import (
+    Catalogue,
+    Reference,
+    default_data_dir,
+    load_catalogue,
+    load_config,
+    parse_query_profile,
+)
+from .config import MatcherConfig
 from .embedding import DEFAULT_EMBEDDER, EmbeddingCache, get_embedder
 from .errors import CatalogueError, ClusterBridgeError, ProfileValidationError
 from .filters import Filters
@@ -42,7 +50,8 @@ def cmd_build(args: argparse.Namespace, out: Any) -> int:
     embedder = get_embedder(args.embedder)
     cache = EmbeddingCache(args.models / "cache", embedder)
     start = time.perf_counter()
-    path = build_bundle(catalogue, embedder, models_dir=args.models, cache=cache)
+    path = build_bundle(catalogue, embedder, models_dir=args.models, cache=cache,
+                        config=load_config(args.data))
     elapsed = time.perf_counter() - start
     out.write(f"built {path} ({len(catalogue)} profiles, {cache.misses} texts embedded, "
               f"{elapsed:.1f} s)\n")
@@ -80,7 +89,8 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
     mappings: list[dict[str, Any]] = []
     if args.profile:
         query, mappings = _read_profile_file(args.profile, catalogue.reference)
-    bundle = ensure_bundle(catalogue, args.embedder, models_dir=args.models)
+    bundle = ensure_bundle(catalogue, args.embedder, models_dir=args.models,
+                           config=load_config(args.data))
     matcher = Matcher(bundle)
     result = matcher.match(query, top=args.top, filters=filters, diversity=not args.no_diversity)
     if mappings:
@@ -146,7 +156,8 @@ def cmd_export(args: argparse.Namespace, out: Any) -> int:
 
 def _matcher(args: argparse.Namespace) -> Matcher:
     catalogue = _catalogue(args)
-    return Matcher(ensure_bundle(catalogue, args.embedder, models_dir=args.models))
+    return Matcher(ensure_bundle(catalogue, args.embedder, models_dir=args.models,
+                                 config=load_config(args.data)))
 
 
 def cmd_coverage(args: argparse.Namespace, out: Any) -> int:
@@ -181,6 +192,21 @@ def cmd_report(args: argparse.Namespace, out: Any) -> int:
     if not args.quiet:
         out.write(f"wrote {', '.join(names)} to {args.out} for {len(data.results)} clusters in "
                   f"{time.perf_counter() - start:.1f} s\n")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
+    from .evaluation import evaluate, format_table, save_learned_weights
+
+    matcher = _matcher(args)
+    hand = Matcher(matcher.bundle, MatcherConfig())  # the hand-set weights, as the `full` model
+    result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split)
+    if args.save_weights:
+        save_learned_weights(result, matcher.catalogue, args.data)
+    if args.json:
+        out.write(json.dumps(result.to_dict(), indent=2) + "\n")
+    else:
+        out.write(format_table(result))
     return 0
 
 
@@ -231,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--cluster", action="append", help="German cluster id(s); default all")
     report.add_argument("--quiet", action="store_true", help="no progress bar or summary")
 
+    evaluate = sub.add_parser("evaluate", help="hit@k, MRR, nDCG against known partnerships")
+    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--seed", type=int, default=0)
+    evaluate.add_argument("--temporal-split", type=int, default=2018,
+                          help="learn on partnerships up to this year, test on later ones")
+    evaluate.add_argument("--save-weights", action="store_true",
+                          help="write the learned weights to DATA/learned_weights.json")
+
     serve = sub.add_parser("serve", help="run the web pages and JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -243,7 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve": cmd_serve,
             "export": cmd_export, "coverage": cmd_coverage,
-            "report": cmd_report}
+            "report": cmd_report, "evaluate": cmd_evaluate}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ profiles to arrays and calls them. Every component is in [0, 1]:
   of the best cosine to c's offers (clipped at 0); the component is the harmonic mean of
   ``fit(q<-c)`` and ``fit(c<-q)``, so a one-sided fit scores lower than a mutual one (RECON,
   Pizzato et al. 2010). It is symmetric in q and c.
+- ``lexical``: TF-IDF cosine of the profile words (see :mod:`matcher.lexical`).
 - ``relatedness``: mean over c's fields of their best measured relatedness ``phi`` to q's fields.
 - ``roles``: share of the value-chain roles q lacks that c brings.
 - ``parity``: ``exp(-|ln(1+m_q) - ln(1+m_c)| / ln 10)`` on member counts, 0.5 if either is unknown.

@@ -13,7 +13,9 @@ from typing import Any
 from .errors import ConfigError
 
 #: The score components, in the order used by arrays and explanations.
-COMPONENTS: tuple[str, ...] = ("thematic", "complementarity", "relatedness", "roles", "parity")
+COMPONENTS: tuple[str, ...] = (
+    "thematic", "lexical", "complementarity", "relatedness", "roles", "parity",
+)
 
 
 @dataclass(frozen=True)
@@ -21,17 +23,19 @@ class Weights:
     """Weights of the score components; they are normalised to sum to one when scoring.
 
     - ``thematic``: embedding similarity of the profile texts and overlap of the fields.
+    - ``lexical``: TF-IDF cosine of the profile words (the rare words two profiles share).
     - ``complementarity``: two-sided fit of offers and seeks (harmonic mean of both directions).
     - ``relatedness``: measured relatedness of the candidate's fields to the query's fields.
     - ``roles``: share of the query's missing value-chain roles that the candidate brings.
     - ``parity``: comparability of size (members).
     """
 
-    thematic: float = 0.30
+    thematic: float = 0.25
+    lexical: float = 0.15
     complementarity: float = 0.35
-    relatedness: float = 0.15
-    roles: float = 0.10
-    parity: float = 0.10
+    relatedness: float = 0.10
+    roles: float = 0.075
+    parity: float = 0.075
 
     def __post_init__(self) -> None:
         values = self.as_dict()

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import sparse
 
 from .bundle import Bundle, ProfileVectors, offer_texts, seek_texts
 from .complementarity import (
@@ -35,10 +36,22 @@ from .errors import InvalidInputError
 from .explanation import Explanation, explain
 from .filters import Filters, Mask, candidate_mask, check_filters
 from .index import VectorIndex
+from .lexical import profile_words
 from .profiles import ROLES, Profile
 
 logger = logging.getLogger(__name__)
 
+
+
+@dataclass(frozen=True)
+class QueryArrays:
+    """What scoring needs of a query: (d,) profile vector, (m, d) seeks, (k, d) offers rows and
+    its (1, V) lexical row."""
+
+    profile: Array
+    seeks: Array
+    offers: Array
+    lexical: sparse.csr_matrix
 
 
 @dataclass(frozen=True)
@@ -154,6 +167,7 @@ class Matcher:
             dtype=np.float32,
         )
         self.countries = [p.country for p in cat.profiles]
+        self.lexical_rows = self.bundle.lexical_rows
         self.profile_index = VectorIndex(vectors.profile,
                                          approximate_threshold=self.config.approximate_threshold)
         self.offer_index = VectorIndex(vectors.offers,
@@ -176,23 +190,31 @@ class Matcher:
         cache.add(ProfileVectors.flat_texts(self.catalogue.profiles), self.vectors.as_flat())
         vectors = ProfileVectors.embed(catalogue.profiles, cache.encode)
         manifest = {**self.bundle.manifest, "data_hash": catalogue.data_hash()}
-        bundle = Bundle(self.bundle.path, manifest, catalogue, vectors)
+        # The TF-IDF model stays as fitted at build time; only the new row is computed.
+        lexical = self.bundle.lexical
+        new_row = lexical.transform([profile_words(profile)])
+        rows = [new_row if p.id == profile.id else self.lexical_rows[self.row[p.id]]
+                for p in catalogue.profiles]
+        bundle = Bundle(self.bundle.path, manifest, catalogue, vectors, lexical,
+                        sparse.vstack(rows, format="csr"))
         return Matcher(bundle, self.config, self._embedder)
 
     # --- the query side -------------------------------------------------------------------
-    def _query_arrays(self, query: Profile) -> tuple[Array, Array, Array]:
-        """(d,) profile vector, (m, d) seeks rows and (k, d) offers rows of the query."""
+    def _query_arrays(self, query: Profile) -> QueryArrays:
+        """The query's profile vector, seeks and offers rows, and lexical row."""
         if query.id in self.row and self.catalogue.by_id.get(query.id) == query:
             i = self.row[query.id]
             v = self.vectors
-            return (
+            return QueryArrays(
                 v.profile[i],
                 v.seeks[v.seek_offsets[i] : v.seek_offsets[i + 1]],
                 v.offers[v.offer_offsets[i] : v.offer_offsets[i + 1]],
+                self.lexical_rows[i],
             )
         seeks, offers = seek_texts(query), offer_texts(query)
         vecs = self.embedder.encode([query.text(), *seeks, *offers])
-        return vecs[0], vecs[1 : 1 + len(seeks)], vecs[1 + len(seeks) :]
+        return QueryArrays(vecs[0], vecs[1 : 1 + len(seeks)], vecs[1 + len(seeks) :],
+                           self.bundle.lexical.transform([profile_words(query)]))
 
     # --- candidates -----------------------------------------------------------------------
     def _shortlist(self, mask: Mask, profile_vec: Array, seeks: Array) -> npt.NDArray[np.int64]:
@@ -212,10 +234,10 @@ class Matcher:
         return np.fromiter(found, dtype=np.int64)
 
     def score(self, query: Profile, candidates: npt.NDArray[np.int64],
-              arrays: tuple[Array, Array, Array], weights: Weights | None = None,
+              arrays: QueryArrays, weights: Weights | None = None,
               ) -> tuple[Array, dict[str, Array]]:
         """Scores (n,) and components {name: (n,)} of ``candidates`` (row positions)."""
-        profile_vec, seeks, offers = arrays
+        profile_vec, seeks, offers = arrays.profile, arrays.seeks, arrays.offers
         tax = self.catalogue.reference.taxonomy
         v = self.vectors
         q_fields = tax.indicator([query.fields])[0]
@@ -226,6 +248,9 @@ class Matcher:
         theirs = reverse_fit(offers, v.seeks, v.seek_offsets, candidates)
         components = {
             "thematic": thematic(profile_vec, v.profile[candidates], q_fields, cand_fields),
+            "lexical": np.clip(
+                (self.lexical_rows[candidates] @ arrays.lexical.T).toarray().ravel(), 0.0, 1.0
+            ).astype(np.float32),
             "complementarity": harmonic(ours, theirs),
             "relatedness": relatedness(q_fields, cand_fields, tax.phi),
             "roles": roles_added(q_roles, self.role_matrix[candidates]),
@@ -271,7 +296,7 @@ class Matcher:
             query = self.catalogue.get(query)
         arrays = self._query_arrays(query)
         mask = candidate_mask(self.catalogue, query, filters)
-        candidates = self._shortlist(mask, arrays[0], arrays[1])
+        candidates = self._shortlist(mask, arrays.profile, arrays.seeks)
         if len(candidates) == 0:
             return MatchResult(query, [], candidates=0)
         scores, components = self.score(query, candidates, arrays, weights)
@@ -303,15 +328,15 @@ class Matcher:
         return [int(pool[i]) for i in picked]
 
     def _match(self, query: Profile, row: int, score: float, components: dict[str, float],
-               arrays: tuple[Array, Array, Array], partners: set[str]) -> Match:
+               arrays: QueryArrays, partners: set[str]) -> Match:
         cand = self.catalogue.profiles[row]
         v = self.vectors
         explanation = explain(
             query,
             cand,
             {name: components[name] for name in COMPONENTS},
-            query_seeks=arrays[1],
-            query_offers=arrays[2],
+            query_seeks=arrays.seeks,
+            query_offers=arrays.offers,
             cand_seeks=v.seeks[v.seek_offsets[row] : v.seek_offsets[row + 1]],
             cand_offers=v.offers[v.offer_offsets[row] : v.offer_offsets[row + 1]],
             taxonomy=self.catalogue.reference.taxonomy,

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from matcher import Matcher, Profile, Reference, ensure_bundle, load_catalogue
+from matcher.catalogue import load_config
 from matcher.coverage import Coverage, compute_coverage
 from matcher.reports import collect, write_report
 from matcher.store import ProfileStore, VersionConflictError
@@ -44,7 +45,8 @@ class ServiceState:
             self.store.seed(load_catalogue(settings.data_dir, self.reference))
             logger.info("seeded %s from %s", settings.database, settings.data_dir)
         catalogue = self.store.catalogue(self.reference)
-        bundle = ensure_bundle(catalogue, settings.embedder, models_dir=settings.models_dir)
+        bundle = ensure_bundle(catalogue, settings.embedder, models_dir=settings.models_dir,
+                               config=load_config(settings.data_dir))
         self.matcher = Matcher(bundle)
         self._write_lock = threading.Lock()
         self._coverage: dict[tuple[int, str], Coverage] = {}

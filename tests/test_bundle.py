@@ -23,12 +23,12 @@ def test_round_trip_keeps_vectors_and_manifest(catalogue: Catalogue, tmp_path: P
     bundle = load_bundle(tmp_path / "current", reference=catalogue.reference)
     assert bundle.path == path.resolve()
     m = bundle.manifest
-    assert m["format_version"] == 1
+    assert m["format_version"] == 2
     assert m["embedder"]["name"] == "hashing-384"
     assert m["dimension"] == 384
     assert m["data_hash"] == catalogue.data_hash()
     assert set(m["config"]["weights"]) == {"thematic", "complementarity", "relatedness", "roles",
-                                           "parity"}
+                                           "parity", "lexical"}
     assert "faiss-cpu" in m["libraries"]
     assert bundle.vectors.ids == [p.id for p in catalogue.profiles]
     assert bundle.vectors.profile.dtype == np.float32

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from matcher import Filters, InvalidInputError, Matcher, UnknownProfileError
+from matcher import COMPONENTS, Filters, InvalidInputError, Matcher, UnknownProfileError
 from matcher.ranking import mmr_select
 
 
@@ -68,7 +68,7 @@ def test_diversity_changes_the_top_k(hashing_matcher: Matcher) -> None:
 def test_every_match_is_explained(hashing_matcher: Matcher) -> None:
     for m in hashing_matcher.match("de-aero", top=5).matches:
         e = m.explanation
-        assert set(e.components) == {"thematic", "complementarity", "relatedness", "roles", "parity"}
+        assert set(e.components) == set(COMPONENTS)
         assert all(0.0 <= v <= 1.0 for v in e.components.values())
         assert e.summary
         assert 0.0 <= m.score <= 1.0

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher import Matcher
+from matcher import COMPONENTS, Matcher
 from matcher.cli import main
 from matcher.reports import collect, parse_formats, safe_cell, write_report
 from tests.conftest import CATALOGUE_DIR
@@ -57,7 +57,7 @@ def test_every_format_opens(hashing_matcher: Matcher, tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["catalogue_hash"] == hashing_matcher.catalogue.data_hash()
     assert manifest["embedder"]["name"] == "hashing-384"
-    assert set(manifest["weights"]) == {"thematic", "complementarity", "relatedness", "roles", "parity"}
+    assert set(manifest["weights"]) == set(COMPONENTS)
 
     if shutil.which("pdftoppm") is None:
         pytest.fail("pdftoppm (poppler-utils) is not installed; make system-deps installs it")

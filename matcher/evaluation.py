@@ -1,0 +1,413 @@
+"""Measured recommendation quality against the known partnerships, with baselines and ablations.
+
+Protocol: every German profile with known international partners is a query. Its partnerships
+are hidden (no model sees them: popularity counts only the other queries' partnerships, and no
+score component uses partnerships), every international profile is ranked, and the hidden
+partners' ranks give hit@k and recall@k (k = 1, 5, 10, 20), MRR and nDCG@10, each with a
+percentile bootstrap 95% interval over queries. The same is measured at country level (the
+countries in order of their first appearance in the ranking, relevant = the hidden partners'
+countries). All models rank exactly the same candidates for the same queries.
+
+Learned weights: a logistic regression on the five score components of (query, candidate) pairs,
+labelled 1 for a known partnership, fitted with cross-validation grouped by German cluster, so no
+query's own partnerships are used to score it; its coefficients, clipped at zero and normalised,
+are the learned weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .catalogue import LEARNED_WEIGHTS_FILE, Catalogue
+from .config import COMPONENTS, Weights
+from .errors import ClusterBridgeError, InvalidInputError
+from .lexical import profile_words
+from .profiles import Profile
+from .ranking import Matcher
+
+KS = (1, 5, 10, 20)
+Array = npt.NDArray[np.float64]
+
+
+# --- metrics on one ranked relevance vector ----------------------------------------------------
+def hit_at_k(relevant: Sequence[bool], k: int) -> float:
+    """1 if any of the first ``k`` ranked items is relevant."""
+    return float(any(relevant[:k]))
+
+
+def recall_at_k(relevant: Sequence[bool], k: int, n_relevant: int) -> float:
+    """Share of the ``n_relevant`` relevant items among the first ``k``."""
+    return sum(relevant[:k]) / n_relevant if n_relevant else 0.0
+
+
+def reciprocal_rank(relevant: Sequence[bool]) -> float:
+    """1 / rank of the first relevant item (0 if none)."""
+    for i, r in enumerate(relevant, start=1):
+        if r:
+            return 1.0 / i
+    return 0.0
+
+
+def ndcg_at_k(relevant: Sequence[bool], k: int, n_relevant: int) -> float:
+    """Binary-relevance nDCG@k: DCG of the ranking over DCG of an ideal one."""
+    dcg = sum(1.0 / math.log2(i + 2) for i, r in enumerate(relevant[:k]) if r)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(n_relevant, k)))
+    return dcg / ideal if ideal else 0.0
+
+
+def query_metrics(relevant: Sequence[bool], n_relevant: int, prefix: str = "") -> dict[str, float]:
+    out = {}
+    for k in KS:
+        out[f"{prefix}hit@{k}"] = hit_at_k(relevant, k)
+        out[f"{prefix}recall@{k}"] = recall_at_k(relevant, k, n_relevant)
+    out[f"{prefix}mrr"] = reciprocal_rank(relevant)
+    out[f"{prefix}ndcg@10"] = ndcg_at_k(relevant, 10, n_relevant)
+    return out
+
+
+def bootstrap_ci(values: Sequence[float], *, seed: int, n_boot: int = 1000) -> tuple[float, float]:
+    """Percentile bootstrap 95% interval of the mean."""
+    data = np.asarray(values, dtype=np.float64)
+    if len(data) == 0:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, len(data), size=(n_boot, len(data)))].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return (round(float(lo), 4), round(float(hi), 4))
+
+
+# --- the evaluation set ------------------------------------------------------------------------
+@dataclass
+class Query:
+    """One German profile, its hidden partners (candidate positions) and per-candidate features."""
+
+    profile: Profile
+    hidden: set[int]
+    features: Array  # (n_candidates, len(COMPONENTS)), columns in COMPONENTS order
+
+
+@dataclass
+class EvaluationSet:
+    """Queries over one shared candidate list (every international profile)."""
+
+    candidates: list[Profile]
+    queries: list[Query]
+    texts_sim: dict[str, Array]  # model name -> (n_queries, n_candidates) for text baselines
+    degree_without: list[Array]  # per query: candidate partnership counts without the query's
+    visible_partners: list[set[int]]  # per query: its partners that models may see (none)
+
+
+def build_set(matcher: Matcher, since_after: int | None = None,
+              since_until: int | None = None) -> EvaluationSet:
+    """Queries: German profiles with international partners (optionally only partnerships
+    dated within ``(since_after, since_until]``). Candidates: all international profiles."""
+    catalogue = matcher.catalogue
+    candidates = catalogue.international()
+    pos = {p.id: i for i, p in enumerate(candidates)}
+    row_of = {p.id: i for i, p in enumerate(catalogue.profiles)}
+    rows = np.asarray([row_of[p.id] for p in candidates], dtype=np.int64)
+
+    def in_window(since: int | None) -> bool:
+        if since_after is None and since_until is None:
+            return True
+        if since is None:
+            return False
+        return (since_after is None or since > since_after) and (
+            since_until is None or since <= since_until)
+
+    hidden: dict[str, set[int]] = {}
+    for link in catalogue.partnerships:
+        if not in_window(link.since):
+            continue
+        for a, b in ((link.a, link.b), (link.b, link.a)):
+            if catalogue.by_id[a].country == "DE" and b in pos:
+                hidden.setdefault(a, set()).add(pos[b])
+    degree = np.zeros(len(candidates))
+    involving: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
+    for link in catalogue.partnerships:
+        for a, b in ((link.a, link.b), (link.b, link.a)):
+            if b in pos:
+                degree[pos[b]] += 1
+                involving.setdefault(a, np.zeros(len(candidates)))[pos[b]] += 1
+    queries = []
+    for pid in sorted(hidden):
+        profile = catalogue.by_id[pid]
+        arrays = matcher._query_arrays(profile)
+        _, comps = matcher.score(profile, rows, arrays)
+        features = np.stack([comps[c].astype(np.float64) for c in COMPONENTS], axis=1)
+        queries.append(Query(profile, hidden[pid], features))
+    if not queries:
+        raise ClusterBridgeError("no German profile has a known international partner to evaluate")
+    degree_without = [degree - involving.get(q.profile.id, np.zeros(len(candidates)))
+                      for q in queries]
+    # What a model may know of a query's own partnerships: nothing, they are the hidden answers.
+    visible_partners: list[set[int]] = [
+        {int(c) for c in np.flatnonzero(involving.get(q.profile.id, np.zeros(len(candidates))))}
+        - q.hidden for q in queries
+    ]
+    texts_sim = {
+        "embedding_only": np.stack([matcher.vectors.profile[rows] @ matcher.vectors.profile[row_of[
+            q.profile.id]] for q in queries]).astype(np.float64),
+        "tfidf": _tfidf_similarity(catalogue.profiles, [q.profile for q in queries], candidates),
+    }
+    return EvaluationSet(candidates, queries, texts_sim, degree_without, visible_partners)
+
+
+def _tfidf_similarity(all_profiles: Sequence[Profile], queries: Sequence[Profile],
+                      candidates: Sequence[Profile]) -> Array:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1)
+    vectorizer.fit([profile_words(p) for p in all_profiles])
+    q = vectorizer.transform([profile_words(p) for p in queries])
+    c = vectorizer.transform([profile_words(p) for p in candidates])
+    return np.asarray((q @ c.T).toarray(), dtype=np.float64)
+
+
+# --- models ------------------------------------------------------------------------------------
+#: A model scores every candidate of query i: (evaluation set, i) -> (n_candidates,) scores.
+Model = Callable[[EvaluationSet, int], Array]
+
+
+def linear(weights: Weights) -> Model:
+    w = np.asarray([weights.normalised()[c] for c in COMPONENTS])
+    return lambda es, i: es.queries[i].features @ w
+
+
+def random_model(seed: int) -> Model:
+    return lambda es, i: np.random.default_rng(seed + i).random(len(es.candidates))
+
+
+def popularity(es: EvaluationSet, i: int) -> Array:
+    return es.degree_without[i]
+
+
+def same_field(es: EvaluationSet, i: int) -> Array:
+    fields = set(es.queries[i].profile.fields)
+    return np.asarray([len(fields & set(c.fields)) / max(len(fields | set(c.fields)), 1)
+                       for c in es.candidates])
+
+
+def text_model(name: str) -> Model:
+    return lambda es, i: es.texts_sim[name][i]
+
+
+def rank_positions(scores: Array, tie_seed: int) -> npt.NDArray[np.int64]:
+    """Candidates best first; ties broken by a seeded random order, not by catalogue order."""
+    tie = np.random.default_rng(tie_seed).random(len(scores))
+    return np.lexsort((tie, -scores)).astype(np.int64)
+
+
+def evaluate_model(es: EvaluationSet, model: Model, seed: int) -> list[dict[str, float]]:
+    """Per-query metrics of ``model`` (item level and country level)."""
+    out = []
+    for i, q in enumerate(es.queries):
+        order = rank_positions(model(es, i), seed + 7919 * i)
+        relevant = [int(c) in q.hidden for c in order]
+        metrics = query_metrics(relevant, len(q.hidden))
+        wanted = {es.candidates[c].country for c in q.hidden}
+        countries = list(dict.fromkeys(es.candidates[int(c)].country for c in order))
+        metrics.update(query_metrics([c in wanted for c in countries], len(wanted), "country_"))
+        out.append(metrics)
+    return out
+
+
+def summarise(per_query: list[dict[str, float]], seed: int) -> dict[str, dict[str, Any]]:
+    names = list(per_query[0]) if per_query else []
+    return {
+        name: {"value": round(float(np.mean([m[name] for m in per_query])), 4),
+               "ci95": list(bootstrap_ci([m[name] for m in per_query], seed=seed))}
+        for name in names
+    }
+
+
+# --- learned weights ---------------------------------------------------------------------------
+class WeightLearner:
+    """Logistic regression on the score components; ``weights_`` are its clipped, normalised
+    coefficients. Estimator conventions: settings in ``__init__``, ``fit`` returns ``self``."""
+
+    def __init__(self, C: float = 1.0, seed: int = 0) -> None:
+        self.C = C
+        self.seed = seed
+
+    def fit(self, features: Array, labels: npt.NDArray[np.int64]) -> WeightLearner:
+        from sklearn.linear_model import LogisticRegression
+
+        if labels.sum() == 0 or labels.sum() == len(labels):
+            raise InvalidInputError("weights need both partners and non-partners to learn from",
+                                    field="labels")
+        model = LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000,
+                                   random_state=self.seed)
+        model.fit(features, labels)
+        coef = np.clip(model.coef_[0], 0.0, None)
+        if coef.sum() <= 0:
+            coef = np.ones_like(coef)
+        self.coef_ = model.coef_[0].copy()
+        self.weights_ = Weights(**{c: round(float(v / coef.sum()), 4)
+                                   for c, v in zip(COMPONENTS, coef, strict=True)})
+        return self
+
+    @property
+    def weights(self) -> Weights:
+        if not hasattr(self, "weights_"):
+            raise InvalidInputError("WeightLearner is not fitted; call fit first", field="weights")
+        return self.weights_
+
+
+def training_data(es: EvaluationSet, queries: Sequence[int]) -> tuple[Array, npt.NDArray[np.int64]]:
+    x = np.concatenate([es.queries[i].features for i in queries])
+    y = np.concatenate([np.isin(np.arange(len(es.candidates)), list(es.queries[i].hidden))
+                        for i in queries]).astype(np.int64)
+    return x, y
+
+
+def cross_validated_learned(es: EvaluationSet, *, folds: int, seed: int) -> tuple[Model, list[Weights]]:
+    """A model scoring each query with weights fitted on the other folds' queries only."""
+    from sklearn.model_selection import GroupKFold
+
+    n = len(es.queries)
+    folds = max(2, min(folds, n))
+    fold_weights: dict[int, Weights] = {}
+    learned: list[Weights] = []
+    splitter = GroupKFold(n_splits=folds)
+    for train, test in splitter.split(np.zeros(n), groups=np.arange(n)):
+        weights = WeightLearner(seed=seed).fit(*training_data(es, train)).weights
+        learned.append(weights)
+        for i in test:
+            fold_weights[int(i)] = weights
+
+    def model(es_: EvaluationSet, i: int) -> Array:
+        return linear(fold_weights[i])(es_, i)
+
+    return model, learned
+
+
+@dataclass
+class EvaluationResult:
+    n_queries: int
+    models: dict[str, dict[str, dict[str, Any]]]
+    learned_weights: dict[str, float]
+    fold_weights: list[dict[str, float]]
+    per_query: dict[str, list[dict[str, float]]]
+    query_ids: list[str]
+    temporal: dict[str, Any] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"n_queries": self.n_queries, "models": self.models,
+                               "learned_weights": self.learned_weights,
+                               "fold_weights": self.fold_weights}
+        if self.temporal is not None:
+            out["temporal"] = self.temporal
+        return out
+
+
+def run_models(es: EvaluationSet, weights: Weights, *, seed: int, folds: int,
+               ) -> tuple[dict[str, list[dict[str, float]]], Weights, list[Weights]]:
+    learned_model, fold_weights = cross_validated_learned(es, folds=folds, seed=seed)
+    final = WeightLearner(seed=seed).fit(*training_data(es, range(len(es.queries)))).weights
+    models: dict[str, Model] = {
+        "full": linear(weights),
+        "learned": learned_model,
+        "random": random_model(seed),
+        "popularity": popularity,
+        "same_field": same_field,
+        "tfidf": text_model("tfidf"),
+        "embedding_only": text_model("embedding_only"),
+    }
+    for component in COMPONENTS:
+        models[f"without_{component}"] = linear(weights.without(component))
+    return ({name: evaluate_model(es, model, seed) for name, model in models.items()},
+            final, fold_weights)
+
+
+def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
+             temporal_split: int | None = 2018) -> EvaluationResult:
+    """The full evaluation: every model on the same queries, plus a temporal split."""
+    es = build_set(matcher)
+    weights = matcher.config.weights
+    per_query, final, fold_weights = run_models(es, weights, seed=seed, folds=folds)
+    temporal = None
+    if temporal_split is not None:
+        temporal = evaluate_temporal(matcher, weights, split=temporal_split, seed=seed)
+    return EvaluationResult(
+        n_queries=len(es.queries),
+        models={name: summarise(pq, seed) for name, pq in per_query.items()},
+        learned_weights=final.as_dict(),
+        fold_weights=[w.as_dict() for w in fold_weights],
+        per_query=per_query,
+        query_ids=[q.profile.id for q in es.queries],
+        temporal=temporal,
+    )
+
+
+def evaluate_temporal(matcher: Matcher, weights: Weights, *, split: int, seed: int) -> dict[str, Any]:
+    """Learn weights on partnerships dated up to ``split``, test on those dated after."""
+    try:
+        old = build_set(matcher, since_until=split)
+        new = build_set(matcher, since_after=split)
+    except ClusterBridgeError:
+        return {"split": split, "n_train_queries": 0, "n_queries": 0, "models": {}}
+    learned = WeightLearner(seed=seed).fit(*training_data(old, range(len(old.queries)))).weights
+    models: dict[str, Model] = {"full": linear(weights), "learned": linear(learned),
+                                "random": random_model(seed), "popularity": popularity,
+                                "same_field": same_field, "tfidf": text_model("tfidf"),
+                                "embedding_only": text_model("embedding_only")}
+    return {
+        "split": split,
+        "n_train_queries": len(old.queries),
+        "n_queries": len(new.queries),
+        "learned_weights": learned.as_dict(),
+        "models": {name: summarise(evaluate_model(new, m, seed), seed) for name, m in models.items()},
+    }
+
+
+def format_table(result: EvaluationResult) -> str:
+    cols = ["hit@1", "hit@5", "hit@10", "hit@20", "recall@10", "mrr", "ndcg@10", "country_hit@5"]
+    lines = [f"n_queries = {result.n_queries} (German profiles with known international partners)",
+             "", "| model | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, metrics in result.models.items():
+        cells = [f"{metrics[c]['value']:.3f} [{metrics[c]['ci95'][0]:.2f}, {metrics[c]['ci95'][1]:.2f}]"
+                 for c in cols]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("")
+    lines.append("learned weights: " + ", ".join(f"{k} {v:.3f}" for k, v in
+                                                  result.learned_weights.items()))
+    if result.temporal and result.temporal.get("models"):
+        t = result.temporal
+        lines += ["", f"temporal split: learn on partnerships up to {t['split']} "
+                      f"({t['n_train_queries']} queries), test on later ones ({t['n_queries']} queries)",
+                  "", "| model | hit@10 | mrr |", "|---|---|---|"]
+        for name, metrics in t["models"].items():
+            lines.append(f"| {name} | {metrics['hit@10']['value']:.3f} "
+                         f"[{metrics['hit@10']['ci95'][0]:.2f}, {metrics['hit@10']['ci95'][1]:.2f}] | "
+                         f"{metrics['mrr']['value']:.3f} [{metrics['mrr']['ci95'][0]:.2f}, "
+                         f"{metrics['mrr']['ci95'][1]:.2f}] |")
+    return "\n".join(lines) + "\n"
+
+
+def save_learned_weights(result: EvaluationResult, catalogue: Catalogue, directory: Path) -> Path:
+    """Write the learned weights with their cross-validated metrics (atomically)."""
+    path = directory / LEARNED_WEIGHTS_FILE
+    body = {
+        "weights": result.learned_weights,
+        "method": "logistic regression on the score components, class-balanced, coefficients "
+                  "clipped at 0 and normalised; metrics from 5-fold cross-validation grouped by "
+                  "German cluster",
+        "catalogue_hash": catalogue.data_hash(),
+        "n_queries": result.n_queries,
+        "cv_metrics": {k: result.models["learned"][k] for k in ("hit@10", "mrr", "ndcg@10")},
+        "hand_set_metrics": {k: result.models["full"][k] for k in ("hit@10", "mrr", "ndcg@10")},
+    }
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+    return path

@@ -1,0 +1,80 @@
+"""Lexical similarity: TF-IDF vectors of the profile words, fitted on the catalogue.
+
+The embedding captures meaning; TF-IDF captures the rare words two profiles share (a programme,
+a technology, a place). Fitted at build time and stored in the bundle as its vocabulary, idf
+weights and the rows of every profile (no pickle). Tokens are lower-cased words of two or more
+letters without English stop words; ``tf = 1 + ln(count)``, ``idf = ln((1 + n) / (1 + df)) + 1``;
+rows are L2-normalised, so a dot product is a cosine in [0, 1].
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
+
+from .profiles import Profile
+
+TOKEN = re.compile(r"(?u)\b\w\w+\b")
+
+
+def _stop_words() -> frozenset[str]:
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+def profile_words(profile: Profile) -> str:
+    """Fields, description, offers and seeks (not the name: it says little of the work)."""
+    return " ".join([" ".join(profile.fields), profile.description, " ".join(profile.offers),
+                     " ".join(profile.seeks)])
+
+
+def tokens(text: str, stop: frozenset[str]) -> list[str]:
+    return [t for t in TOKEN.findall(text.casefold()) if t not in stop and not t.isdigit()]
+
+
+@dataclass
+class LexicalModel:
+    """Vocabulary (term -> column) and idf (V,) float32."""
+
+    vocabulary: dict[str, int]
+    idf: npt.NDArray[np.float32]
+
+    @classmethod
+    def fit(cls, texts: Sequence[str]) -> LexicalModel:
+        stop = _stop_words()
+        df: Counter[str] = Counter()
+        for text in texts:
+            df.update(set(tokens(text, stop)))
+        terms = sorted(df)
+        n = len(texts)
+        idf = np.asarray([math.log((1 + n) / (1 + df[t])) + 1.0 for t in terms], dtype=np.float32)
+        return cls({t: i for i, t in enumerate(terms)}, idf)
+
+    def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
+        """(len(texts), V) float32 CSR, rows L2-normalised; unknown words are ignored."""
+        stop = _stop_words()
+        data: list[float] = []
+        indices: list[int] = []
+        indptr = [0]
+        for text in texts:
+            counts = Counter(t for t in tokens(text, stop) if t in self.vocabulary)
+            cols = sorted(self.vocabulary[t] for t in counts)
+            inverse = {self.vocabulary[t]: t for t in counts}
+            values = np.asarray([(1.0 + math.log(counts[inverse[c]])) * self.idf[c] for c in cols])
+            norm = float(np.linalg.norm(values)) if len(values) else 0.0
+            data.extend((values / norm).tolist() if norm else [])
+            indices.extend(cols if norm else [])
+            indptr.append(len(indices))
+        return sparse.csr_matrix(
+            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
+             np.asarray(indptr, dtype=np.int64)),
+            shape=(len(texts), len(self.vocabulary)),
+        )

@@ -1,0 +1,120 @@
+"""Evaluation: metrics with known values, the hold-out really hides, determinism."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from matcher import Catalogue, HashingEmbedder, Matcher, build_bundle, load_bundle
+from matcher.evaluation import (
+    EvaluationSet,
+    WeightLearner,
+    bootstrap_ci,
+    build_set,
+    evaluate,
+    evaluate_model,
+    hit_at_k,
+    ndcg_at_k,
+    popularity,
+    recall_at_k,
+    reciprocal_rank,
+    summarise,
+)
+
+RANKING = [False, True, False, True, False]  # relevant at ranks 2 and 4, two relevant in all
+
+
+def test_hit_and_recall_at_k() -> None:
+    assert hit_at_k(RANKING, 1) == 0.0
+    assert hit_at_k(RANKING, 2) == 1.0
+    assert recall_at_k(RANKING, 2, 2) == 0.5
+    assert recall_at_k(RANKING, 5, 2) == 1.0
+    assert recall_at_k(RANKING, 5, 4) == 0.5  # two relevant items were never ranked
+
+
+def test_reciprocal_rank() -> None:
+    assert reciprocal_rank(RANKING) == 0.5
+    assert reciprocal_rank([False, False]) == 0.0
+    assert reciprocal_rank([True]) == 1.0
+
+
+def test_ndcg_at_k() -> None:
+    dcg = 1 / math.log2(3) + 1 / math.log2(5)
+    ideal = 1 + 1 / math.log2(3)
+    assert ndcg_at_k(RANKING, 10, 2) == pytest.approx(dcg / ideal)
+    assert ndcg_at_k([True, True], 10, 2) == pytest.approx(1.0)
+    assert ndcg_at_k(RANKING, 1, 2) == 0.0
+
+
+def test_bootstrap_interval_brackets_the_mean_and_is_seeded() -> None:
+    values = [0.0, 1.0, 1.0, 0.0, 1.0, 1.0, 1.0, 0.0]
+    lo, hi = bootstrap_ci(values, seed=1)
+    assert lo <= np.mean(values) <= hi
+    assert bootstrap_ci(values, seed=1) == (lo, hi)
+    assert bootstrap_ci([0.5] * 5, seed=3) == (0.5, 0.5)
+
+
+def test_weight_learner_follows_estimator_conventions() -> None:
+    learner = WeightLearner()
+    with pytest.raises(Exception, match="not fitted"):
+        _ = learner.weights
+    rng = np.random.default_rng(0)
+    x = rng.random((200, 6))
+    y = (x[:, 2] > 0.7).astype(np.int64)  # only the third component (complementarity) matters
+    assert learner.fit(x, y) is learner
+    w = learner.weights_.as_dict()
+    assert max(w, key=w.__getitem__) == "complementarity"
+    assert sum(w.values()) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.fixture(scope="module")
+def partnered_matcher(catalogue: Catalogue, tmp_path_factory: pytest.TempPathFactory) -> Matcher:
+    path = build_bundle(catalogue, HashingEmbedder(), models_dir=tmp_path_factory.mktemp("ev"))
+    return Matcher(load_bundle(path, reference=catalogue.reference))
+
+
+def memoriser(es: EvaluationSet, i: int) -> np.ndarray:
+    """Ranks the query's known partners first, as far as it can see them, then by popularity."""
+    known = np.zeros(len(es.candidates))
+    known[list(es.visible_partners[i])] = 1e6
+    return known + es.degree_without[i]
+
+
+def test_hold_out_hides_the_partnerships(partnered_matcher: Matcher) -> None:
+    es = build_set(partnered_matcher)
+    assert [q.profile.id for q in es.queries] == ["de-aero", "de-photonics"]
+    assert all(not visible for visible in es.visible_partners)
+    memo = summarise(evaluate_model(es, memoriser, 0), 0)
+    pop = summarise(evaluate_model(es, popularity, 0), 0)
+    for metric in ("hit@1", "hit@10", "mrr", "ndcg@10"):
+        assert memo[metric]["value"] <= pop[metric]["value"]
+    # The check can fail: a set that leaks the answers lets the memoriser win.
+    es.visible_partners = [set(q.hidden) for q in es.queries]
+    leaked = summarise(evaluate_model(es, memoriser, 0), 0)
+    assert leaked["hit@1"]["value"] == 1.0 > pop["hit@1"]["value"]
+
+
+def test_score_features_do_not_depend_on_partnerships(partnered_matcher: Matcher,
+                                                      catalogue: Catalogue, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    without = Catalogue(catalogue.profiles, [], catalogue.reference)
+    bundle = load_bundle(build_bundle(without, HashingEmbedder(), models_dir=tmp_path),
+                         reference=catalogue.reference)
+    m = Matcher(bundle)
+    rows = np.arange(len(catalogue.profiles))
+    q = catalogue.get("de-aero")
+    a, _ = partnered_matcher.score(q, rows, partnered_matcher._query_arrays(q))
+    b, _ = m.score(q, rows, m._query_arrays(q))
+    np.testing.assert_array_equal(a, b)
+
+
+def test_evaluation_is_deterministic_under_a_seed(partnered_matcher: Matcher) -> None:
+    first = evaluate(partnered_matcher, seed=5, folds=2, temporal_split=None).to_dict()
+    second = evaluate(partnered_matcher, seed=5, folds=2, temporal_split=None).to_dict()
+    assert first == second
+    assert first["n_queries"] == 2
+    names = set(first["models"])
+    assert {"full", "learned", "random", "popularity", "same_field", "tfidf", "embedding_only",
+            "without_thematic", "without_complementarity"} <= names
+    assert set(first["models"]["full"]["mrr"]) == {"value", "ci95"}
