@@ -48,43 +48,57 @@ def gather_rows(offsets: Index, profiles: Index) -> tuple[Index, Index]:
     return rows, seg
 
 
-def directional_fit(needs: Array, answers: Array, answer_offsets: Index, candidates: Index) -> Array:
+def directional_fit(needs: Array, answers: Array, answer_offsets: Index,
+                    candidates: Index | None = None) -> Array:
     """How well each candidate's answers cover the query's needs.
 
     Args:
         needs: (m, d) float32, L2-normalised; the query's seeks (or offers).
         answers: (R, d) float32, L2-normalised rows of all profiles' offers (or seeks).
         answer_offsets: (N+1,) int64 CSR offsets into ``answers``.
-        candidates: (n,) int64 profile positions.
+        candidates: (n,) int64 profile positions; None for all N profiles, which avoids copying
+            rows and is faster when most profiles are candidates.
 
     Returns:
         (n,) float32: mean over needs of the best clipped cosine to the candidate's rows.
     """
-    if len(needs) == 0 or len(candidates) == 0:
-        return np.zeros(len(candidates), dtype=np.float32)
-    rows, seg = gather_rows(answer_offsets, candidates)
-    sims = needs @ answers[rows].T  # (m, R)
+    n = len(answer_offsets) - 1 if candidates is None else len(candidates)
+    if len(needs) == 0 or n == 0:
+        return np.zeros(n, dtype=np.float32)
+    if candidates is None:
+        rows_matrix, seg = answers, answer_offsets[:-1]
+    else:
+        rows, seg = gather_rows(answer_offsets, candidates)
+        rows_matrix = answers[rows]
+    sims = needs @ rows_matrix.T  # (m, R)
     best = np.maximum.reduceat(sims, seg, axis=1)  # (m, n)
     out: Array = np.clip(best, 0.0, 1.0).mean(axis=0).astype(np.float32)
     return out
 
 
-def reverse_fit(answers_q: Array, needs: Array, need_offsets: Index, candidates: Index) -> Array:
+def reverse_fit(answers_q: Array, needs: Array, need_offsets: Index,
+                candidates: Index | None = None) -> Array:
     """How well the query's answers cover each candidate's needs (mean over the candidate's rows).
 
     Args:
         answers_q: (k, d) float32; the query's offers.
         needs: (R, d) float32 rows of all profiles' seeks; need_offsets (N+1,) int64.
-        candidates: (n,) int64 profile positions.
+        candidates: (n,) int64 profile positions, or None for all profiles.
 
     Returns:
         (n,) float32.
     """
-    if len(answers_q) == 0 or len(candidates) == 0:
-        return np.zeros(len(candidates), dtype=np.float32)
-    rows, seg = gather_rows(need_offsets, candidates)
-    best = np.clip((answers_q @ needs[rows].T).max(axis=0), 0.0, 1.0)  # (R,)
-    counts = need_offsets[candidates + 1] - need_offsets[candidates]
+    n = len(need_offsets) - 1 if candidates is None else len(candidates)
+    if len(answers_q) == 0 or n == 0:
+        return np.zeros(n, dtype=np.float32)
+    if candidates is None:
+        rows_matrix, seg = needs, need_offsets[:-1]
+        counts = np.diff(need_offsets)
+    else:
+        rows, seg = gather_rows(need_offsets, candidates)
+        rows_matrix = needs[rows]
+        counts = need_offsets[candidates + 1] - need_offsets[candidates]
+    best = np.clip((answers_q @ rows_matrix.T).max(axis=0), 0.0, 1.0)  # (R,)
     out: Array = (np.add.reduceat(best, seg) / counts).astype(np.float32)
     return out
 
@@ -97,9 +111,9 @@ def harmonic(a: Array, b: Array) -> Array:
     return out
 
 
-def thematic(query_vec: Array, cand_vecs: Array, query_fields: Array, cand_fields: Array) -> Array:
-    """(n,) mean of clipped text cosine and field Jaccard; vectors L2-normalised, fields 0/1."""
-    cos = np.clip(cand_vecs @ query_vec, 0.0, 1.0)
+def thematic(cosines: Array, query_fields: Array, cand_fields: Array) -> Array:
+    """(n,) mean of the clipped text cosines (n,) and the field Jaccard; fields 0/1."""
+    cos = np.clip(cosines, 0.0, 1.0)
     inter = cand_fields @ query_fields
     union = cand_fields.sum(axis=1) + query_fields.sum() - inter
     jaccard = np.zeros_like(inter)

@@ -91,7 +91,7 @@ class MatcherConfig:
     diversity_lambda: float = 0.7
     same_country_penalty: float = 0.5
     max_per_country: int = 3
-    shortlist: int = 2000
+    shortlist: int = 20_000
     approximate_threshold: int = 200_000
     max_top: int = 100
     strong_match: float = 0.5

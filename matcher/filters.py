@@ -60,22 +60,43 @@ def check_filters(catalogue: Catalogue, filters: Filters) -> None:
                                         field=name)
 
 
-def candidate_mask(catalogue: Catalogue, query: Profile, filters: Filters) -> Mask:
-    """(N,) True where a catalogue profile may be suggested for ``query``: not itself, not from
-    its country unless ``include_home``, not a known partner if ``exclude_partners``."""
-    geo = catalogue.reference.geography
-    partners = catalogue.partners_of(query.id) if filters.exclude_partners else set()
-    return np.fromiter(
-        (
-            p.id != query.id
-            and (filters.include_home or p.country != query.country)
-            and p.id not in partners
-            and passes(p, filters, geo)
-            for p in catalogue.profiles
-        ),
-        dtype=bool,
-        count=len(catalogue.profiles),
-    )
+class FilterIndex:
+    """Per-profile arrays of a catalogue for vectorised candidate masks (row order = catalogue)."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        geo = catalogue.reference.geography
+        profiles = catalogue.profiles
+        self.catalogue = catalogue
+        self.position = {p.id: i for i, p in enumerate(profiles)}
+        self.countries = np.asarray([p.country for p in profiles], dtype=object)
+        self.regions = np.asarray([geo.world_region(p.country) for p in profiles], dtype=object)
+        self.continents = np.asarray([geo.continent(p.country) for p in profiles], dtype=object)
+        self.kinds = np.asarray([p.kind for p in profiles], dtype=object)
+        self.fields = catalogue.reference.taxonomy.indicator([p.fields for p in profiles]) > 0
+
+    def mask(self, query: Profile, filters: Filters) -> Mask:
+        """(N,) True where a profile may be suggested for ``query``: it passes ``filters``, is
+        not the query itself, not from its country unless ``include_home``, and not a known
+        partner when ``exclude_partners``."""
+        keep = np.ones(len(self.countries), dtype=bool)
+        if query.id in self.position:
+            keep[self.position[query.id]] = False
+        if not filters.include_home:
+            keep &= self.countries != query.country
+        for values, column in ((filters.countries, self.countries),
+                               (filters.world_regions, self.regions),
+                               (filters.continents, self.continents),
+                               (filters.kinds, self.kinds)):
+            if values:
+                keep &= np.isin(column, list(values))
+        if filters.fields:
+            index = self.catalogue.reference.taxonomy.index
+            keep &= self.fields[:, [index[f] for f in filters.fields]].any(axis=1)
+        if filters.exclude_partners:
+            for partner in self.catalogue.partners_of(query.id):
+                if partner in self.position:
+                    keep[self.position[partner]] = False
+        return keep
 
 
 def select_profiles(catalogue: Catalogue, filters: Filters, side: str | None = None,

@@ -34,7 +34,7 @@ from .config import COMPONENTS, MatcherConfig, Weights
 from .embedding import Embedder, EmbeddingCache, get_embedder
 from .errors import InvalidInputError
 from .explanation import Explanation, explain
-from .filters import Filters, Mask, candidate_mask, check_filters
+from .filters import FilterIndex, Filters, Mask, check_filters
 from .index import VectorIndex
 from .lexical import profile_words
 from .profiles import ROLES, Profile
@@ -167,6 +167,7 @@ class Matcher:
             dtype=np.float32,
         )
         self.countries = [p.country for p in cat.profiles]
+        self.filter_index = FilterIndex(cat)
         self.lexical_rows = self.bundle.lexical_rows
         self.profile_index = VectorIndex(vectors.profile,
                                          approximate_threshold=self.config.approximate_threshold)
@@ -244,13 +245,21 @@ class Matcher:
         q_roles = np.asarray([1.0 if r in query.roles else 0.0 for r in ROLES], dtype=np.float32)
         q_members = float("nan") if query.members is None else float(query.members)
         cand_fields = self.field_matrix[candidates]
-        ours = directional_fit(seeks, v.offers, v.offer_offsets, candidates)
-        theirs = reverse_fit(offers, v.seeks, v.seek_offsets, candidates)
+        if 4 * len(candidates) >= len(self.row):
+            # Most profiles are candidates: compute for all without copying rows, then select.
+            ours = directional_fit(seeks, v.offers, v.offer_offsets)[candidates]
+            theirs = reverse_fit(offers, v.seeks, v.seek_offsets)[candidates]
+            cosines = (v.profile @ profile_vec)[candidates]
+            lexical = self.lexical_rows @ arrays.lexical.toarray().ravel()
+            lexical = np.asarray(lexical)[candidates]
+        else:
+            ours = directional_fit(seeks, v.offers, v.offer_offsets, candidates)
+            theirs = reverse_fit(offers, v.seeks, v.seek_offsets, candidates)
+            cosines = v.profile[candidates] @ profile_vec
+            lexical = np.asarray(self.lexical_rows[candidates] @ arrays.lexical.toarray().ravel())
         components = {
-            "thematic": thematic(profile_vec, v.profile[candidates], q_fields, cand_fields),
-            "lexical": np.clip(
-                (self.lexical_rows[candidates] @ arrays.lexical.T).toarray().ravel(), 0.0, 1.0
-            ).astype(np.float32),
+            "thematic": thematic(cosines, q_fields, cand_fields),
+            "lexical": np.clip(lexical, 0.0, 1.0).astype(np.float32),
             "complementarity": harmonic(ours, theirs),
             "relatedness": relatedness(q_fields, cand_fields, tax.phi),
             "roles": roles_added(q_roles, self.role_matrix[candidates]),
@@ -271,7 +280,7 @@ class Matcher:
         if isinstance(query, str):
             query = self.catalogue.get(query)
         arrays = self._query_arrays(query)
-        candidates = np.flatnonzero(candidate_mask(self.catalogue, query, filters)).astype(np.int64)
+        candidates = np.flatnonzero(self.filter_index.mask(query, filters)).astype(np.int64)
         if len(candidates) == 0:
             return candidates, np.zeros(0, dtype=np.float32)
         scores, _ = self.score(query, candidates, arrays, weights)
@@ -295,7 +304,7 @@ class Matcher:
         if isinstance(query, str):
             query = self.catalogue.get(query)
         arrays = self._query_arrays(query)
-        mask = candidate_mask(self.catalogue, query, filters)
+        mask = self.filter_index.mask(query, filters)
         candidates = self._shortlist(mask, arrays.profile, arrays.seeks)
         if len(candidates) == 0:
             return MatchResult(query, [], candidates=0)

@@ -15,22 +15,29 @@ from matcher.reports import parse_formats
 from .deps import FiltersDep, MatcherDep, StateDep, WriterDep, require_reader
 from .errors import APIError
 from .schemas import (
+    ErrorPublic,
     MatchesPublic,
     MatchRequest,
     ProfileIn,
     ProfilePublic,
     ProfilesPublic,
+    ReloadPublic,
     ReportPublic,
     ReportRequest,
     WriteResult,
 )
 from .state import ReportJob
 
-router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_reader)])
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    "4XX": {"model": ErrorPublic, "description": "the request cannot be served; see error.code"},
+    "5XX": {"model": ErrorPublic, "description": "the service failed; nothing internal is shown"},
+}
+router = APIRouter(prefix="/api/v1", dependencies=[Depends(require_reader)],
+                   responses=ERROR_RESPONSES)
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    404: {"description": "unknown id; details name the closest ids"},
-    422: {"description": "invalid input; details name the field"},
+    404: {"model": ErrorPublic, "description": "unknown id; details name the closest ids"},
+    422: {"model": ErrorPublic, "description": "invalid input; details name the field"},
 }
 
 
@@ -97,8 +104,10 @@ def match_ad_hoc(body: MatchRequest, matcher: MatcherDep) -> MatchesPublic:
 
 
 @router.put("/profiles/{profile_id}", response_model=WriteResult, responses={
-    **ERRORS, 401: {"description": "no token"}, 403: {"description": "wrong token"},
-    409: {"description": "stale version (If-Match)"}, 429: {"description": "rate limited"},
+    **ERRORS, 401: {"model": ErrorPublic, "description": "no token"},
+    403: {"model": ErrorPublic, "description": "wrong token"},
+    409: {"model": ErrorPublic, "description": "stale version (If-Match)"},
+    429: {"model": ErrorPublic, "description": "rate limited"},
 }, summary="Add or update a profile (bearer token)")
 def put_profile(
     profile_id: str,
@@ -146,8 +155,7 @@ def coverage(
     return result.to_dict()
 
 
-@router.post("/reports", response_model=ReportPublic, status_code=202, responses={
-    **ERRORS, 401: {"description": "no token"}, 403: {"description": "wrong token"}},
+@router.post("/reports", response_model=ReportPublic, status_code=202, responses=ERRORS,
     summary="Start a batch report (bearer token)")
 def start_report(body: ReportRequest, state: StateDep, _: WriterDep) -> ReportPublic:
     formats = parse_formats(",".join(body.formats))
@@ -176,3 +184,17 @@ def report_file(report_id: str, name: str, state: StateDep) -> FileResponse:
     if path is None or not path.is_file():
         raise APIError(404, f"report {report_id!r} has no file {name!r}", {"name": name})
     return FileResponse(path, filename=name)
+
+
+@router.post("/admin/rebuild", response_model=ReloadPublic, summary="Rebuild the bundle from the "
+             "database and switch to it when complete (bearer token)")
+def admin_rebuild(state: StateDep, _: WriterDep) -> ReloadPublic:
+    state.rebuild()
+    return ReloadPublic(bundle=state.matcher.bundle.path.name, profiles=len(state.matcher.catalogue))
+
+
+@router.post("/admin/reload", response_model=ReloadPublic, summary="Load models/current after an "
+             "external build; a corrupt bundle is refused and the old one keeps serving (token)")
+def admin_reload(state: StateDep, _: WriterDep) -> ReloadPublic:
+    state.reload()
+    return ReloadPublic(bundle=state.matcher.bundle.path.name, profiles=len(state.matcher.catalogue))

@@ -3,19 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from . import api, errors, pages
 from .deps import RateLimiter
-from .errors import render
+from .limits import BodyLimitMiddleware
 from .schemas import Health
 from .settings import Settings, get_settings
 from .state import ServiceState
@@ -51,15 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "PUT"],
                            allow_headers=["Authorization", "Content-Type", "If-Match"])
 
-    @app.middleware("http")
-    async def limit_body(request: Request,
-                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        limit = resolved_for_cors.max_body_bytes
-        length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > limit):
-            return render(request, 413, f"request body over {limit} bytes", {"limit": limit},
-                          pages.page)
-        return await call_next(request)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=resolved_for_cors.max_body_bytes)
 
     errors.install(app, pages.page)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")

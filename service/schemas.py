@@ -176,3 +176,20 @@ class ReportPublic(BaseModel):
     id: str
     status: str
     files: list[str]
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any]
+
+
+class ErrorPublic(BaseModel):
+    """The one shape of every 4xx and 5xx response."""
+
+    error: ErrorBody
+
+
+class ReloadPublic(BaseModel):
+    bundle: str
+    profiles: int

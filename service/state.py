@@ -13,7 +13,17 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matcher import Matcher, Profile, Reference, ensure_bundle, load_catalogue
+from matcher import (
+    Bundle,
+    EmbeddingCache,
+    Matcher,
+    Profile,
+    Reference,
+    build_bundle,
+    ensure_bundle,
+    load_bundle,
+    load_catalogue,
+)
 from matcher.catalogue import load_config
 from matcher.coverage import Coverage, compute_coverage
 from matcher.reports import collect, write_report
@@ -49,6 +59,7 @@ class ServiceState:
                                config=load_config(settings.data_dir))
         self.matcher = Matcher(bundle)
         self._write_lock = threading.Lock()
+        self._rebuild_lock = threading.Lock()
         self._coverage: dict[tuple[int, str], Coverage] = {}
         self.reports: dict[str, ReportJob] = {}
 
@@ -62,6 +73,34 @@ class ServiceState:
             version = self.store.upsert(profile, expected_version)
             self.matcher = updated
             return version
+
+    def rebuild(self) -> None:
+        """Build a new bundle from the database and switch to it; readers keep the old matcher
+        until the new one is complete."""
+        with self._rebuild_lock:
+            catalogue = self.store.catalogue(self.reference)
+            embedder = self.matcher.embedder
+            cache = EmbeddingCache(self.settings.models_dir / "cache", embedder)
+            config = load_config(self.settings.data_dir)
+            path = build_bundle(catalogue, embedder, models_dir=self.settings.models_dir,
+                                config=config, cache=cache)
+            self._switch(load_bundle(path, reference=self.reference))
+
+    def reload(self) -> None:
+        """Load ``models/current`` (verified); raise and keep serving the old one if it is bad."""
+        with self._rebuild_lock:
+            bundle = load_bundle(self.settings.models_dir / "current", reference=self.reference)
+            self._switch(bundle)
+
+    def _switch(self, bundle: Bundle) -> None:
+        with self._write_lock:
+            # Profiles written since the bundle's catalogue was taken are applied on top.
+            same = bundle.embedder_name == self.matcher.bundle.embedder_name
+            matcher = Matcher(bundle, embedder=self.matcher.embedder if same else None)
+            for profile in self.store.catalogue(self.reference).profiles:
+                if matcher.catalogue.by_id.get(profile.id) != profile:
+                    matcher = matcher.with_profile(profile)
+            self.matcher = matcher
 
     def coverage(self, level: str) -> Coverage:
         """The coverage of the current matcher, computed once per matcher and level."""

@@ -295,3 +295,13 @@ def test_report_api_runs_and_downloads_only_its_files(client: TestClient) -> Non
         assert_error(client.get(f"/api/v1/reports/{report_id}/files/{name}"), 404)
     assert client.get(f"/api/v1/reports/{report_id}/files/../../db.sqlite3").status_code == 404
     assert_error(client.get("/api/v1/reports/unknown"), 404)
+
+
+def test_streamed_oversized_body_gets_413(client: TestClient) -> None:
+    def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(100):
+            yield b"x" * 1024
+
+    response = client.post("/api/v1/match", content=chunks(),
+                           headers={"Content-Type": "application/json"})
+    assert_error(response, 413)

@@ -32,6 +32,9 @@ def test_directional_fit_is_mean_over_needs_of_best_answer() -> None:
     offsets = np.array([0, 2, 3, 4], dtype=np.int64)
     fit = directional_fit(needs, answers, offsets, np.array([0, 1, 2], dtype=np.int64))
     assert fit.tolist() == pytest.approx([0.5, 0.5, 0.0])
+    everyone = directional_fit(needs, answers, offsets)
+    assert everyone.tolist() == pytest.approx([0.5, 0.5, 0.0])
+    assert directional_fit(needs, answers, offsets, np.array([2, 0])).tolist() == pytest.approx([0, 0.5])
 
 
 def test_reverse_fit_is_mean_over_candidate_needs() -> None:
@@ -40,6 +43,7 @@ def test_reverse_fit_is_mean_over_candidate_needs() -> None:
     offsets = np.array([0, 2, 3], dtype=np.int64)
     fit = reverse_fit(ours, needs, offsets, np.array([0, 1], dtype=np.int64))
     assert fit.tolist() == pytest.approx([0.5, 1.0])
+    assert reverse_fit(ours, needs, offsets).tolist() == pytest.approx([0.5, 1.0])
 
 
 def test_harmonic_mean_punishes_one_sided_fit() -> None:
@@ -54,7 +58,7 @@ def test_thematic_mixes_cosine_and_jaccard() -> None:
     cands = E[[0, 1]]
     qf = np.array([1, 1, 0], dtype=np.float32)
     cf = np.array([[1, 0, 0], [0, 0, 1]], dtype=np.float32)
-    assert thematic(q, cands, qf, cf).tolist() == pytest.approx([0.5 * 1 + 0.5 * 0.5, 0.0])
+    assert thematic(cands @ q, qf, cf).tolist() == pytest.approx([0.5 * 1 + 0.5 * 0.5, 0.0])
 
 
 def test_relatedness_uses_best_phi_per_candidate_field() -> None:
