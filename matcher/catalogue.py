@@ -32,10 +32,13 @@ from .taxonomy import Taxonomy
 HOME_COUNTRY = "DE"
 
 
+PROJECT_DATA = Path(__file__).resolve().parents[1] / "data"
+
+
 def default_data_dir() -> Path:
-    """``$CLUSTERBRIDGE_DATA_DIR``, else the ``data/`` directory of this source tree."""
+    """The catalogue: ``$CLUSTERBRIDGE_DATA_DIR``, else the ``data/`` directory of this tree."""
     env = os.environ.get("CLUSTERBRIDGE_DATA_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "data"
+    return Path(env) if env else PROJECT_DATA
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,9 @@ class Reference:
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> Reference:
-        data_dir = data_dir or default_data_dir()
+        """The tables in ``data_dir`` (default: the project's own ``data/``, whichever catalogue
+        is in use)."""
+        data_dir = data_dir or PROJECT_DATA
         return cls(Geography.load(data_dir / "reference"), Taxonomy.load(data_dir))
 
 

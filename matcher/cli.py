@@ -210,6 +210,19 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def cmd_crosslingual(args: argparse.Namespace, out: Any) -> int:
+    from .evaluation import crosslingual_overlap
+
+    result = crosslingual_overlap(_matcher(args), args.translations, top=args.top)
+    if args.json:
+        out.write(json.dumps({"embedder": args.embedder, "overlap": result}, indent=2) + "\n")
+        return 0
+    for lang, m in result.items():
+        out.write(f"{args.embedder}: top-{args.top} overlap {lang} vs en = {m['value']:.3f} "
+                  f"[{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}] (n = {m['n']})\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clusterbridge",
                                      description="Find complementary international cluster partners.")
@@ -247,7 +260,7 @@ def build_parser() -> argparse.ArgumentParser:
     coverage = sub.add_parser("coverage", help="fields x world regions: partnerships and gaps")
     coverage.add_argument("--level", choices=["world_region", "continent"], default="world_region")
     coverage.add_argument("--threshold", type=float, default=None,
-                          help="score of a strong match (default from the config: 0.5)")
+                          help="score of a strong match (default: the best 2%% of all pairs)")
     coverage.add_argument("--json", action="store_true")
 
     report = sub.add_parser("report", help="batch report of suggestions and coverage")
@@ -265,6 +278,12 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--save-weights", action="store_true",
                           help="write the learned weights to DATA/learned_weights.json")
 
+    crosslingual = sub.add_parser("crosslingual", help="top-k overlap of translated queries")
+    crosslingual.add_argument("--translations", type=Path, default=Path(__file__).resolve().parents[1]
+                              / "tests" / "fixtures" / "crosslingual" / "translations.jsonl")
+    crosslingual.add_argument("--top", type=int, default=10)
+    crosslingual.add_argument("--json", action="store_true")
+
     serve = sub.add_parser("serve", help="run the web pages and JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -277,7 +296,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve": cmd_serve,
             "export": cmd_export, "coverage": cmd_coverage,
-            "report": cmd_report, "evaluate": cmd_evaluate}
+            "report": cmd_report, "evaluate": cmd_evaluate, "crosslingual": cmd_crosslingual}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -84,7 +84,8 @@ class MatcherConfig:
             by thematic similarity and by offers answering the query's seeks.
         approximate_threshold: catalogue size from which an approximate FAISS index is used.
         max_top: the largest ``top`` a caller may ask for.
-        strong_match: score from which a suggestion counts as a strong match (coverage).
+        strong_match_quantile: a (German, international) pair is a strong match (coverage) when
+            its score is at least this quantile of all such pairs' scores.
     """
 
     weights: Weights = field(default_factory=Weights)
@@ -94,11 +95,13 @@ class MatcherConfig:
     shortlist: int = 20_000
     approximate_threshold: int = 200_000
     max_top: int = 100
-    strong_match: float = 0.5
+    strong_match_quantile: float = 0.98
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.diversity_lambda <= 1.0:
             raise ConfigError("diversity_lambda must be within [0, 1]")
+        if not 0.0 <= self.strong_match_quantile <= 1.0:
+            raise ConfigError("strong_match_quantile must be within [0, 1]")
         if not 0.0 <= self.same_country_penalty <= 1.0:
             raise ConfigError("same_country_penalty must be within [0, 1]")
         for name in ("max_per_country", "shortlist", "approximate_threshold", "max_top"):

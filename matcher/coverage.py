@@ -6,8 +6,9 @@ continents). Per cell (field f, region w):
 - ``german_clusters``: German clusters active in f (the same for every region of the row);
 - ``partnerships``: known partnerships from a German cluster active in f to a partner in w;
 - ``strong_matches``: suggested pairs (German cluster in f, partner in w) scoring at least the
-  configured ``strong_match`` threshold (default 0.5, about the top 2% of all pairs on the shipped
-  catalogue);
+  strong-match threshold: by default the ``strong_match_quantile`` (0.98) of the scores of all
+  (German cluster, international profile) pairs, i.e. the best 2% of pairs, so that it follows the
+  weights in use; a fixed ``threshold`` can be given instead;
 - ``gap``: the standardised residual ``(E - Cov) / sqrt(E)`` with ``E = Opp * sum(Cov) / sum(Opp)``
   (expected partnerships if they followed opportunity); high where strong matches exist but
   partnerships do not.
@@ -164,7 +165,6 @@ def compute_coverage(matcher: Matcher, level: str = "world_region",
     if level not in LEVELS:
         raise InvalidInputError(f"level must be one of {', '.join(LEVELS)}", field="level")
     catalogue = matcher.catalogue
-    threshold = matcher.config.strong_match if threshold is None else threshold
     german = catalogue.german()
     international = catalogue.international()
     g_index = {p.id: i for i, p in enumerate(german)}
@@ -187,8 +187,14 @@ def compute_coverage(matcher: Matcher, level: str = "world_region",
     best: dict[str, list[tuple[float, str]]] = {}
     row_of = {p.id: i for i, p in enumerate(catalogue.profiles)}
     row_to_intl = {row_of[p.id]: i for i, p in enumerate(international)}
-    for g in german:
-        rows, scores = matcher.scores(g, Filters())
+    scored = [(g, *matcher.scores(g, Filters())) for g in german]
+    if threshold is None:
+        pair_scores = [s for _, rows, scores in scored
+                       for row, s in zip(rows.tolist(), scores.tolist(), strict=True)
+                       if row in row_to_intl]
+        quantile = matcher.config.strong_match_quantile
+        threshold = round(float(np.quantile(pair_scores, quantile)), 4) if pair_scores else 1.0
+    for g, rows, scores in scored:
         for row, score in zip(rows.tolist(), scores.tolist(), strict=True):
             if row in row_to_intl and score >= threshold:
                 strong_pairs.append((g_index[g.id], row_to_intl[row]))

@@ -411,3 +411,31 @@ def save_learned_weights(result: EvaluationResult, catalogue: Catalogue, directo
     tmp.write_text(json.dumps(body, indent=2, sort_keys=True) + "\n")
     os.replace(tmp, path)
     return path
+
+
+def crosslingual_overlap(matcher: Matcher, translations: Path, *, top: int = 10,
+                         seed: int = 0) -> dict[str, Any]:
+    """Overlap of the top-``top`` between each translated profile and its English original.
+
+    ``translations`` is a JSON Lines file of ``{"id", "lang", "description", "offers", "seeks"}``
+    (see ``tests/fixtures/crosslingual``). Both queries are ad-hoc profiles with the original's
+    id (so the original itself is never a candidate), name, country, fields, roles and size; only
+    the text differs. Ranked by score without diversity, so the overlap measures the scores.
+    """
+    from dataclasses import replace
+
+    catalogue = matcher.catalogue
+    per_lang: dict[str, list[float]] = {}
+    for line in translations.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        original = catalogue.get(record["id"])
+        english = replace(original, name=original.name + " (query)")
+        translated = replace(english, description=record["description"],
+                             offers=tuple(record["offers"]), seeks=tuple(record["seeks"]))
+        ids = []
+        for query in (english, translated):
+            result = matcher.match(query, top=top, diversity=False)
+            ids.append({m.id for m in result.matches})
+        per_lang.setdefault(record["lang"], []).append(len(ids[0] & ids[1]) / top)
+    return {lang: {"value": round(float(np.mean(v)), 4), "ci95": list(bootstrap_ci(v, seed=seed)),
+                   "n": len(v)} for lang, v in sorted(per_lang.items())}

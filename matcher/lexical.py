@@ -78,3 +78,4 @@ class LexicalModel:
              np.asarray(indptr, dtype=np.int64)),
             shape=(len(texts), len(self.vocabulary)),
         )
+

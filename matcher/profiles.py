@@ -178,7 +178,8 @@ def parse_profile(
     }
     for key in record:
         if key not in known:
-            problems.append((str(key), f"unknown field; known fields: {', '.join(sorted(known))}"))
+            problems.append((str(key) or "record",
+                             f"unknown field {key!r}; known fields: {', '.join(sorted(known))}"))
 
     name = _text(record.get("name"), "name", problems, required=True, limit=MAX_PHRASE)
     raw_id = record.get("id")

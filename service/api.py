@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Response
 from fastapi.responses import FileResponse
 
-from matcher import Catalogue, Filters, MatchResult, Profile, parse_query_profile
+from matcher import BundleError, Catalogue, Filters, MatchResult, Profile, parse_query_profile
 from matcher.filters import select_profiles
 from matcher.profiles import parse_profile
 from matcher.reports import parse_formats
@@ -196,5 +196,8 @@ def admin_rebuild(state: StateDep, _: WriterDep) -> ReloadPublic:
 @router.post("/admin/reload", response_model=ReloadPublic, summary="Load models/current after an "
              "external build; a corrupt bundle is refused and the old one keeps serving (token)")
 def admin_reload(state: StateDep, _: WriterDep) -> ReloadPublic:
-    state.reload()
+    try:
+        state.reload()
+    except BundleError as exc:  # an operator's request: say exactly why, keep the old bundle
+        raise APIError(409, f"bundle refused, still serving the previous one: {exc}") from None
     return ReloadPublic(bundle=state.matcher.bundle.path.name, profiles=len(state.matcher.catalogue))

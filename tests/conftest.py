@@ -45,3 +45,15 @@ def real_embedder():  # type: ignore[no-untyped-def]
     from matcher.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models directory with the shipped catalogue built by the default (real) embedder."""
+    from matcher import ensure_bundle
+    from matcher.catalogue import load_config
+    from matcher.embedding import DEFAULT_EMBEDDER
+
+    models = tmp_path_factory.mktemp("real-models")
+    ensure_bundle(load_catalogue(), DEFAULT_EMBEDDER, models_dir=models, config=load_config())
+    return models

@@ -305,3 +305,61 @@ def test_streamed_oversized_body_gets_413(client: TestClient) -> None:
     response = client.post("/api/v1/match", content=chunks(),
                            headers={"Content-Type": "application/json"})
     assert_error(response, 413)
+
+
+def test_rebuild_switches_and_corrupt_reload_is_refused(client: TestClient, settings: Settings) -> None:
+    assert_error(client.post("/api/v1/admin/rebuild"), 401)
+    client.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH)
+    before = client.post("/api/v1/admin/reload", headers=AUTH).json()["bundle"]
+    rebuilt = client.post("/api/v1/admin/rebuild", headers=AUTH).json()
+    assert rebuilt["bundle"] != before and rebuilt["profiles"] == 14
+    target = settings.models_dir / "current" / "seek_vectors.npy"
+    data = bytearray(target.read_bytes())
+    data[-3] ^= 0xFF
+    target.write_bytes(bytes(data))
+    error = assert_error(client.post("/api/v1/admin/reload", headers=AUTH), 409)
+    assert "seek_vectors.npy" in error["message"] and "checksum" in error["message"]
+    # The old bundle keeps serving, with the written profile.
+    ok = client.get("/api/v1/profiles/de-laser/matches")
+    assert ok.status_code == 200 and ok.json()["matches"]
+
+
+def test_token_is_never_logged(client: TestClient, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    with caplog.at_level(logging.DEBUG):
+        client.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH)
+        client.put("/api/v1/profiles/de-laser", json=new_profile(),
+                   headers={"Authorization": "Bearer not-the-token"})
+    assert TOKEN not in caplog.text and "not-the-token" not in caplog.text
+
+
+def test_cors_is_closed_unless_configured(client: TestClient, tmp_path: Path) -> None:
+    origin = {"Origin": "https://example.org"}
+    assert "access-control-allow-origin" not in client.get("/api/v1/profiles", headers=origin).headers
+    with TestClient(create_app(make_settings(tmp_path, cors_origins=["https://example.org"]))) as c:
+        allowed = c.get("/api/v1/profiles", headers=origin)
+        assert allowed.headers["access-control-allow-origin"] == "https://example.org"
+
+
+def test_reads_can_require_the_token(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, read_token_required=True))) as c:
+        assert_error(c.get("/api/v1/profiles"), 401)
+        assert c.get("/api/v1/profiles", headers=AUTH).status_code == 200
+
+
+def test_writes_are_rate_limited(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, writes_per_minute=3))) as c:
+        codes = [c.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH).status_code
+                 for _ in range(5)]
+    assert codes[:3] == [201, 200, 200] and codes[3:] == [429, 429]
+
+
+def test_nothing_is_ever_unpickled() -> None:
+    root = Path(__file__).resolve().parents[1]
+    for path in [*root.glob("matcher/*.py"), *root.glob("service/*.py")]:
+        text = path.read_text()
+        assert "import pickle" not in text and "joblib" not in text, path
+        for line in text.splitlines():
+            if "np.load(" in line:
+                assert "allow_pickle=False" in line, (path, line)

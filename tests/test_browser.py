@@ -32,9 +32,9 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server(tmp_path_factory: pytest.TempPathFactory, real_models: Path) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("browser")
-    settings = Settings(data_dir=default_data_dir(), models_dir=tmp / "models",
+    settings = Settings(data_dir=default_data_dir(), models_dir=real_models,
                         database=tmp / "db.sqlite3", report_dir=tmp / "reports")
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")

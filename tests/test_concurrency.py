@@ -1,0 +1,72 @@
+"""16 clients read matches while 4 write one profile for 20 seconds: no error, no lost update."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from service.settings import Settings
+from tests.conftest import CATALOGUE_DIR
+from tests.servers import running
+
+pytestmark = pytest.mark.slow
+SECONDS = 20.0
+TOKEN = "conc-token"
+
+
+def test_readers_and_writers(tmp_path: Path) -> None:
+    settings = Settings(data_dir=CATALOGUE_DIR, models_dir=tmp_path / "models",
+                        database=tmp_path / "db.sqlite3", embedder="hashing-384",
+                        api_token=SecretStr(TOKEN), writes_per_minute=100_000,
+                        report_dir=tmp_path / "reports")
+    statuses: Counter[str] = Counter()
+    acknowledged = Counter()
+    lock = threading.Lock()
+    with running(settings) as base:
+        deadline = time.monotonic() + SECONDS
+
+        def reader(n: int) -> None:
+            ids = ["de-aero", "de-photonics", "kr-photonics", "za-med"]
+            with httpx.Client(base_url=base, timeout=30) as client:
+                while time.monotonic() < deadline:
+                    r = client.get(f"/api/v1/profiles/{ids[n % 4]}/matches", params={"top": 5})
+                    with lock:
+                        statuses[f"read {r.status_code}"] += 1
+
+        def writer(n: int) -> None:
+            headers = {"Authorization": f"Bearer {TOKEN}"}
+            with httpx.Client(base_url=base, timeout=30, headers=headers) as client:
+                while time.monotonic() < deadline:
+                    current = client.get("/api/v1/profiles/kr-photonics").json()
+                    count = int(current["description"].rsplit(" ", 1)[-1].rstrip(".") or 0) \
+                        if current["description"].startswith("Counter") else 0
+                    body = {k: current[k] for k in ("name", "country", "fields", "offers",
+                                                    "seeks", "roles", "kind", "region")}
+                    body["description"] = f"Counter {count + 1}."
+                    r = client.put("/api/v1/profiles/kr-photonics", json=body,
+                                   headers={"If-Match": str(current["version"])})
+                    with lock:
+                        statuses[f"write {r.status_code}"] += 1
+                        if r.status_code == 200:
+                            acknowledged["writes"] += 1
+
+        threads = [threading.Thread(target=reader, args=(i,)) for i in range(16)]
+        threads += [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        final = httpx.get(f"{base}/api/v1/profiles/kr-photonics").json()
+    # Readers never fail; writers only ever see success or a 409 for a stale version.
+    assert {k for k in statuses if k.startswith("read")} == {"read 200"}, statuses
+    assert set(k for k in statuses if k.startswith("write")) <= {"write 200", "write 409"}, statuses
+    assert statuses["read 200"] > 100 and acknowledged["writes"] > 10
+    # No lost update: every acknowledged write incremented the counter exactly once.
+    assert final["description"] == f"Counter {acknowledged['writes']}."
+    assert final["version"] == acknowledged["writes"] + 1
