@@ -25,6 +25,7 @@ import numpy as np
 
 from matcher import load_catalogue
 
+from . import print_table
 from .synthetic import generate
 
 
@@ -102,12 +103,10 @@ def main() -> None:
             server.terminate()
             server.wait(timeout=30)
     what = f"--data {args.data}" if args.data else f"--profiles {args.profiles}"
-    print(f"# .venv/bin/python -m bench.load {what} --seconds {args.seconds:g}")
-    print(f"# {len(ids)} profiles; GET /api/v1/profiles/{{id}}/matches?top=10; one uvicorn worker")
-    print("| clients | requests/s | p50 ms | p99 ms | requests | errors |")
-    print("|---|---|---|---|---|---|")
-    for clients, rps, p50, p99, n, errors in rows:
-        print(f"| {clients} | {rps:.0f} | {p50:.1f} | {p99:.1f} | {n} | {errors} |")
+    print_table(f".venv/bin/python -m bench.load {what} --seconds {args.seconds:g}",
+                f"{len(ids)} profiles, GET /api/v1/profiles/{{id}}/matches?top=10, one uvicorn worker",
+                ("clients", "requests/s", "p50 ms", "p99 ms", "requests", "errors"),
+                [(c, f"{rps:.0f}", f"{p50:.1f}", f"{p99:.1f}", n, e) for c, rps, p50, p99, n, e in rows])
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ asserted; goals are checked by reading the table (see BENCHMARKS.md).
 from __future__ import annotations
 
 import argparse
-import platform
 import random
 import statistics
 import tempfile
@@ -31,6 +30,7 @@ from matcher.bundle import ProfileVectors
 from matcher.embedding import SentenceTransformerEmbedder, get_embedder
 from matcher.profiles import Profile
 
+from . import print_table
 from .synthetic import generate
 
 
@@ -133,13 +133,9 @@ def main() -> None:
         rows.append((f"batch: top 10 with explanations for all {len(german)} DE profiles",
                      f"{batch:.1f} s ({1000 * batch / len(german):.1f} ms each)", ""))
 
-    print(f"# .venv/bin/python -m bench.run --profiles {args.profiles} --queries {args.queries} "
-          f"--repeats {args.repeats}")
-    print(f"# {platform.machine()}, python {platform.python_version()}, synthetic catalogue")
-    print("| measure | result | anchor / goal |")
-    print("|---|---|---|")
-    for name, value, anchor in rows:
-        print(f"| {name} | {value} | {anchor} |")
+    print_table(f".venv/bin/python -m bench.run --profiles {args.profiles} --queries "
+                f"{args.queries} --repeats {args.repeats}", "synthetic catalogue",
+                ("measure", "result", "anchor / goal"), rows)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,6 @@ at the measured ~220 texts/s would take about 6 hours on this machine. Measured 
 from __future__ import annotations
 
 import argparse
-import platform
 import time
 
 import faiss
@@ -25,6 +24,8 @@ import numpy as np
 
 from matcher.embedding import l2_normalise
 from matcher.index import VectorIndex, exact_search
+
+from . import print_table
 
 
 def clustered(n: int, d: int, seed: int, centres: int = 5000) -> np.ndarray:
@@ -109,12 +110,8 @@ def main() -> None:
         rows.append((f"approximate search, nprobe {nprobe}", f"recall@10 {recall:.3f}",
                      f"1 query: p50 {p50:.2f} ms, p99 {p99:.2f} ms (goal p99 < 20 ms)"))
 
-    print(f"# .venv/bin/python -m bench.scale --n {args.n} --queries {args.queries}")
-    print(f"# {platform.machine()}, python {platform.python_version()}, faiss {faiss.__version__}")
-    print("| measure | result | anchor / note |")
-    print("|---|---|---|")
-    for name, value, note in rows:
-        print(f"| {name} | {value} | {note} |")
+    print_table(f".venv/bin/python -m bench.scale --n {args.n} --queries {args.queries}",
+                f"faiss {faiss.__version__}", ("measure", "result", "anchor / note"), rows)
 
 
 if __name__ == "__main__":

