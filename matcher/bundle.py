@@ -218,8 +218,7 @@ def build_bundle(
         (tmp / "ids.json").write_text(json.dumps(vectors.ids))
         for name, array in vectors.arrays().items():
             np.save(tmp / name, array, allow_pickle=False)
-        lexical = LexicalModel.fit([profile_words(p) for p in catalogue.profiles])
-        write_lexical(tmp, lexical, lexical.transform([profile_words(p) for p in catalogue.profiles]))
+        write_lexical(tmp, *LexicalModel.fit_transform([profile_words(p) for p in catalogue.profiles]))
         files = sorted(
             str(p.relative_to(tmp)) for p in tmp.rglob("*") if p.is_file()
         )

@@ -48,27 +48,33 @@ class LexicalModel:
     idf: npt.NDArray[np.float32]
 
     @classmethod
-    def fit(cls, texts: Sequence[str]) -> LexicalModel:
+    def fit_transform(cls, texts: Sequence[str]) -> tuple[LexicalModel, sparse.csr_matrix]:
+        """Fit on ``texts`` and return their rows, tokenising each text once."""
         stop = _stop_words()
+        counted = [Counter(tokens(text, stop)) for text in texts]
         df: Counter[str] = Counter()
-        for text in texts:
-            df.update(set(tokens(text, stop)))
+        for counts in counted:
+            df.update(counts.keys())
         terms = sorted(df)
         n = len(texts)
         idf = np.asarray([math.log((1 + n) / (1 + df[t])) + 1.0 for t in terms], dtype=np.float32)
-        return cls({t: i for i, t in enumerate(terms)}, idf)
+        model = cls({t: i for i, t in enumerate(terms)}, idf)
+        return model, model._rows(counted)
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """(len(texts), V) float32 CSR, rows L2-normalised; unknown words are ignored."""
         stop = _stop_words()
+        return self._rows([Counter(t for t in tokens(text, stop) if t in self.vocabulary)
+                           for text in texts])
+
+    def _rows(self, counted: Sequence[Counter[str]]) -> sparse.csr_matrix:
         data: list[float] = []
         indices: list[int] = []
         indptr = [0]
-        for text in texts:
-            counts = Counter(t for t in tokens(text, stop) if t in self.vocabulary)
-            cols = sorted(self.vocabulary[t] for t in counts)
-            inverse = {self.vocabulary[t]: t for t in counts}
-            values = np.asarray([(1.0 + math.log(counts[inverse[c]])) * self.idf[c] for c in cols])
+        for counts in counted:
+            pairs = sorted((self.vocabulary[t], c) for t, c in counts.items())
+            cols = [col for col, _ in pairs]
+            values = np.asarray([(1.0 + math.log(c)) * self.idf[col] for col, c in pairs])
             norm = float(np.linalg.norm(values)) if len(values) else 0.0
             data.extend((values / norm).tolist() if norm else [])
             indices.extend(cols if norm else [])
@@ -76,6 +82,6 @@ class LexicalModel:
         return sparse.csr_matrix(
             (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32),
              np.asarray(indptr, dtype=np.int64)),
-            shape=(len(texts), len(self.vocabulary)),
+            shape=(len(counted), len(self.vocabulary)),
         )
 
