@@ -2,9 +2,9 @@
 
 Run: ``.venv/bin/python -m bench.scale [--n 1000000] [--queries 200]``.
 
-The vectors are generated (unit vectors around 5,000 seeded centres, with noise as large as the
-centres so that neighbours of a cluster have cosine about 0.5, as embeddings of related
-texts cluster), not encoded: encoding 1,000,000 profiles (about 5 million texts) with the CPU model
+The vectors are generated (unit vectors around 5,000 seeded centres with noise twice as large as
+the centres, so that two members of a cluster have cosine about 0.2 and clusters blur into each
+other, as embeddings of related texts do), not encoded: encoding 1,000,000 profiles (about 5 million texts) with the CPU model
 at the measured ~220 texts/s would take about 6 hours on this machine. Measured in the same run:
 
 - numpy copy bandwidth of the 1.5 GB matrix (bytes read + written per second), the anchor;
@@ -35,7 +35,7 @@ def clustered(n: int, d: int, seed: int, centres: int = 5000) -> np.ndarray:
     for start in range(0, n, 100_000):
         stop = min(n, start + 100_000)
         x = c[rng.integers(0, centres, stop - start)]
-        x += 1.0 * rng.standard_normal((stop - start, d)).astype(np.float32)
+        x += 2.0 * rng.standard_normal((stop - start, d)).astype(np.float32)
         out[start:stop] = l2_normalise(x)
     return out
 

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from threadpoolctl import threadpool_limits
 
 from . import api, errors, pages
 from .deps import RateLimiter
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings or get_settings()
+        threadpool_limits(limits=resolved.blas_threads, user_api="blas")
         state = await run_in_threadpool(ServiceState, resolved)
         app.state.service = state
         app.state.write_limiter = RateLimiter(resolved.writes_per_minute)

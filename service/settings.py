@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="allowed origins; none = closed")
     max_body_bytes: int = 64 * 1024
     writes_per_minute: int = 60
+    blas_threads: int = Field(default=1, ge=1, le=64, description=(
+        "BLAS threads per request: requests already run in parallel, and more BLAS threads "
+        "than cores make them wait on each other"))
     report_dir: Path = Field(default_factory=lambda: default_models_dir() / "reports")
 
     @field_validator("max_body_bytes", "writes_per_minute")
