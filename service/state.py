@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,8 @@ class ServiceState:
         self._rebuild_lock = threading.Lock()
         self._coverage: dict[tuple[int, str], Coverage] = {}
         self.reports: dict[str, ReportJob] = {}
+        # One report at a time: a burst of requests queues instead of starving the matcher.
+        self._reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
 
     def update_profile(self, profile: Profile, expected_version: int | None) -> int:
         """Persist ``profile`` and make it visible to matches; returns its new version."""
@@ -114,7 +117,7 @@ class ServiceState:
         return cached
 
     def start_report(self, top: int, formats: tuple[str, ...], clusters: tuple[str, ...]) -> str:
-        """Start a report in a background thread; returns its id."""
+        """Queue a report for the background worker; returns its id."""
         for cluster in clusters:
             self.matcher.catalogue.get(cluster)
         job_id = uuid.uuid4().hex
@@ -131,11 +134,12 @@ class ServiceState:
                 logger.exception("report %s failed", job_id)
                 job.status = "failed"
 
-        threading.Thread(target=work, name=f"report-{job_id}", daemon=True).start()
+        self._reports.submit(work)
         return job_id
 
     def ready(self) -> bool:
         return self.matcher is not None and self.store.integrity_ok()
 
     def close(self) -> None:
+        self._reports.shutdown(wait=True, cancel_futures=True)
         self.store.close()
