@@ -133,6 +133,7 @@ def test_german_pages_and_german_query(server: str, browser) -> None:  # type: i
     page.click("form.adhoc button[type=submit]")
     page.wait_for_selector("#matches li.match")
     assert "Vorgeschlagene Partner" in page.inner_text("main")
+    assert "Medical Devices" in page.inner_text("#mappings")
     page.screenshot(path=str(SHOTS / "7-german.png"), full_page=True)
 
 

@@ -109,3 +109,11 @@ def test_invalid_ad_hoc_profile_names_the_field(reference: Reference, record: ob
     with pytest.raises(ProfileValidationError) as info:
         parse_query_profile(record, reference)
     assert info.value.field == field
+
+
+def test_german_field_names_are_mapped(reference: Reference) -> None:
+    _, mappings = parse_query_profile(
+        {"name": "X", "country": "DE", "description": "d",
+         "fields": ["Medizintechnik", "Luft- und Raumfahrt", "Photonik"]}, reference)
+    assert [m["terms"][0] for m in mappings] == ["Medical Devices", "Aerospace Vehicles and Defense",
+                                                 "Photonics"]
