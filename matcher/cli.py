@@ -24,7 +24,7 @@ from .catalogue import (
     load_config,
     parse_query_profile,
 )
-from .config import MatcherConfig
+from .config import MatcherConfig, Weights
 from .embedding import DEFAULT_EMBEDDER, EmbeddingCache, get_embedder
 from .errors import CatalogueError, ClusterBridgeError, ProfileValidationError
 from .filters import Filters
@@ -92,7 +92,9 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
     bundle = ensure_bundle(catalogue, args.embedder, models_dir=args.models,
                            config=load_config(args.data))
     matcher = Matcher(bundle)
-    result = matcher.match(query, top=args.top, filters=filters, diversity=not args.no_diversity)
+    weights = Weights() if args.weights == "hand" else None
+    result = matcher.match(query, top=args.top, filters=filters, diversity=not args.no_diversity,
+                           weights=weights)
     if mappings:
         result = MatchResult(result.query, result.matches, mappings, result.candidates)
     if args.json:
@@ -252,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--exclude-partners", action="store_true", help="leave out known partners")
     match.add_argument("--include-home", action="store_true", help="also suggest from the query's country")
     match.add_argument("--no-diversity", action="store_true", help="rank by score only")
+    match.add_argument("--weights", choices=["default", "hand"], default="default",
+                       help="default: the catalogue's learned weights if it has them; hand: the "
+                            "hand-set weights of matcher/config.py")
     match.add_argument("--json", action="store_true")
 
     stats = sub.add_parser("stats", help="counts of the catalogue")

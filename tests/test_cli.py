@@ -79,3 +79,11 @@ def test_stats_json_keys(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> 
     assert stats["german_profiles"] == 3 and stats["international_profiles"] == 10
     for key in ("countries", "continents", "world_regions", "partnerships", "profiles_per_field"):
         assert key in stats
+
+
+def test_hand_set_weights_can_be_chosen(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, tmp_path, "match", "--cluster", "de-aero", "--json", "--weights", "hand")
+    assert code == 0 and json.loads(out)["matches"]
+    with pytest.raises(SystemExit) as info:
+        run(capsys, tmp_path, "match", "--cluster", "de-aero", "--weights", "magic")
+    assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
