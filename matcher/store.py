@@ -107,6 +107,17 @@ class ProfileStore:
             raise CatalogueError(problems)
         return Catalogue(profiles, partnerships, reference)
 
+    def get(self, profile_id: str, reference: Reference) -> tuple[Profile, int] | None:
+        """A stored profile and its version, read together (None if absent)."""
+        with self._lock:
+            row = self._db.execute("SELECT body, version FROM profiles WHERE id = ?",
+                                   (profile_id,)).fetchone()
+        if row is None:
+            return None
+        profile, _, _ = parse_profile(json.loads(row[0]), reference.geography, reference.taxonomy,
+                                      strict=True, require_sources=False)
+        return (profile, int(row[1])) if profile is not None else None
+
     def version(self, profile_id: str) -> int | None:
         with self._lock:
             row = self._db.execute("SELECT version FROM profiles WHERE id = ?",

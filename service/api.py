@@ -75,7 +75,14 @@ def list_profiles(
             summary="One profile")
 def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
     catalogue = state.matcher.catalogue
-    return profile_public(catalogue.get(profile_id), catalogue, state.store.version(profile_id))
+    stored = state.store.get(profile_id, state.reference)
+    if stored is None:
+        catalogue.get(profile_id)  # raises the 404 with the closest ids
+        raise APIError(404, f"unknown profile id {profile_id!r}", {"id": profile_id})
+    # Body and version from one database row: a client that sends this version back with
+    # If-Match gets 409 unless nobody wrote in between (no lost update).
+    profile, version = stored
+    return profile_public(profile, catalogue, version)
 
 
 @router.get("/profiles/{profile_id}/matches", response_model=MatchesPublic, responses=ERRORS,
