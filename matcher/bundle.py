@@ -70,6 +70,10 @@ def seek_texts(profile: Profile) -> list[str]:
     return list(profile.seeks) or [profile.text()]
 
 
+def _flatten(profiles: list[Profile], offers: list[list[str]], seeks: list[list[str]]) -> list[str]:
+    return [p.text() for p in profiles] + [t for o in offers for t in o] + [t for s in seeks for t in s]
+
+
 @dataclass
 class ProfileVectors:
     """Every embedding of a catalogue, row-aligned with ``ids``."""
@@ -84,11 +88,8 @@ class ProfileVectors:
     @staticmethod
     def flat_texts(profiles: list[Profile]) -> list[str]:
         """Every text of ``profiles`` in row order: profile texts, then offers, then seeks."""
-        return (
-            [p.text() for p in profiles]
-            + [t for p in profiles for t in offer_texts(p)]
-            + [t for p in profiles for t in seek_texts(p)]
-        )
+        return _flatten(profiles, [offer_texts(p) for p in profiles],
+                        [seek_texts(p) for p in profiles])
 
     def as_flat(self) -> Vectors:
         """The rows of :meth:`flat_texts`, in the same order."""
@@ -97,11 +98,10 @@ class ProfileVectors:
     @classmethod
     def embed(cls, profiles: list[Profile], encode: Any) -> ProfileVectors:
         """Embed ``profiles`` with ``encode(texts) -> (n, d)``, one call for all texts."""
-        texts = [p.text() for p in profiles]
         offers = [offer_texts(p) for p in profiles]
         seeks = [seek_texts(p) for p in profiles]
-        vectors = encode(cls.flat_texts(profiles))
-        n, n_off = len(texts), sum(len(o) for o in offers)
+        vectors = encode(_flatten(profiles, offers, seeks))
+        n, n_off = len(profiles), sum(len(o) for o in offers)
 
         def offsets(groups: list[list[str]]) -> np.ndarray[Any, np.dtype[np.int64]]:
             return np.concatenate([[0], np.cumsum([len(g) for g in groups])]).astype(np.int64)

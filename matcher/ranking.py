@@ -10,6 +10,7 @@ marginal relevance when diversity is on) and explains each pick. :func:`mmr_sele
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -82,6 +83,10 @@ class MatchResult:
     matches: list[Match]
     field_mappings: list[dict[str, Any]] = field(default_factory=list)
     candidates: int = 0
+
+    def by_world_region(self) -> list[tuple[str, int]]:
+        """How many matches fall in each world region, most first."""
+        return Counter(m.world_region for m in self.matches).most_common()
 
     def to_dict(self) -> dict[str, Any]:
         query = self.query.to_dict()
@@ -166,7 +171,6 @@ class Matcher:
             [np.nan if p.members is None else float(p.members) for p in cat.profiles],
             dtype=np.float32,
         )
-        self.countries = [p.country for p in cat.profiles]
         self.filter_index = FilterIndex(cat)
         self.lexical_rows = self.bundle.lexical_rows
         self.profile_index = VectorIndex(vectors.profile,
@@ -328,7 +332,7 @@ class Matcher:
         picked = mmr_select(
             scores[pool],
             self.vectors.profile[candidates[pool]],
-            [self.countries[int(c)] for c in candidates[pool]],
+            [str(c) for c in self.filter_index.countries[candidates[pool]]],
             top,
             lam=cfg.diversity_lambda,
             country_weight=cfg.same_country_penalty,

@@ -27,7 +27,6 @@ import json
 import os
 import shutil
 import tempfile
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,7 +142,7 @@ def write_xlsx(path: Path, data: ReportData) -> None:
 
 
 def region_bars_svg(result: MatchResult, width: int = 260) -> str:
-    counts = Counter(m.world_region for m in result.matches).most_common()
+    counts = result.by_world_region()
     top = max((c for _, c in counts), default=1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 200}" '
              f'height="{len(counts) * 18 + 4}" role="img" aria-label="suggestions by world region">']
@@ -267,7 +266,7 @@ def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
         pdf.add_page()
         pdf.set_font("DejaVu", size=12)
         pdf.multi_cell(0, 6, result.query.name, new_x="LMARGIN", new_y="NEXT")
-        counts = Counter(m.world_region for m in result.matches).most_common()
+        counts = result.by_world_region()
         pdf.set_font("DejaVu", size=7)
         for region, count in counts:
             y = pdf.get_y()

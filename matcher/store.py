@@ -31,6 +31,13 @@ CREATE TABLE IF NOT EXISTS partnerships (
 """
 
 
+def _parse_stored(body: str, reference: Reference) -> tuple[Profile | None, list[tuple[str, str]]]:
+    """A stored profile row, checked like a catalogue record except that sources are optional."""
+    profile, problems, _ = parse_profile(json.loads(body), reference.geography,
+                                         reference.taxonomy, strict=True, require_sources=False)
+    return profile, problems
+
+
 class VersionConflictError(ClusterBridgeError):
     """A write based on a version that is no longer current."""
 
@@ -91,8 +98,7 @@ class ProfileStore:
         profiles: list[Profile] = []
         problems: list[Problem] = []
         for n, (_, body) in enumerate(rows, start=1):
-            profile, pairs, _ = parse_profile(json.loads(body), reference.geography,
-                                              reference.taxonomy, strict=True, require_sources=False)
+            profile, pairs = _parse_stored(body, reference)
             problems.extend(as_problems(str(self.path), n, pairs))
             if profile is not None:
                 profiles.append(profile)
@@ -114,8 +120,7 @@ class ProfileStore:
                                    (profile_id,)).fetchone()
         if row is None:
             return None
-        profile, _, _ = parse_profile(json.loads(row[0]), reference.geography, reference.taxonomy,
-                                      strict=True, require_sources=False)
+        profile, _ = _parse_stored(row[0], reference)
         return (profile, int(row[1])) if profile is not None else None
 
     def version(self, profile_id: str) -> int | None:

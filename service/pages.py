@@ -6,7 +6,6 @@ only computation here is presentation (the bar widths of the chart by world regi
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -46,7 +45,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
 
 
 def chart_by_region(result: MatchResult) -> list[tuple[str, int, int]]:
-    counts = Counter(m.world_region for m in result.matches).most_common()
+    counts = result.by_world_region()
     top = max((c for _, c in counts), default=1)
     return [(region, count, round(CHART_WIDTH * count / top)) for region, count in counts]
 

@@ -69,6 +69,8 @@ class ServiceState:
     def update_profile(self, profile: Profile, expected_version: int | None) -> int:
         """Persist ``profile`` and make it visible to matches; returns its new version."""
         with self._write_lock:
+            # Checked here too (the store checks again in its transaction) so that a stale write
+            # is refused before its texts are embedded.
             current = self.store.version(profile.id)
             if expected_version is not None and expected_version != (current or 0):
                 raise VersionConflictError(profile.id, expected_version, current)
