@@ -16,9 +16,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-system-deps:  ## Debian packages the tests need (chromium, poppler-utils)
+system-deps:  ## Debian packages the tests need (chromium, poppler-utils, fonts)
 	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; }
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-dejavu-core >/dev/null; }
 
 build: $(STAMP)  ## embed the catalogue into models/current
 	$(BIN)/clusterbridge build
