@@ -28,7 +28,7 @@ run: $(STAMP)  ## set up, build the bundle and start the server on the embedded 
 	$(BIN)/clusterbridge serve
 
 lint: $(STAMP)  ## ruff
-	$(BIN)/ruff check matcher service tests $(wildcard bench)
+	$(BIN)/ruff check matcher service tests bench scripts
 
 typecheck: $(STAMP)  ## mypy --strict on matcher and service
 	$(BIN)/mypy

@@ -2,7 +2,8 @@
 
 The pipeline, one module per stage::
 
-    profiles / catalogue -> embedding -> bundle (+ index) -> complementarity -> ranking
+    profiles / relationships / catalogue -> embedding -> bundle (+ index) -> complementarity
+    -> ranking -> (coverage | reports | evaluation)
 """
 
 from .bundle import Bundle, build_bundle, ensure_bundle, load_bundle
@@ -23,8 +24,9 @@ from .errors import (
 )
 from .explanation import Explanation
 from .filters import Filters
-from .profiles import Partnership, Profile
+from .profiles import Profile
 from .ranking import Match, Matcher, MatchResult
+from .relationships import Network, Partnership, Relationships
 
 __all__ = [
     "COMPONENTS",
@@ -47,10 +49,12 @@ __all__ = [
     "MatchResult",
     "Matcher",
     "MatcherConfig",
+    "Network",
     "Partnership",
     "Profile",
     "ProfileValidationError",
     "Reference",
+    "Relationships",
     "UnknownProfileError",
     "Weights",
     "build_bundle",

@@ -20,7 +20,6 @@ has at least one row of each. No pickle anywhere.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
 import importlib.metadata
@@ -43,6 +42,7 @@ from .embedding import Embedder, EmbeddingCache, Vectors
 from .errors import BundleCorruptError, BundleMissingError, CatalogueError
 from .lexical import LexicalModel, profile_words
 from .profiles import Profile
+from .relationships import write_relationships
 
 logger = logging.getLogger(__name__)
 
@@ -157,16 +157,13 @@ def library_versions() -> dict[str, str]:
 
 
 def write_catalogue(catalogue: Catalogue, directory: Path) -> None:
-    """Write a catalogue in the ``data/`` format: profiles/catalogue.jsonl + partnerships.csv."""
+    """Write a catalogue in the ``data/`` format: profiles/catalogue.jsonl and the relationship
+    tables."""
     (directory / "profiles").mkdir(parents=True, exist_ok=True)
     with open(directory / "profiles" / "catalogue.jsonl", "w", encoding="utf-8") as f:
         for p in catalogue.profiles:
             f.write(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=False) + "\n")
-    with open(directory / "partnerships.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(["a", "b", "since", "kind", "source", "note"])
-        for link in catalogue.partnerships:
-            writer.writerow([link.a, link.b, link.since or "", link.kind, link.source, link.note])
+    write_relationships(catalogue.relationships, directory)
 
 
 @dataclass
@@ -234,7 +231,7 @@ def build_bundle(
                 "profiles": len(vectors.ids),
                 "offer_rows": len(vectors.offers),
                 "seek_rows": len(vectors.seeks),
-                "partnerships": len(catalogue.partnerships),
+                **catalogue.relationships.counts(),
             },
             "config": config.to_dict(),
             "libraries": library_versions(),

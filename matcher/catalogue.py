@@ -2,8 +2,10 @@
 
 Layout of a catalogue directory::
 
-    profiles/*.jsonl     one profile per line (any number of files, read in name order)
-    partnerships.csv     a,b,since,kind,source[,note]
+    profiles/*.jsonl       one profile per line (any number of files, read in name order)
+    partnerships.csv       bilateral ties: a,b,since,kind,source,note
+    networks.csv           multi-party networks: id,name,kind,since,until,source
+    network_members.csv    network,profile,since,source
 
 The reference tables (taxonomy, countries, NUTS, relatedness) come from the project's ``data/``
 directory, whichever catalogue is loaded, so that a test catalogue is checked by the same rules.
@@ -11,13 +13,12 @@ directory, whichever catalogue is loaded, so that a test catalogue is checked by
 
 from __future__ import annotations
 
-import csv
 import difflib
 import hashlib
 import json
 import os
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +27,8 @@ from typing import Any
 from .config import MatcherConfig, Weights
 from .errors import CatalogueError, ConfigError, Problem, ProfileValidationError, UnknownProfileError
 from .geography import Geography
-from .profiles import Partnership, Profile, as_problems, parse_partnership, parse_profile
+from .profiles import Profile, as_problems, parse_profile
+from .relationships import Partnership, Relationships, SharedNetwork, read_relationships
 from .taxonomy import Taxonomy
 
 HOME_COUNTRY = "DE"
@@ -81,18 +83,14 @@ def load_config(catalogue_dir: Path | None = None) -> MatcherConfig:
 
 
 class Catalogue:
-    """Profiles by id, in id order, and the partnerships between them."""
+    """Profiles by id, in id order, and the relationships between them."""
 
-    def __init__(self, profiles: Sequence[Profile], partnerships: Sequence[Partnership],
+    def __init__(self, profiles: Sequence[Profile], relationships: Relationships,
                  reference: Reference) -> None:
         self.profiles = sorted(profiles, key=lambda p: p.id)
-        self.partnerships = list(partnerships)
+        self.relationships = relationships
         self.reference = reference
         self.by_id = {p.id: p for p in self.profiles}
-        self._partners: dict[str, set[str]] = defaultdict(set)
-        for link in self.partnerships:
-            self._partners[link.a].add(link.b)
-            self._partners[link.b].add(link.a)
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -109,8 +107,21 @@ class Catalogue:
     def closest_ids(self, text: str, n: int = 3) -> list[str]:
         return difflib.get_close_matches(text, list(self.by_id), n=n, cutoff=0.0)
 
+    @property
+    def partnerships(self) -> list[Partnership]:
+        """The bilateral ties."""
+        return self.relationships.partnerships
+
     def partners_of(self, profile_id: str) -> set[str]:
-        return set(self._partners.get(profile_id, ()))
+        """Profiles with a bilateral tie to ``profile_id``."""
+        return self.relationships.partners_of(profile_id)
+
+    def co_members_of(self, profile_id: str) -> set[str]:
+        """Profiles sharing a network with ``profile_id``."""
+        return self.relationships.co_members_of(profile_id)
+
+    def shared_networks(self, a: str, b: str) -> list[SharedNetwork]:
+        return self.relationships.shared_networks(a, b)
 
     def german(self) -> list[Profile]:
         return [p for p in self.profiles if p.country == HOME_COUNTRY]
@@ -121,16 +132,20 @@ class Catalogue:
     def with_profile(self, profile: Profile) -> Catalogue:
         """A new catalogue with ``profile`` added or replacing the one with its id."""
         others = [p for p in self.profiles if p.id != profile.id]
-        return Catalogue([*others, profile], self.partnerships, self.reference)
+        return Catalogue([*others, profile], self.relationships, self.reference)
+
+    def with_relationships(self, relationships: Relationships) -> Catalogue:
+        """The same profiles with other relationships (for example some of them hidden)."""
+        return Catalogue(self.profiles, relationships, self.reference)
 
     def data_hash(self) -> str:
-        """SHA-256 of the canonical JSON of every profile and partnership."""
+        """SHA-256 of the canonical JSON of every profile and relationship."""
         digest = hashlib.sha256()
-        for p in self.profiles:
-            digest.update(json.dumps(p.to_dict(), sort_keys=True, ensure_ascii=False).encode())
-            digest.update(b"\n")
-        for link in sorted(self.partnerships, key=lambda x: (x.a, x.b, x.kind, x.source)):
-            digest.update(json.dumps(link.to_dict(), sort_keys=True).encode())
+        rows = [p.to_dict() for p in self.profiles]
+        for table in self.relationships.rows():
+            rows.extend(table)
+        for row in rows:
+            digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
             digest.update(b"\n")
         return digest.hexdigest()
 
@@ -145,7 +160,7 @@ class Catalogue:
             "countries": len({p.country for p in self.profiles}),
             "continents": len({geo.continent(p.country) for p in self.profiles}),
             "world_regions": len({geo.world_region(p.country) for p in self.profiles}),
-            "partnerships": len(self.partnerships),
+            **self.relationships.counts(),
             "profiles_per_country": dict(sorted(Counter(p.country for p in self.profiles).items())),
             "profiles_per_continent": dict(
                 sorted(Counter(geo.continent(p.country) for p in self.profiles).items())
@@ -192,35 +207,6 @@ def _read_profiles(paths: Iterable[Path], reference: Reference,
     return profiles, problems
 
 
-def _read_partnerships(path: Path, ids: set[str]) -> tuple[list[Partnership], list[Problem]]:
-    links: list[Partnership] = []
-    problems: list[Problem] = []
-    if not path.exists():
-        return links, problems
-    seen: set[tuple[str, str, str]] = set()
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = {"a", "b", "since", "kind", "source"} - set(reader.fieldnames or [])
-        if missing:
-            return [], [Problem(path.name, 1, "header", f"missing column(s) {sorted(missing)}")]
-        for row_no, row in enumerate(reader, start=2):
-            link, pairs = parse_partnership(row)
-            problems.extend(as_problems(path.name, row_no, pairs))
-            if link is None:
-                continue
-            for name, value in (("a", link.a), ("b", link.b)):
-                if value not in ids:
-                    closest = ", ".join(difflib.get_close_matches(value, list(ids), n=3, cutoff=0.0))
-                    problems.append(Problem(path.name, row_no, name,
-                                            f"unknown profile id {value!r}; closest: {closest}"))
-            key = (min(link.a, link.b), max(link.a, link.b), link.kind)
-            if key in seen:
-                problems.append(Problem(path.name, row_no, "b", "duplicate partnership"))
-            seen.add(key)
-            links.append(link)
-    return links, problems
-
-
 def load_catalogue(catalogue_dir: Path | None = None, reference: Reference | None = None, *,
                    require_sources: bool = True) -> Catalogue:
     """Load and validate a catalogue directory; raise :class:`CatalogueError` with every problem.
@@ -235,12 +221,11 @@ def load_catalogue(catalogue_dir: Path | None = None, reference: Reference | Non
         raise CatalogueError([Problem(str(catalogue_dir), 0, "profiles",
                                       "no profiles/*.jsonl files found")])
     profiles, problems = _read_profiles(files, reference, require_sources)
-    links, link_problems = _read_partnerships(catalogue_dir / "partnerships.csv",
-                                              {p.id for p in profiles})
+    relationships, link_problems = read_relationships(catalogue_dir, {p.id for p in profiles})
     problems.extend(link_problems)
     if problems:
         raise CatalogueError(problems)
-    return Catalogue(profiles, links, reference)
+    return Catalogue(profiles, relationships, reference)
 
 
 def parse_query_profile(record: Any, reference: Reference) -> tuple[Profile, list[dict[str, Any]]]:

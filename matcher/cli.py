@@ -81,6 +81,7 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
         fields=_split(args.field),
         kinds=_split(args.kind),
         exclude_partners=args.exclude_partners,
+        exclude_co_members=args.exclude_co_members,
         include_home=args.include_home,
     )
     if args.cluster:
@@ -202,7 +203,7 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
 
     matcher = _matcher(args)
     hand = Matcher(matcher.bundle, MatcherConfig())  # the hand-set weights, as the `full` model
-    result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split)
+    result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split, shipped=matcher)
     if args.save_weights:
         save_learned_weights(result, matcher.catalogue, args.data)
     if args.json:
@@ -251,7 +252,10 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--continent", action="append", help="e.g. Europe, Asia, North America")
     match.add_argument("--field", action="append", help="taxonomy term")
     match.add_argument("--kind", action="append", help="profile kind, e.g. 'cluster organisation'")
-    match.add_argument("--exclude-partners", action="store_true", help="leave out known partners")
+    match.add_argument("--exclude-partners", action="store_true",
+                       help="leave out bilateral partners")
+    match.add_argument("--exclude-co-members", action="store_true",
+                       help="also leave out co-members of the query's networks")
     match.add_argument("--include-home", action="store_true", help="also suggest from the query's country")
     match.add_argument("--no-diversity", action="store_true", help="rank by score only")
     match.add_argument("--weights", choices=["default", "hand"], default="default",

@@ -4,7 +4,10 @@ The coverage matrix crosses technology fields with world regions (UN M49 sub-reg
 continents). Per cell (field f, region w):
 
 - ``german_clusters``: German clusters active in f (the same for every region of the row);
-- ``partnerships``: known partnerships from a German cluster active in f to a partner in w;
+- ``partnerships``: known bilateral partnerships from a German cluster active in f to a partner
+  in w (affiliations, where one organisation runs the other, do not count);
+- ``co_memberships``: pairs (German cluster in f, profile in w) that share a multi-party network
+  but have no bilateral partnership: contact exists, a partnership does not;
 - ``strong_matches``: suggested pairs (German cluster in f, partner in w) scoring at least the
   strong-match threshold: by default the ``strong_match_quantile`` (0.98) of the scores of all
   (German cluster, international profile) pairs, i.e. the best 2% of pairs, so that it follows the
@@ -38,32 +41,25 @@ IntArray = npt.NDArray[np.int64]
 
 def coverage_counts(
     german_fields: npt.NDArray[np.float32],
-    partner_pairs: Sequence[tuple[int, int]],
-    strong_pairs: Sequence[tuple[int, int]],
+    pairs: Sequence[tuple[int, int]],
     region_of: Sequence[int],
     n_regions: int,
-) -> tuple[IntArray, IntArray]:
-    """Partnership and strong-match counts per (field, region).
+) -> IntArray:
+    """Counts of pairs per (field, region).
 
     Args:
         german_fields: (G, T) 0/1 fields of the German clusters.
-        partner_pairs: (german index, partner index) of known partnerships.
-        strong_pairs: (german index, partner index) of strong suggestions.
+        pairs: (german index, partner index), e.g. known partnerships or strong suggestions.
         region_of: region index of every partner index.
         n_regions: number of regions W.
 
     Returns:
-        (T, W) int64 partnership counts and (T, W) int64 strong-match counts; a pair counts once
-        in every field of its German cluster.
+        (T, W) int64 counts; a pair counts once in every field of its German cluster.
     """
-    t = german_fields.shape[1]
-    out = []
-    for pairs in (partner_pairs, strong_pairs):
-        counts = np.zeros((t, n_regions), dtype=np.int64)
-        for g, p in pairs:
-            counts[german_fields[g] > 0, region_of[p]] += 1
-        out.append(counts)
-    return out[0], out[1]
+    counts = np.zeros((german_fields.shape[1], n_regions), dtype=np.int64)
+    for g, p in pairs:
+        counts[german_fields[g] > 0, region_of[p]] += 1
+    return counts
 
 
 def gap_scores(coverage: IntArray, opportunity: IntArray) -> npt.NDArray[np.float64]:
@@ -84,6 +80,7 @@ class Cell:
     german_clusters: int
     partnerships: int
     strong_matches: int
+    co_memberships: int
     gap: float
 
 
@@ -175,12 +172,19 @@ def compute_coverage(matcher: Matcher, level: str = "world_region",
     tax = catalogue.reference.taxonomy
     german_fields = tax.indicator([p.fields for p in german])
 
-    partner_pairs = []
-    for link in catalogue.partnerships:
-        for a, b in ((link.a, link.b), (link.b, link.a)):
-            if a in g_index and b in p_index:
-                partner_pairs.append((g_index[a], p_index[b]))
-    partner_pairs = sorted(set(partner_pairs))
+    relationships = catalogue.relationships
+    partner_pairs = sorted({
+        (g_index[a], p_index[b])
+        for link in relationships.labels()
+        for a, b in ((link.a, link.b), (link.b, link.a))
+        if a in g_index and b in p_index
+    })
+    co_member_pairs = sorted(
+        (g_index[g.id], p_index[other])
+        for g in german
+        for other in relationships.co_members_of(g.id) - relationships.partners_of(g.id)
+        if other in p_index
+    )
 
     strong_pairs: list[tuple[int, int]] = []
     strong_scores: list[float] = []
@@ -202,19 +206,25 @@ def compute_coverage(matcher: Matcher, level: str = "world_region",
         order = np.argsort(-scores, kind="stable")[:3]
         best[g.id] = [(float(scores[i]), catalogue.profiles[int(rows[i])].id) for i in order]
 
-    cov, opp = coverage_counts(german_fields, partner_pairs, strong_pairs, region_of, len(regions))
+    cov, opp, co = (coverage_counts(german_fields, pairs, region_of, len(regions))
+                    for pairs in (partner_pairs, strong_pairs, co_member_pairs))
     gaps = gap_scores(cov, opp)
     active = german_fields.sum(axis=0).astype(int)
     cells = [
-        Cell(term, region, int(active[t]), int(cov[t, w]), int(opp[t, w]), round(float(gaps[t, w]), 4))
+        Cell(term, region, int(active[t]), int(cov[t, w]), int(opp[t, w]), int(co[t, w]),
+             round(float(gaps[t, w]), 4))
         for t, term in enumerate(tax.terms) if active[t] > 0
         for w, region in enumerate(regions)
     ]
     fields_used = [term for t, term in enumerate(tax.terms) if active[t] > 0]
 
     partnered = {g for g, _ in partner_pairs}
+    co_members: dict[int, int] = defaultdict(int)
+    for gi, _ in co_member_pairs:
+        co_members[gi] += 1
     unpartnered = [
         {"id": g.id, "name": g.name, "fields": list(g.fields),
+         "international_co_members": co_members[i],
          "best_options": [asdict(Option(pid, catalogue.by_id[pid].name, catalogue.by_id[pid].country,
                                         round(score, 4))) for score, pid in best[g.id]]}
         for i, g in enumerate(german) if i not in partnered

@@ -1,15 +1,25 @@
 """Measured recommendation quality against the known partnerships, with baselines and ablations.
 
-Protocol: every German profile with known international partners is a query. Its partnerships
-are hidden (no model sees them: popularity counts only the other queries' partnerships, and no
-score component uses partnerships), every international profile is ranked, and the hidden
+Default protocol ("partners, all relationships hidden"): every German profile with at least one
+international bilateral partnership (an agreement, memorandum, joint project or exchange; not an
+affiliation, not a co-membership in a network) is a query. All of the query's relationships are
+removed before anything is scored: its bilateral ties and its network memberships, and with them
+every signal derived from them (popularity counts only the relationships of others; no score
+component reads relationships; profile texts do not name related organisations or networks, which
+``tests/test_catalogue_data.py`` checks). Every international profile is ranked and the hidden
 partners' ranks give hit@k and recall@k (k = 1, 5, 10, 20), MRR and nDCG@10, each with a
-percentile bootstrap 95% interval over queries. The same is measured at country level (the
-countries in order of their first appearance in the ranking, relevant = the hidden partners'
-countries). All models rank exactly the same candidates for the same queries.
+percentile bootstrap 95% interval over queries; the same at country level (the countries in order
+of their first appearance, relevant = the partners' countries). All models rank the same
+candidates for the same queries.
 
-Learned weights: a logistic regression on the five score components of (query, candidate) pairs,
-labelled 1 for a known partnership, fitted with cross-validation grouped by German cluster, so no
+Secondary tables: co-membership prediction (relevant = international co-members of the query's
+networks that are not bilateral partners: an easier task, since networks gather one field), a
+cold-start variant (each query re-entered through the ad-hoc path with only what a new user types:
+name, country, description, fields, offers, seeks) and a temporal split. Exposure: how
+concentrated the default ranking's suggestions are over all German clusters.
+
+Learned weights: a logistic regression on the score components of (query, candidate) pairs,
+labelled 1 for a partnership, fitted with cross-validation grouped by German cluster, so no
 query's own partnerships are used to score it; its coefficients, clipped at zero and normalised,
 are the learned weights.
 """
@@ -20,14 +30,14 @@ import json
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from .catalogue import LEARNED_WEIGHTS_FILE, Catalogue
+from .catalogue import LEARNED_WEIGHTS_FILE, Catalogue, Reference, parse_query_profile
 from .config import COMPONENTS, Weights
 from .errors import ClusterBridgeError, InvalidInputError
 from .lexical import profile_words
@@ -86,9 +96,15 @@ def bootstrap_ci(values: Sequence[float], *, seed: int, n_boot: int = 1000) -> t
 
 
 # --- the evaluation set ------------------------------------------------------------------------
+TASKS = ("partners", "co_members")
+#: What a new user types into the ad-hoc form; the cold-start variant keeps only these.
+NEW_USER_FIELDS = ("name", "country", "description", "fields", "offers", "seeks")
+
+
 @dataclass
 class Query:
-    """One German profile, its hidden partners (candidate positions) and per-candidate features."""
+    """One German profile (as the model sees it), its hidden relevant candidates (positions) and
+    per-candidate features."""
 
     profile: Profile
     hidden: set[int]
@@ -102,62 +118,79 @@ class EvaluationSet:
     candidates: list[Profile]
     queries: list[Query]
     texts_sim: dict[str, Array]  # model name -> (n_queries, n_candidates) for text baselines
-    degree_without: list[Array]  # per query: candidate partnership counts without the query's
-    visible_partners: list[set[int]]  # per query: its partners that models may see (none)
+    degree_without: list[Array]  # per query: candidate degrees in the relationships it may see
+    visible_partners: list[set[int]]  # per query: its related candidates that models may see
 
 
-def build_set(matcher: Matcher, since_after: int | None = None,
-              since_until: int | None = None) -> EvaluationSet:
-    """Queries: German profiles with international partners (optionally only partnerships
-    dated within ``(since_after, since_until]``). Candidates: all international profiles."""
+def relevant(catalogue: Catalogue, task: str = "partners", since_after: int | None = None,
+             since_until: int | None = None) -> dict[str, set[str]]:
+    """German id -> the international ids that count as found for ``task``.
+
+    ``partners``: bilateral partnerships (optionally only those dated within
+    ``(since_after, since_until]``); ``co_members``: co-members of the German profile's networks
+    that are not also bilateral partners.
+    """
+    if task not in TASKS:
+        raise InvalidInputError(f"task must be one of {', '.join(TASKS)}", field="task")
+    relationships = catalogue.relationships
+    german = {p.id for p in catalogue.german()}
+    international = {p.id for p in catalogue.international()}
+    out: dict[str, set[str]] = {}
+    if task == "co_members":
+        for g in sorted(german):
+            found = (relationships.co_members_of(g) - relationships.partners_of(g)) & international
+            if found:
+                out[g] = found
+        return out
+    windowed = since_after is not None or since_until is not None
+    for link in relationships.labels():
+        if windowed and (link.since is None
+                         or (since_after is not None and link.since <= since_after)
+                         or (since_until is not None and link.since > since_until)):
+            continue
+        for a, b in ((link.a, link.b), (link.b, link.a)):
+            if a in german and b in international:
+                out.setdefault(a, set()).add(b)
+    return out
+
+
+def as_new_user(profile: Profile, reference: Reference) -> Profile:
+    """``profile`` re-entered through the ad-hoc path with only what a new user types."""
+    record = {k: v for k, v in profile.to_dict().items() if k in NEW_USER_FIELDS}
+    query, _ = parse_query_profile(record, reference)
+    return query
+
+
+def build_set(matcher: Matcher, *, task: str = "partners", cold_start: bool = False,
+              since_after: int | None = None, since_until: int | None = None) -> EvaluationSet:
+    """The queries of ``task`` (see :func:`relevant`) over every international profile.
+
+    Each query is scored with all of its own relationships removed; ``cold_start`` runs it
+    through the ad-hoc path (:func:`as_new_user`).
+    """
     catalogue = matcher.catalogue
     candidates = catalogue.international()
     pos = {p.id: i for i, p in enumerate(candidates)}
     row_of = {p.id: i for i, p in enumerate(catalogue.profiles)}
     rows = np.asarray([row_of[p.id] for p in candidates], dtype=np.int64)
-
-    def in_window(since: int | None) -> bool:
-        if since_after is None and since_until is None:
-            return True
-        if since is None:
-            return False
-        return (since_after is None or since > since_after) and (
-            since_until is None or since <= since_until)
-
-    hidden: dict[str, set[int]] = {}
-    for link in catalogue.partnerships:
-        if not in_window(link.since):
-            continue
-        for a, b in ((link.a, link.b), (link.b, link.a)):
-            if catalogue.by_id[a].country == "DE" and b in pos:
-                hidden.setdefault(a, set()).add(pos[b])
-    degree = np.zeros(len(candidates))
-    involving: dict[str, np.ndarray[Any, np.dtype[np.float64]]] = {}
-    for link in catalogue.partnerships:
-        for a, b in ((link.a, link.b), (link.b, link.a)):
-            if b in pos:
-                degree[pos[b]] += 1
-                involving.setdefault(a, np.zeros(len(candidates)))[pos[b]] += 1
-    queries = []
-    for pid in sorted(hidden):
+    answers = relevant(catalogue, task, since_after, since_until)
+    if not answers:
+        raise ClusterBridgeError(f"no German profile has a relevant candidate for task {task!r}")
+    queries, degree_without, visible_partners = [], [], []
+    for pid in sorted(answers):
+        visible = catalogue.relationships.without({pid})
         profile = catalogue.by_id[pid]
-        arrays = matcher._query_arrays(profile)
-        _, comps = matcher.score(profile, rows, arrays)
+        query = as_new_user(profile, catalogue.reference) if cold_start else profile
+        _, comps = matcher.score(query, rows, matcher._query_arrays(query))
         features = np.stack([comps[c].astype(np.float64) for c in COMPONENTS], axis=1)
-        queries.append(Query(profile, hidden[pid], features))
-    if not queries:
-        raise ClusterBridgeError("no German profile has a known international partner to evaluate")
-    degree_without = [degree - involving.get(q.profile.id, np.zeros(len(candidates)))
-                      for q in queries]
-    # What a model may know of a query's own partnerships: nothing, they are the hidden answers.
-    visible_partners: list[set[int]] = [
-        {int(c) for c in np.flatnonzero(involving.get(q.profile.id, np.zeros(len(candidates))))}
-        - q.hidden for q in queries
-    ]
+        queries.append(Query(query, {pos[c] for c in answers[pid]}, features))
+        degree_without.append(np.asarray([visible.degree(c.id) for c in candidates], dtype=np.float64))
+        visible_partners.append({pos[c] for c in visible.related_to(pid) if c in pos})
+    profiles = [catalogue.by_id[pid] for pid in sorted(answers)]
     texts_sim = {
         "embedding_only": np.stack([matcher.vectors.profile[rows] @ matcher.vectors.profile[row_of[
-            q.profile.id]] for q in queries]).astype(np.float64),
-        "tfidf": _tfidf_similarity(catalogue.profiles, [q.profile for q in queries], candidates),
+            p.id]] for p in profiles]).astype(np.float64),
+        "tfidf": _tfidf_similarity(catalogue.profiles, profiles, candidates),
     }
     return EvaluationSet(candidates, queries, texts_sim, degree_without, visible_partners)
 
@@ -291,6 +324,18 @@ def cross_validated_learned(es: EvaluationSet, *, folds: int, seed: int) -> tupl
     return model, learned
 
 
+PROTOCOL = {
+    "name": "partners, all relationships hidden",
+    "queries": "German profiles with at least one international bilateral partnership",
+    "relevant": "their international bilateral partners (agreement, memorandum, joint project, "
+                "exchange)",
+    "hidden": "all of the query's relationships (bilateral ties and network memberships) and "
+              "every signal derived from them",
+    "candidates": "every international profile",
+    "diversity": "none: ranked by score",
+}
+
+
 @dataclass
 class EvaluationResult:
     n_queries: int
@@ -300,17 +345,24 @@ class EvaluationResult:
     per_query: dict[str, list[dict[str, float]]]
     query_ids: list[str]
     temporal: dict[str, Any] | None = None
+    #: Secondary tables: name -> {"n_queries", "description", "models"}.
+    secondary: dict[str, dict[str, Any]] = field(default_factory=dict)
+    exposure: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"n_queries": self.n_queries, "models": self.models,
-                               "learned_weights": self.learned_weights,
+        out: dict[str, Any] = {"protocol": PROTOCOL, "n_queries": self.n_queries,
+                               "models": self.models, "learned_weights": self.learned_weights,
                                "fold_weights": self.fold_weights}
         if self.temporal is not None:
             out["temporal"] = self.temporal
+        out.update(self.secondary)
+        if self.exposure is not None:
+            out["exposure"] = self.exposure
         return out
 
 
 def run_models(es: EvaluationSet, weights: Weights, *, seed: int, folds: int,
+               ablations: bool = True,
                ) -> tuple[dict[str, list[dict[str, float]]], Weights, list[Weights]]:
     learned_model, fold_weights = cross_validated_learned(es, folds=folds, seed=seed)
     final = WeightLearner(seed=seed).fit(*training_data(es, range(len(es.queries)))).weights
@@ -323,21 +375,44 @@ def run_models(es: EvaluationSet, weights: Weights, *, seed: int, folds: int,
         "tfidf": text_model("tfidf"),
         "embedding_only": text_model("embedding_only"),
     }
-    for component in COMPONENTS:
-        models[f"without_{component}"] = linear(weights.without(component))
+    if ablations:
+        for component in COMPONENTS:
+            models[f"without_{component}"] = linear(weights.without(component))
     return ({name: evaluate_model(es, model, seed) for name, model in models.items()},
             final, fold_weights)
 
 
 def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
-             temporal_split: int | None = 2018) -> EvaluationResult:
-    """The full evaluation: every model on the same queries, plus a temporal split."""
+             temporal_split: int | None = 2018, secondary: bool = True,
+             shipped: Matcher | None = None) -> EvaluationResult:
+    """The full evaluation: every model on the same queries; with ``secondary`` also the
+    co-membership and cold-start tables; a temporal split; and the exposure of ``shipped`` (the
+    ranking as configured, default ``matcher``)."""
     es = build_set(matcher)
     weights = matcher.config.weights
     per_query, final, fold_weights = run_models(es, weights, seed=seed, folds=folds)
     temporal = None
     if temporal_split is not None:
         temporal = evaluate_temporal(matcher, weights, split=temporal_split, seed=seed)
+    tables: dict[str, dict[str, Any]] = {}
+    if secondary:
+        for name, kwargs, description in (
+            ("co_membership", {"task": "co_members"},
+             "relevant = international co-members of the query's networks that are not "
+             "bilateral partners"),
+            ("cold_start", {"cold_start": True},
+             "the default protocol, each query entered through the ad-hoc path with only name, "
+             "country, description, fields, offers and seeks"),
+        ):
+            try:
+                sub = build_set(matcher, **kwargs)
+            except ClusterBridgeError:
+                continue
+            if len(sub.queries) < 2:  # too few to cross-validate the learned weights
+                continue
+            sub_per_query, _, _ = run_models(sub, weights, seed=seed, folds=folds, ablations=False)
+            tables[name] = {"n_queries": len(sub.queries), "description": description,
+                            "models": {k: summarise(v, seed) for k, v in sub_per_query.items()}}
     return EvaluationResult(
         n_queries=len(es.queries),
         models={name: summarise(pq, seed) for name, pq in per_query.items()},
@@ -346,7 +421,39 @@ def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
         per_query=per_query,
         query_ids=[q.profile.id for q in es.queries],
         temporal=temporal,
+        secondary=tables,
+        exposure=exposure(shipped or matcher) if secondary else None,
     )
+
+
+def gini(values: Sequence[float]) -> float:
+    """Gini coefficient of non-negative values (0 = all equal, towards 1 = all on one)."""
+    data = np.sort(np.asarray(values, dtype=np.float64))
+    n, total = len(data), data.sum()
+    if n == 0 or total == 0:
+        return 0.0
+    return float((2 * np.arange(1, n + 1) - n - 1) @ data / (n * total))
+
+
+def exposure(matcher: Matcher, *, top: int = 10, hubs: int = 10) -> dict[str, Any]:
+    """How concentrated the suggestions of ``matcher`` are over all German profiles' top-``top``
+    lists (as shown: filters and diversity at their defaults)."""
+    counts: dict[str, int] = dict.fromkeys((p.id for p in matcher.catalogue.international()), 0)
+    slots = 0
+    for g in matcher.catalogue.german():
+        for m in matcher.match(g.id, top=top).matches:
+            if m.id in counts:
+                counts[m.id] += 1
+            slots += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "top": top,
+        "slots": slots,
+        f"share_of_top_{hubs}": round(sum(c for _, c in ranked[:hubs]) / slots, 4) if slots else 0.0,
+        "gini": round(gini(list(counts.values())), 4),
+        "never_suggested": sum(1 for c in counts.values() if c == 0),
+        "most_suggested": [{"id": pid, "count": c} for pid, c in ranked[:hubs]],
+    }
 
 
 def evaluate_temporal(matcher: Matcher, weights: Weights, *, split: int, seed: int) -> dict[str, Any]:
@@ -371,14 +478,9 @@ def evaluate_temporal(matcher: Matcher, weights: Weights, *, split: int, seed: i
 
 
 def format_table(result: EvaluationResult) -> str:
-    cols = ["hit@1", "hit@5", "hit@10", "hit@20", "recall@10", "mrr", "ndcg@10", "country_hit@5"]
-    lines = [f"n_queries = {result.n_queries} (German profiles with known international partners)",
-             "", "| model | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
-    for name, metrics in result.models.items():
-        cells = [f"{metrics[c]['value']:.3f} [{metrics[c]['ci95'][0]:.2f}, {metrics[c]['ci95'][1]:.2f}]"
-                 for c in cols]
-        lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines.append("")
+    cols = ["hit@1", "hit@5", "hit@10", "hit@20", "recall@10", "mrr", "ndcg@10", "country_hit@10"]
+    lines = [f"protocol: {PROTOCOL['name']}; n_queries = {result.n_queries} ({PROTOCOL['queries']})",
+             "", *_metrics_table(result.models, cols), ""]
     lines.append("learned weights: " + ", ".join(f"{k} {v:.3f}" for k, v in
                                                   result.learned_weights.items()))
     if result.temporal and result.temporal.get("models"):
@@ -391,7 +493,26 @@ def format_table(result: EvaluationResult) -> str:
                          f"[{metrics['hit@10']['ci95'][0]:.2f}, {metrics['hit@10']['ci95'][1]:.2f}] | "
                          f"{metrics['mrr']['value']:.3f} [{metrics['mrr']['ci95'][0]:.2f}, "
                          f"{metrics['mrr']['ci95'][1]:.2f}] |")
+    for name, table in result.secondary.items():
+        lines += ["", f"{name}: n_queries = {table['n_queries']} ({table['description']})", "",
+                  *_metrics_table(table["models"], ["hit@10", "hit@20", "mrr", "ndcg@10"])]
+    if result.exposure:
+        e = result.exposure
+        share = next(v for k, v in e.items() if k.startswith("share_of_top_"))
+        lines += ["", f"exposure of the shipped ranking over {e['slots']} top-{e['top']} slots: "
+                      f"the {len(e['most_suggested'])} most suggested profiles hold {share:.3f}, "
+                      f"Gini {e['gini']:.3f}, never suggested {e['never_suggested']}; most: "
+                      + ", ".join(f"{m['id']} ({m['count']})" for m in e["most_suggested"])]
     return "\n".join(lines) + "\n"
+
+
+def _metrics_table(models: dict[str, dict[str, dict[str, Any]]], cols: list[str]) -> list[str]:
+    lines = ["| model | " + " | ".join(cols) + " |", "|---|" + "---|" * len(cols)]
+    for name, metrics in models.items():
+        cells = [f"{metrics[c]['value']:.3f} [{metrics[c]['ci95'][0]:.2f}, {metrics[c]['ci95'][1]:.2f}]"
+                 for c in cols]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def save_learned_weights(result: EvaluationResult, catalogue: Catalogue, directory: Path) -> Path:
@@ -402,6 +523,7 @@ def save_learned_weights(result: EvaluationResult, catalogue: Catalogue, directo
         "method": "logistic regression on the score components, class-balanced, coefficients "
                   "clipped at 0 and normalised; metrics from 5-fold cross-validation grouped by "
                   "German cluster",
+        "protocol": PROTOCOL["name"],
         "catalogue_hash": catalogue.data_hash(),
         "n_queries": result.n_queries,
         "cv_metrics": {k: result.models["learned"][k] for k in ("hit@10", "mrr", "ndcg@10")},

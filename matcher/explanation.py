@@ -12,6 +12,7 @@ from typing import Any
 
 from .embedding import Vectors
 from .profiles import Profile
+from .relationships import Partnership, SharedNetwork
 from .taxonomy import Taxonomy
 
 #: Shown pairs need at least this cosine; weaker pairs are not a reason.
@@ -41,6 +42,14 @@ class RelatedField:
 
 
 @dataclass(frozen=True)
+class Tie:
+    """The bilateral tie a suggestion already has with the query."""
+
+    kind: str
+    since: int | None
+
+
+@dataclass(frozen=True)
 class Explanation:
     """The reasons behind one suggestion."""
 
@@ -52,6 +61,8 @@ class Explanation:
     related_fields: list[RelatedField] = field(default_factory=list)
     roles_added: list[str] = field(default_factory=list)
     existing_partner: bool = False
+    partnership: Tie | None = None
+    shared_networks: list[SharedNetwork] = field(default_factory=list)
     summary: str = ""
 
     def to_dict(self) -> dict[str, Any]:
@@ -96,9 +107,13 @@ def explain(
     cand_seeks: Vectors,
     cand_offers: Vectors,
     taxonomy: Taxonomy,
-    existing_partner: bool,
+    tie: Partnership | None = None,
+    shared_networks: list[SharedNetwork] | None = None,
 ) -> Explanation:
-    """Explain one suggestion; vectors are the rows of each side's seeks and offers."""
+    """Explain one suggestion; vectors are the rows of each side's seeks and offers.
+
+    ``tie`` is the bilateral tie between the two (None if none); ``shared_networks`` the
+    networks both belong to."""
     ours = list(query.seeks)
     theirs = list(candidate.seeks)
     they_answer = best_pairs(ours, query_seeks[: len(ours)], list(candidate.offers),
@@ -118,6 +133,8 @@ def explain(
     roles = [r for r in candidate.roles if r not in query.roles]
     rounded = {k: round(float(v), 4) for k, v in components.items()}
     label = partnership_label(rounded)
+    known = Tie(tie.kind, tie.since) if tie is not None else None
+    shared_networks = shared_networks or []
     return Explanation(
         components=rounded,
         label=label,
@@ -126,15 +143,33 @@ def explain(
         shared_fields=shared,
         related_fields=related,
         roles_added=roles,
-        existing_partner=existing_partner,
-        summary=summarise(candidate, label, they_answer, we_answer, shared, related, roles,
-                          existing_partner),
+        existing_partner=known is not None,
+        partnership=known,
+        shared_networks=shared_networks,
+        summary=summarise(label, they_answer, we_answer, shared, related, roles, known,
+                          shared_networks),
     )
 
 
-def summarise(candidate: Profile, label: str, they_answer: list[Pair], we_answer: list[Pair],
+def relationship_sentence(tie: Tie | None, networks: list[SharedNetwork]) -> str:
+    """What the two already have: a bilateral tie is a different thing from a shared network."""
+    parts = []
+    if tie is not None:
+        since = f" since {tie.since}" if tie.since else ""
+        if tie.kind == "affiliation":
+            parts.append(f"One organisation runs or is part of the other{since}.")
+        else:
+            parts.append(f"Already a partner ({tie.kind}{since}).")
+    if networks:
+        named = ", ".join(n.name + (f" since {n.since}" if n.since else "") for n in networks[:2])
+        more = f" and {len(networks) - 2} more" if len(networks) > 2 else ""
+        parts.append(f"Both members of {named}{more}.")
+    return " ".join(parts)
+
+
+def summarise(label: str, they_answer: list[Pair], we_answer: list[Pair],
               shared: list[str], related: list[RelatedField], roles: list[str],
-              existing_partner: bool) -> str:
+              tie: Tie | None = None, networks: list[SharedNetwork] | None = None) -> str:
     """The explanation in plain English sentences."""
     parts = [f"{label.capitalize()}." if label == "weak fit" else f"{label.capitalize()} partner."]
     if they_answer:
@@ -150,7 +185,8 @@ def summarise(candidate: Profile, label: str, they_answer: list[Pair], we_answer
         parts.append(f"Works in {r.theirs}, which is related to our {r.ours}.")
     if roles:
         parts.append(f"Adds the value-chain role{'s' if len(roles) > 1 else ''} {', '.join(roles)}.")
-    if existing_partner:
-        parts.append("Already a known partner.")
+    relationship = relationship_sentence(tie, networks or [])
+    if relationship:
+        parts.append(relationship)
     return " ".join(parts)
 

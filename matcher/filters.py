@@ -27,6 +27,7 @@ class Filters:
     fields: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     exclude_partners: bool = False
+    exclude_co_members: bool = False
     include_home: bool = False
 
 
@@ -76,8 +77,9 @@ class FilterIndex:
 
     def mask(self, query: Profile, filters: Filters) -> Mask:
         """(N,) True where a profile may be suggested for ``query``: it passes ``filters``, is
-        not the query itself, not from its country unless ``include_home``, and not a known
-        partner when ``exclude_partners``."""
+        not the query itself, not from its country unless ``include_home``, not a bilateral
+        partner when ``exclude_partners`` and not a co-member of one of its networks when
+        ``exclude_co_members`` (which also leaves out bilateral partners)."""
         keep = np.ones(len(self.countries), dtype=bool)
         if query.id in self.position:
             keep[self.position[query.id]] = False
@@ -92,10 +94,14 @@ class FilterIndex:
         if filters.fields:
             index = self.catalogue.reference.taxonomy.index
             keep &= self.fields[:, [index[f] for f in filters.fields]].any(axis=1)
-        if filters.exclude_partners:
-            for partner in self.catalogue.partners_of(query.id):
-                if partner in self.position:
-                    keep[self.position[partner]] = False
+        related: set[str] = set()
+        if filters.exclude_partners or filters.exclude_co_members:
+            related |= self.catalogue.partners_of(query.id)
+        if filters.exclude_co_members:
+            related |= self.catalogue.co_members_of(query.id)
+        for other in related:
+            if other in self.position:
+                keep[self.position[other]] = False
         return keep
 
 

@@ -1,4 +1,4 @@
-"""Cluster profiles and known partnerships: the domain records, and their validation.
+"""Cluster profiles: the domain record, and its validation.
 
 A profile is what a cluster says of itself (fields, offers, seeks, roles, size), with where it is
 and where each fact comes from. Validation collects every problem of a record instead of stopping
@@ -23,6 +23,8 @@ KINDS: tuple[str, ...] = (
     "innovation region",
     "research campus",
     "technology park",
+    "agency",
+    "research institution",
 )
 ROLES: tuple[str, ...] = (
     "research",
@@ -33,14 +35,6 @@ ROLES: tuple[str, ...] = (
     "services",
     "education",
     "funding",
-)
-PARTNERSHIP_KINDS: tuple[str, ...] = (
-    "agreement",
-    "memorandum",
-    "joint project",
-    "strategic partnership",
-    "funded internationalisation",
-    "network membership",
 )
 SIZE_KEYS: tuple[str, ...] = ("members", "smes", "research_institutions")
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -71,8 +65,10 @@ class Profile:
     roles: tuple[str, ...] = ()
     size: Mapping[str, int | None] = field(default_factory=dict)
     website: str | None = None
+    contact: str | None = None
     sources: tuple[str, ...] = ()
     updated: str | None = None
+    checked: str | None = None
 
     @property
     def members(self) -> int | None:
@@ -89,21 +85,6 @@ class Profile:
             out[key] = list(out[key])
         out["size"] = {k: self.size.get(k) for k in SIZE_KEYS}
         return out
-
-
-@dataclass(frozen=True)
-class Partnership:
-    """A known partnership between two profiles, as a source states it."""
-
-    a: str
-    b: str
-    since: int | None
-    kind: str
-    source: str
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def _text(value: Any, name: str, problems: list[tuple[str, str]], *, required: bool,
@@ -147,6 +128,25 @@ def _optional_float(value: Any, name: str, lo: float, hi: float,
     return float(value)
 
 
+def _url(value: Any, name: str, problems: list[tuple[str, str]]) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not URL_RE.match(value):
+        problems.append((name, "must be an http(s) URL"))
+        return None
+    return value
+
+
+def _date(value: Any, name: str, problems: list[tuple[str, str]]) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        problems.append((name, "must be a date YYYY-MM-DD"))
+        return None
+
+
 def parse_profile(
     record: Mapping[str, Any],
     geography: Geography,
@@ -174,7 +174,8 @@ def parse_profile(
         return None, [("record", "must be a JSON object")], []
     known = {
         "id", "name", "kind", "country", "region", "nuts", "city", "lat", "lon", "fields",
-        "description", "offers", "seeks", "roles", "size", "website", "sources", "updated",
+        "description", "offers", "seeks", "roles", "size", "website", "contact", "sources",
+        "updated", "checked",
     }
     for key in record:
         if key not in known:
@@ -245,10 +246,8 @@ def parse_profile(
         else:
             size[key] = value
 
-    website = record.get("website")
-    if website is not None and (not isinstance(website, str) or not URL_RE.match(website)):
-        problems.append(("website", "must be an http(s) URL"))
-        website = None
+    website = _url(record.get("website"), "website", problems)
+    contact = _url(record.get("contact"), "contact", problems)
     sources = _phrases(record.get("sources"), "sources", problems)
     for src in sources:
         if not URL_RE.match(src):
@@ -256,12 +255,11 @@ def parse_profile(
     if (strict if require_sources is None else require_sources) and not sources:
         problems.append(("sources", "at least one source URL is required"))
 
-    updated = record.get("updated")
-    if updated is not None:
-        try:
-            dt.date.fromisoformat(str(updated))
-        except ValueError:
-            problems.append(("updated", "must be a date YYYY-MM-DD"))
+    updated = _date(record.get("updated"), "updated", problems)
+    checked = _date(record.get("checked"), "checked", problems)
+    if (strict if require_sources is None else require_sources) and checked is None:
+        problems.append(("checked", "the date the record was last compared with its sources is "
+                                    "required (YYYY-MM-DD)"))
 
     if problems:
         return None, problems, mappings
@@ -282,39 +280,14 @@ def parse_profile(
         roles=roles,
         size=size,
         website=website,
+        contact=contact,
         sources=sources,
-        updated=str(updated) if updated is not None else None,
+        updated=updated,
+        checked=checked,
     )
     if problems:
         return None, problems, mappings
     return profile, [], mappings
-
-
-def parse_partnership(row: Mapping[str, Any]) -> tuple[Partnership | None, list[tuple[str, str]]]:
-    """Validate one partnership row (ids are checked against the catalogue by the caller)."""
-    problems: list[tuple[str, str]] = []
-    a, b = (str(row.get("a") or "").strip(), str(row.get("b") or "").strip())
-    for name, value in (("a", a), ("b", b)):
-        if not ID_RE.match(value):
-            problems.append((name, f"{value!r} is not a profile id"))
-    if a and a == b:
-        problems.append(("b", "a partnership needs two different profiles"))
-    since_raw = str(row.get("since") or "").strip()
-    since: int | None = None
-    if since_raw:
-        if since_raw.isdigit() and 1950 <= int(since_raw) <= 2100:
-            since = int(since_raw)
-        else:
-            problems.append(("since", f"{since_raw!r} is not a year"))
-    kind = str(row.get("kind") or "").strip()
-    if kind not in PARTNERSHIP_KINDS:
-        problems.append(("kind", f"{kind!r} is not one of: {', '.join(PARTNERSHIP_KINDS)}"))
-    source = str(row.get("source") or "").strip()
-    if not URL_RE.match(source):
-        problems.append(("source", "must be an http(s) URL"))
-    if problems:
-        return None, problems
-    return Partnership(a, b, since, kind, source, str(row.get("note") or "").strip()), []
 
 
 def as_problems(file: str, row: int, pairs: list[tuple[str, str]]) -> list[Problem]:

@@ -314,16 +314,20 @@ class Matcher:
             return MatchResult(query, [], candidates=0)
         scores, components = self.score(query, candidates, arrays, weights)
         picks = self._select(scores, candidates, top, diversity)
-        partners = self.catalogue.partners_of(query.id)
         matches = [
             self._match(query, int(candidates[i]), float(scores[i]),
-                        {k: float(c[i]) for k, c in components.items()}, arrays, partners)
+                        {k: float(c[i]) for k, c in components.items()}, arrays)
             for i in picks
         ]
         return MatchResult(query, matches, candidates=len(candidates))
 
     def _select(self, scores: Array, candidates: npt.NDArray[np.int64], top: int,
                 diversity: bool) -> list[int]:
+        """Positions of the top-``top`` in display order, best score first.
+
+        With diversity, maximal marginal relevance decides which candidates make the list;
+        the list is then shown in score order, so that rank and shown score always agree.
+        """
         order = np.lexsort((candidates, -scores))  # best score first, ties by catalogue order
         if not diversity:
             return [int(i) for i in order[:top]]
@@ -338,11 +342,12 @@ class Matcher:
             country_weight=cfg.same_country_penalty,
             max_per_country=cfg.max_per_country,
         )
-        return [int(pool[i]) for i in picked]
+        return [int(pool[i]) for i in sorted(picked)]  # the pool is in score order
 
     def _match(self, query: Profile, row: int, score: float, components: dict[str, float],
-               arrays: QueryArrays, partners: set[str]) -> Match:
+               arrays: QueryArrays) -> Match:
         cand = self.catalogue.profiles[row]
+        relationships = self.catalogue.relationships
         v = self.vectors
         explanation = explain(
             query,
@@ -353,7 +358,8 @@ class Matcher:
             cand_seeks=v.seeks[v.seek_offsets[row] : v.seek_offsets[row + 1]],
             cand_offers=v.offers[v.offer_offsets[row] : v.offer_offsets[row + 1]],
             taxonomy=self.catalogue.reference.taxonomy,
-            existing_partner=cand.id in partners,
+            tie=relationships.tie(query.id, cand.id),
+            shared_networks=relationships.shared_networks(query.id, cand.id),
         )
         return Match(
             id=cand.id,

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import COMPONENTS
-from .coverage import Coverage, compute_coverage
+from .coverage import Cell, Coverage, compute_coverage
 from .errors import InvalidInputError
 from .ranking import Matcher, MatchResult
 
@@ -43,7 +43,8 @@ COLUMNS = (
     "partner_world_region", "score", "label", *COMPONENTS, "existing_partner", "reasons",
     "partner_source",
 )
-COVERAGE_COLUMNS = ("field", "region", "german_clusters", "partnerships", "strong_matches", "gap")
+COVERAGE_COLUMNS = ("field", "region", "german_clusters", "partnerships", "strong_matches",
+                    "co_memberships", "gap")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -71,14 +72,16 @@ class ReportData:
                 e = m.explanation
                 out.append([
                     q.id, q.name, rank, m.id, m.name, m.country, m.world_region,
-                    f"{m.score:.4f}", e.label, *(f"{e.components[c]:.4f}" for c in COMPONENTS),
+                    round(m.score, 4), e.label, *(round(e.components[c], 4) for c in COMPONENTS),
                     "yes" if e.existing_partner else "no", e.summary, self.sources.get(m.id, ""),
                 ])
         return out
 
-    def coverage_rows(self) -> list[list[Any]]:
+    def coverage_rows(self, cells: Sequence[Cell] | None = None) -> list[list[Any]]:
+        """One row per cell (default: every cell); numbers stay numbers."""
         return [[c.field, c.region, c.german_clusters, c.partnerships, c.strong_matches,
-                 f"{c.gap:.4f}"] for c in self.coverage.cells]
+                 c.co_memberships, round(c.gap, 4)]
+                for c in (self.coverage.cells if cells is None else cells)]
 
 
 def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
@@ -119,8 +122,7 @@ def write_xlsx(path: Path, data: ReportData) -> None:
     sheets: list[tuple[str, Sequence[str], list[list[Any]]]] = [
         ("suggestions", COLUMNS, data.rows()),
         ("coverage", COVERAGE_COLUMNS, data.coverage_rows()),
-        ("gaps", COVERAGE_COLUMNS, [[c.field, c.region, c.german_clusters, c.partnerships,
-                                     c.strong_matches, c.gap] for c in data.coverage.top_gaps(50)]),
+        ("gaps", COVERAGE_COLUMNS, data.coverage_rows(data.coverage.top_gaps(50))),
         ("unpartnered", ("cluster_id", "cluster_name", "option_1", "option_2", "option_3"),
          [[u["id"], u["name"], *(f"{o['name']} ({o['country']}, {o['score']:.2f})"
                                  for o in u["best_options"])] for u in data.coverage.unpartnered]),

@@ -3,7 +3,10 @@
 The curated ``data/`` catalogue seeds an empty database; afterwards the database is the source of
 profiles for the service, every write is one transaction (WAL journal, ``synchronous=FULL``), each
 profile carries a version number for optimistic concurrency, and :meth:`ProfileStore.export`
-writes the database back in the catalogue format.
+writes the database back in the catalogue format. Relationships (bilateral ties, networks and
+their members) are curated in ``data/`` and copied into the database when it is seeded; a database
+of the first schema (pairwise "partnerships" only) has its relationships dropped when opened and
+replaced from ``data/`` (:attr:`ProfileStore.needs_relationships`).
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import json
 import sqlite3
 import threading
 from pathlib import Path
+from typing import Any
 
 from .catalogue import Catalogue, Reference
 from .errors import CatalogueError, ClusterBridgeError, Problem
-from .profiles import Partnership, Profile, as_problems, parse_partnership, parse_profile
+from .profiles import Profile, as_problems, parse_profile
+from .relationships import Relationships, parse_membership, parse_network, parse_partnership
 
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS profiles (
     id TEXT PRIMARY KEY,
@@ -26,9 +32,18 @@ CREATE TABLE IF NOT EXISTS profiles (
 CREATE TABLE IF NOT EXISTS partnerships (
     a TEXT NOT NULL, b TEXT NOT NULL, since INTEGER, kind TEXT NOT NULL,
     source TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (a, b, kind)
+    PRIMARY KEY (a, b)
+);
+CREATE TABLE IF NOT EXISTS networks (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, since INTEGER, until INTEGER,
+    source TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS network_members (
+    network TEXT NOT NULL, profile TEXT NOT NULL, since INTEGER, source TEXT NOT NULL,
+    PRIMARY KEY (network, profile)
 );
 """
+RELATIONSHIP_TABLES = ("partnerships", "networks", "network_members")
 
 
 def _parse_stored(body: str, reference: Reference) -> tuple[Profile | None, list[tuple[str, str]]]:
@@ -58,7 +73,20 @@ class ProfileStore:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
-        self._db.executescript(SCHEMA)
+        self.needs_relationships = False
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version < SCHEMA_VERSION:
+            legacy = self._db.execute(
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'profiles'"
+            ).fetchone()[0]
+            if legacy:
+                # Schema 1 kept multi-party networks as pairwise rows: drop them all.
+                self._db.execute("DROP TABLE IF EXISTS partnerships")
+                self.needs_relationships = True
+            self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        else:
+            self._db.executescript(SCHEMA)
 
     def close(self) -> None:
         with self._lock:
@@ -79,22 +107,41 @@ class ProfileStore:
                     "INSERT INTO profiles (id, body, version) VALUES (?, ?, 1)",
                     [(p.id, json.dumps(p.to_dict(), ensure_ascii=False)) for p in catalogue.profiles],
                 )
-                self._db.executemany(
-                    "INSERT INTO partnerships VALUES (?, ?, ?, ?, ?, ?)",
-                    [(x.a, x.b, x.since, x.kind, x.source, x.note) for x in catalogue.partnerships],
-                )
+                self._insert_relationships(catalogue.relationships)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
             return True
 
+    def replace_relationships(self, relationships: Relationships) -> None:
+        """Replace every stored relationship (after an upgrade from the first schema)."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for table in RELATIONSHIP_TABLES:
+                    self._db.execute(f"DELETE FROM {table}")
+                self._insert_relationships(relationships)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self.needs_relationships = False
+
+    def _insert_relationships(self, relationships: Relationships) -> None:
+        ties, networks, members = relationships.rows()
+        self._db.executemany("INSERT INTO partnerships VALUES (:a, :b, :since, :kind, :source, :note)",
+                             ties)
+        self._db.executemany(
+            "INSERT INTO networks VALUES (:id, :name, :kind, :since, :until, :source)", networks)
+        self._db.executemany(
+            "INSERT INTO network_members VALUES (:network, :profile, :since, :source)", members)
+
     def catalogue(self, reference: Reference) -> Catalogue:
         """Every stored profile and partnership, validated like a catalogue file."""
         with self._lock:
             rows = self._db.execute("SELECT id, body FROM profiles ORDER BY id").fetchall()
-            links = self._db.execute("SELECT a, b, since, kind, source, note FROM partnerships "
-                                     "ORDER BY a, b, kind").fetchall()
+            tables = {table: self._rows(table) for table in RELATIONSHIP_TABLES}
         profiles: list[Profile] = []
         problems: list[Problem] = []
         for n, (_, body) in enumerate(rows, start=1):
@@ -102,16 +149,25 @@ class ProfileStore:
             problems.extend(as_problems(str(self.path), n, pairs))
             if profile is not None:
                 profiles.append(profile)
-        partnerships: list[Partnership] = []
-        for n, (a, b, since, kind, source, note) in enumerate(links, start=1):
-            link, pairs = parse_partnership({"a": a, "b": b, "since": since or "", "kind": kind,
-                                             "source": source, "note": note})
-            problems.extend(as_problems(f"{self.path}#partnerships", n, pairs))
-            if link is not None:
-                partnerships.append(link)
+        parsed: dict[str, list[Any]] = {}
+        for table, parse in zip(RELATIONSHIP_TABLES, (parse_partnership, parse_network,
+                                                      parse_membership), strict=True):
+            parsed[table] = []
+            for n, row in enumerate(tables[table], start=1):
+                record, pairs = parse(row)
+                problems.extend(as_problems(f"{self.path}#{table}", n, pairs))
+                if record is not None:
+                    parsed[table].append(record)
         if problems:
             raise CatalogueError(problems)
-        return Catalogue(profiles, partnerships, reference)
+        relationships = Relationships(parsed["partnerships"], parsed["networks"],
+                                      parsed["network_members"])
+        return Catalogue(profiles, relationships, reference)
+
+    def _rows(self, table: str) -> list[dict[str, Any]]:
+        cursor = self._db.execute(f"SELECT * FROM {table}")
+        columns = [c[0] for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
     def get(self, profile_id: str, reference: Reference) -> tuple[Profile, int] | None:
         """A stored profile and its version, read together (None if absent)."""

@@ -47,6 +47,9 @@ def profile_public(profile: Profile, catalogue: Catalogue, version: int | None =
     data["world_region"] = geo.world_region(profile.country)
     data["continent"] = geo.continent(profile.country)
     data["partners"] = sorted(catalogue.partners_of(profile.id))
+    relationships = catalogue.relationships
+    data["networks"] = [{**n.to_dict(), "members": relationships.members_of(n.id)}
+                        for n in relationships.networks_of(profile.id)]
     data["version"] = version
     return ProfilePublic.model_validate(data)
 
@@ -104,7 +107,8 @@ def match_ad_hoc(body: MatchRequest, matcher: MatcherDep) -> MatchesPublic:
     filters = Filters(
         countries=tuple(body.country), world_regions=tuple(body.world_region),
         continents=tuple(body.continent), fields=tuple(body.field), kinds=tuple(body.kind),
-        exclude_partners=body.exclude_partners, include_home=body.include_home,
+        exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
+        include_home=body.include_home,
     )
     result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity)
     return matches_public(MatchResult(result.query, result.matches, mappings, result.candidates))

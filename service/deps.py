@@ -40,7 +40,9 @@ def match_filters(
     continent: Annotated[list[str], Query(max_length=30)] = [],  # noqa: B006
     field: Annotated[list[str], Query(max_length=80, description="taxonomy term")] = [],  # noqa: B006
     kind: Annotated[list[str], Query(max_length=40)] = [],  # noqa: B006
-    exclude_partners: bool = False,
+    exclude_partners: Annotated[bool, Query(description="leave out bilateral partners")] = False,
+    exclude_co_members: Annotated[bool, Query(
+        description="also leave out co-members of the query's networks")] = False,
     include_home: bool = False,
 ) -> Filters:
     for name, values in (("country", country), ("world_region", world_region),
@@ -54,6 +56,7 @@ def match_filters(
         fields=tuple(v for v in field if v),
         kinds=tuple(v for v in kind if v),
         exclude_partners=exclude_partners,
+        exclude_co_members=exclude_co_members,
         include_home=include_home,
     )
 

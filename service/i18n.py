@@ -90,7 +90,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "r.related": {"en": "Works in {a}, related to our {b}.",
                   "de": "Arbeitet in {a}, verwandt mit unserem Feld {b}."},
     "r.roles": {"en": "Adds value-chain roles: {a}.", "de": "Ergänzt Rollen: {a}."},
-    "r.partner": {"en": "Already a known partner.", "de": "Bereits bekannter Partner."},
+    "r.partner": {"en": "Already a partner ({a}{b}).", "de": "Bereits Partner ({a}{b})."},
+    "r.affiliation": {"en": "One organisation runs or is part of the other.",
+                      "de": "Eine Organisation trägt die andere oder gehört zu ihr."},
+    "r.network": {"en": "Both members of {a}{b}.", "de": "Beide Mitglied in {a}{b}."},
+    "since_year": {"en": " since {a}", "de": " seit {a}"},
+    "since": {"en": "since", "de": "seit"},
+    "networks": {"en": "Networks", "de": "Netzwerke"},
+    "exclude_co_members": {"en": "Also exclude members of our networks",
+                           "de": "Auch Mitglieder unserer Netzwerke ausblenden"},
+    "tie.agreement": {"en": "agreement", "de": "Vereinbarung"},
+    "tie.memorandum": {"en": "memorandum of understanding", "de": "Absichtserklärung"},
+    "tie.joint project": {"en": "joint project", "de": "gemeinsames Projekt"},
+    "tie.exchange": {"en": "standing exchange", "de": "ständiger Austausch"},
 }
 
 ROLE_NAMES = {

@@ -84,6 +84,7 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
         "world_region": geo.world_region(profile.country),
         "partners": [catalogue.by_id[p] for p in sorted(catalogue.partners_of(profile_id))
                      if p in catalogue.by_id],
+        "networks": catalogue.relationships.networks_of(profile_id),
         "filters": filters,
         "world_regions": geo.world_regions,
         "countries": sorted(geo.countries.values(), key=lambda c: c.name),

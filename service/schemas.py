@@ -40,8 +40,10 @@ class ProfileIn(BaseModel):
     roles: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     size: SizeIn | None = None
     website: str | None = Field(default=None, max_length=500)
+    contact: str | None = Field(default=None, max_length=500)
     sources: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     updated: str | None = Field(default=None, max_length=10)
+    checked: str | None = Field(default=None, max_length=10)
 
     def record(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -51,6 +53,15 @@ class SizePublic(BaseModel):
     members: int | None = None
     smes: int | None = None
     research_institutions: int | None = None
+
+
+class NetworkPublic(BaseModel):
+    id: str
+    name: str
+    kind: str
+    since: int | None = None
+    until: int | None = None
+    members: list[str] = Field(default_factory=list)
 
 
 class ProfilePublic(BaseModel):
@@ -72,9 +83,13 @@ class ProfilePublic(BaseModel):
     roles: list[str]
     size: SizePublic
     website: str | None
+    contact: str | None = None
     sources: list[str]
     updated: str | None
-    partners: list[str] = Field(default_factory=list)
+    checked: str | None = None
+    partners: list[str] = Field(default_factory=list, description="ids of bilateral partners")
+    networks: list[NetworkPublic] = Field(default_factory=list,
+                                          description="multi-party networks it belongs to")
     version: int | None = None
 
 
@@ -95,6 +110,18 @@ class RelatedFieldPublic(BaseModel):
     relatedness: float
 
 
+class TiePublic(BaseModel):
+    kind: str
+    since: int | None = None
+
+
+class SharedNetworkPublic(BaseModel):
+    id: str
+    name: str
+    kind: str
+    since: int | None = None
+
+
 class ExplanationPublic(BaseModel):
     components: dict[str, float]
     label: str
@@ -103,7 +130,9 @@ class ExplanationPublic(BaseModel):
     shared_fields: list[str]
     related_fields: list[RelatedFieldPublic]
     roles_added: list[str]
-    existing_partner: bool
+    existing_partner: bool = Field(description="a bilateral tie exists (see partnership)")
+    partnership: TiePublic | None = None
+    shared_networks: list[SharedNetworkPublic] = Field(default_factory=list)
     summary: str
 
 
@@ -150,6 +179,7 @@ class MatchRequest(BaseModel):
     field: list[str] = Field(default_factory=list, max_length=100)
     kind: list[str] = Field(default_factory=list, max_length=10)
     exclude_partners: bool = False
+    exclude_co_members: bool = False
     include_home: bool = False
     diversity: bool = True
 

@@ -55,6 +55,12 @@ class ServiceState:
         if self.store.is_empty():
             self.store.seed(load_catalogue(settings.data_dir, self.reference))
             logger.info("seeded %s from %s", settings.database, settings.data_dir)
+        elif self.store.needs_relationships:
+            curated = load_catalogue(settings.data_dir, self.reference).relationships
+            stored = self.store.catalogue(self.reference).by_id
+            self.store.replace_relationships(curated.restricted_to(stored))
+            logger.info("replaced the relationships of %s from %s (schema upgrade)",
+                        settings.database, settings.data_dir)
         catalogue = self.store.catalogue(self.reference)
         bundle = ensure_bundle(catalogue, settings.embedder, models_dir=settings.models_dir,
                                config=load_config(settings.data_dir))

@@ -179,7 +179,7 @@ def test_write_persists_survives_restart_and_shows_in_matches(settings: Settings
         assert matches["matches"][0]["id"].startswith("jp-photonics")
         # An update of a candidate is visible in another profile's matches without a restart.
         current = c.get("/api/v1/profiles/kr-photonics").json()
-        for read_only in ("world_region", "continent", "partners", "version"):
+        for read_only in ("world_region", "continent", "partners", "networks", "version"):
             current.pop(read_only)
         updated = c.put("/api/v1/profiles/kr-photonics",
                         json={**current, "offers": ["laser system integration", "optical metrology"]},

@@ -12,7 +12,8 @@ def test_coverage_counts_count_each_pair_in_each_field_of_the_german_cluster() -
     partners = [(0, 0), (1, 1)]
     strong = [(0, 1), (1, 1), (1, 2)]
     region_of = [0, 1, 1]
-    cov, opp = coverage_counts(german_fields, partners, strong, region_of, 2)
+    cov = coverage_counts(german_fields, partners, region_of, 2)
+    opp = coverage_counts(german_fields, strong, region_of, 2)
     assert cov.tolist() == [[1, 0], [1, 1], [0, 0]]
     assert opp.tolist() == [[0, 1], [0, 3], [0, 0]]
 

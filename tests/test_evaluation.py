@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from matcher import Catalogue, HashingEmbedder, Matcher, build_bundle, load_bundle
+from matcher import Catalogue, HashingEmbedder, Matcher, Relationships, build_bundle, load_bundle
 from matcher.evaluation import (
     EvaluationSet,
     WeightLearner,
@@ -98,7 +98,7 @@ def test_hold_out_hides_the_partnerships(partnered_matcher: Matcher) -> None:
 
 def test_score_features_do_not_depend_on_partnerships(partnered_matcher: Matcher,
                                                       catalogue: Catalogue, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    without = Catalogue(catalogue.profiles, [], catalogue.reference)
+    without = Catalogue(catalogue.profiles, Relationships(), catalogue.reference)
     bundle = load_bundle(build_bundle(without, HashingEmbedder(), models_dir=tmp_path),
                          reference=catalogue.reference)
     m = Matcher(bundle)

@@ -6,8 +6,8 @@ def test_public_names_are_exactly_these() -> None:
         "COMPONENTS", "Bundle", "BundleCorruptError", "BundleError", "BundleMissingError",
         "Catalogue", "CatalogueError", "ClusterBridgeError", "ConfigError", "Embedder",
         "EmbedderError", "EmbeddingCache", "Explanation", "Filters", "HashingEmbedder",
-        "InvalidInputError", "Match", "MatchResult", "Matcher", "MatcherConfig", "Partnership",
-        "Profile", "ProfileValidationError", "Reference", "UnknownProfileError", "Weights",
+        "InvalidInputError", "Match", "MatchResult", "Matcher", "MatcherConfig", "Network", "Partnership",
+        "Profile", "ProfileValidationError", "Reference", "Relationships", "UnknownProfileError", "Weights",
         "build_bundle", "ensure_bundle", "get_embedder", "load_bundle", "load_catalogue",
         "parse_query_profile",
     ])
