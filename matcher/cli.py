@@ -1,6 +1,7 @@
 """The ``clusterbridge`` command line: an edge that maps errors to one line and exit code 2.
 
-Commands: ``build``, ``match``, ``stats``, ``serve`` (the web service), ``export``.
+Commands: ``build``, ``match``, ``stats``, ``catalogue check``, ``coverage``, ``report``,
+``evaluate``, ``crosslingual``, ``serve`` (the web service), ``export``.
 """
 
 from __future__ import annotations
@@ -136,6 +137,21 @@ def cmd_stats(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def cmd_catalogue(args: argparse.Namespace, out: Any) -> int:
+    from .curation import check_catalogue, format_report
+
+    report = check_catalogue(args.data, Reference.load(args.reference))
+    if args.json:
+        out.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_report(report))
+    if report.errors:
+        sys.stderr.write(f"clusterbridge: error: the catalogue check found {len(report.errors)} "
+                         f"error(s) in {args.data}\n")
+        return 1
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, out: Any) -> int:  # pragma: no cover - runs a server
     from service.main import run
 
@@ -263,6 +279,12 @@ def build_parser() -> argparse.ArgumentParser:
                             "hand-set weights of matcher/config.py")
     match.add_argument("--json", action="store_true")
 
+    catalogue = sub.add_parser("catalogue", help="curate the catalogue")
+    catalogue_sub = catalogue.add_subparsers(dest="action", required=True)
+    check = catalogue_sub.add_parser("check", help="list stubs, stand-ins, stale records, missing "
+                                     "websites and texts that name related organisations")
+    check.add_argument("--json", action="store_true")
+
     stats = sub.add_parser("stats", help="counts of the catalogue")
     stats.add_argument("--json", action="store_true")
 
@@ -304,6 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve": cmd_serve,
+            "catalogue": cmd_catalogue,
             "export": cmd_export, "coverage": cmd_coverage,
             "report": cmd_report, "evaluate": cmd_evaluate, "crosslingual": cmd_crosslingual}
 

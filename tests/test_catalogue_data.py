@@ -10,6 +10,7 @@ import pytest
 
 from matcher import Catalogue, Reference, load_catalogue
 from matcher.catalogue import default_data_dir, organisation_key
+from matcher.curation import check_catalogue
 
 LEADING_EDGE = [
     "bioeconomy-cluster", "biorn", "ci3", "cool-silicon", "effizienzcluster-logistikruhr",
@@ -33,6 +34,18 @@ def test_counts_are_met(data: Catalogue) -> None:
     assert stats["countries"] >= 40
     assert stats["continents"] == 6  # every inhabited continent
     assert stats["partnerships"] >= 100
+    assert stats["networks"] >= 30 and stats["network_memberships"] >= 150
+
+
+def test_catalogue_check_is_clean(reference: Reference) -> None:
+    """No stub, stand-in, stale record, template text or text naming a related organisation."""
+    report = check_catalogue(default_data_dir(), reference)
+    assert [str(f) for f in report.errors] == []
+
+
+def test_bilateral_partnerships_with_a_year(data: Catalogue) -> None:
+    dated = [x for x in data.relationships.labels() if x.since is not None]
+    assert len(dated) >= 100
 
 
 def test_all_leading_edge_clusters_are_there(data: Catalogue) -> None:
@@ -62,7 +75,7 @@ def test_every_record_is_sourced_and_described(data: Catalogue) -> None:
         assert p.sources and all(s.startswith("http") for s in p.sources), p.id
         assert len(p.description) >= 40, p.id
     for link in data.partnerships:
-        assert link.source.startswith("http")
+        assert link.sources and all(s.startswith("http") for s in link.sources)
 
 
 def test_files_are_sorted_one_record_per_line() -> None:
@@ -70,9 +83,11 @@ def test_files_are_sorted_one_record_per_line() -> None:
     for path in sorted((root / "profiles").glob("*.jsonl")):
         ids = [json.loads(line)["id"] for line in path.read_text().splitlines()]
         assert ids == sorted(ids), path.name
-    with open(root / "partnerships.csv", newline="") as f:
-        rows = [(r["a"], r["b"], r["kind"]) for r in csv.DictReader(f)]
-    assert rows == sorted(rows)
+    for name, key in (("partnerships.csv", ("a", "b")), ("networks.csv", ("id",)),
+                      ("network_members.csv", ("network", "profile"))):
+        with open(root / name, newline="", encoding="utf-8") as f:
+            rows = [tuple(r[k] for k in key) for r in csv.DictReader(f)]
+        assert rows == sorted(rows), name
 
 
 def test_every_german_profile_has_international_candidates_in_its_fields(data: Catalogue) -> None:

@@ -1,0 +1,221 @@
+"""Checks of the curated catalogue: what a curator fixes before a release.
+
+``clusterbridge catalogue check`` runs :func:`check_catalogue` on a catalogue directory and lists
+each finding with file, row and field. Errors make the check fail; warnings are shown. The checks:
+
+- ``invalid``: anything the loader refuses (schema, ids, duplicate pairs, unknown ids);
+- ``names-related`` (error): a description, offer or seek names an organisation or network the
+  profile is related to (name, part of the name, acronym or id). Relationships live in their own
+  tables; in a text they leak the answer to any matcher that reads words;
+- ``stub`` (error): a description under :data:`MIN_DESCRIPTION` characters;
+- ``template`` (error): two descriptions that share most of their wording;
+- ``stand-in`` (error): an "innovation region" with no website, i.e. a place without an
+  organisation that speaks for it;
+- ``stale`` (error): ``checked`` more than :data:`STALE_MONTHS` months ago;
+- ``no-website`` (warning): no ``website``; the share of profiles with one is reported against
+  :data:`WEBSITE_GOAL`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .catalogue import Catalogue, Reference, load_catalogue
+from .errors import CatalogueError
+
+MIN_DESCRIPTION = 330
+STALE_MONTHS = 24
+WEBSITE_GOAL = 0.95
+#: Word 5-gram Jaccard overlap from which two descriptions count as one template.
+TEMPLATE_OVERLAP = 0.5
+#: Acronyms are all-capital tokens of two to this many characters ("EACP", "CE4BIG"); longer
+#: all-capital tokens are words ("AEROSPACE").
+ACRONYM_MAX = 6
+#: Abbreviations that name no organisation.
+GENERIC = frozenset({"GmbH", "ICT", "SME", "SMEs", "R&D", "EU", "USA", "UK", "AG", "EV", "IT", "AI",
+                     "PLUS", "EEIG", "CEO", "GPS", "USD", "EUR", "NGO", "ESCP"})
+TEXT_FIELDS = ("description", "offers", "seeks")
+
+
+@dataclass(frozen=True)
+class Finding:
+    severity: str  # "error" or "warning"
+    check: str
+    file: str
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.file}:{self.row}: {self.field}: [{self.check}] {self.message}"
+
+
+@dataclass
+class CheckReport:
+    findings: list[Finding] = field(default_factory=list)
+    profiles: int = 0
+    with_website: int = 0
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def website_share(self) -> float:
+        return self.with_website / self.profiles if self.profiles else 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"profiles": self.profiles, "with_website": self.with_website,
+                "website_share": round(self.website_share, 4), "website_goal": WEBSITE_GOAL,
+                "errors": len(self.errors), "warnings": len(self.findings) - len(self.errors),
+                "findings": [asdict(f) for f in self.findings]}
+
+
+def name_variants(name: str, identifier: str | None = None,
+                  places: frozenset[str] = frozenset()) -> set[str]:
+    """The ways a text may name an organisation: its name, the name without a parenthesis, what
+    the parenthesis holds, the parts of a name joined by a dash or slash, its acronyms (all-capital
+    tokens), and its id; less generic abbreviations and the names of ``places``."""
+    variants = {name.strip(), re.sub(r"\s*\([^)]*\)", "", name).strip()}
+    for inner in re.findall(r"\(([^)]+)\)", name):
+        variants.update(part.strip() for part in re.split(r"[,;/]| – ", inner))
+    for part in re.split(r" – | - |/", name):
+        variants.add(part.strip())
+    for token in re.findall(r"(?<![\w.])[A-Z0-9²&]{2,}(?![\w.])", name):
+        if len(token) <= ACRONYM_MAX and any(c.isalpha() for c in token):
+            variants.add(token)
+    if identifier:
+        variants.add(identifier)
+    return {v for v in variants if len(v) >= 3 and v not in GENERIC and v.casefold() not in places}
+
+
+def _pattern(variant: str) -> re.Pattern[str]:
+    # Acronyms and short names must match in case; a one-word id ("biom") matches "BioM".
+    flags = 0 if variant.isupper() or (len(variant) <= 5 and not variant.islower()) else re.IGNORECASE
+    return re.compile(r"(?<![\w-])" + re.escape(variant) + r"(?![\w-])", flags)
+
+
+def related_names(catalogue: Catalogue, profile_id: str) -> dict[str, str]:
+    """Name variant -> what it names, for every organisation and network related to the profile,
+    less any variant that is also part of the profile's own name."""
+    rel = catalogue.relationships
+    geo = catalogue.reference.geography
+    places = frozenset(x.casefold() for x in (*(c.name for c in geo.countries.values()),
+                                              *geo.world_regions, *geo.continents))
+    own = " ".join(name_variants(catalogue.by_id[profile_id].name, profile_id)).casefold()
+    out: dict[str, str] = {}
+    for other in sorted(rel.related_to(profile_id)):
+        for v in name_variants(catalogue.by_id[other].name, other, places):
+            out.setdefault(v, other)
+    for network in rel.networks_of(profile_id):
+        for v in name_variants(network.name, network.id, places):
+            out.setdefault(v, f"network {network.id}")
+    return {v: what for v, what in out.items() if v.casefold() not in own}
+
+
+def texts_naming_related(catalogue: Catalogue, profile_id: str) -> list[tuple[str, str, str]]:
+    """(field, variant, what it names) for each related name found in the profile's texts."""
+    profile = catalogue.by_id[profile_id]
+    found = []
+    names = related_names(catalogue, profile_id)
+    for name in TEXT_FIELDS:
+        value = getattr(profile, name)
+        text = " | ".join(value) if isinstance(value, tuple) else value
+        for variant, what in names.items():
+            if _pattern(variant).search(text):
+                found.append((name, variant, what))
+    return found
+
+
+def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.casefold())
+    return {tuple(words[i : i + n]) for i in range(max(len(words) - n + 1, 0))}
+
+
+def _rows(directory: Path) -> dict[str, tuple[str, int]]:
+    """Profile id -> (file name, row) in a catalogue directory."""
+    where: dict[str, tuple[str, int]] = {}
+    for path in sorted((directory / "profiles").glob("*.jsonl")):
+        with open(path, encoding="utf-8") as f:
+            for row, line in enumerate(f, start=1):
+                if line.strip():
+                    where[str(json.loads(line).get("id"))] = (path.name, row)
+    return where
+
+
+def check_catalogue(directory: Path, reference: Reference | None = None,
+                    today: dt.date | None = None) -> CheckReport:
+    """Every finding for the catalogue in ``directory``."""
+    report = CheckReport()
+    try:
+        catalogue = load_catalogue(directory, reference)
+    except CatalogueError as exc:
+        report.findings = [Finding("error", "invalid", p.file, p.row, p.field, p.message)
+                           for p in exc.problems]
+        return report
+    today = today or dt.date.today()
+    where = _rows(directory)
+    report.profiles = len(catalogue)
+
+    def add(severity: str, check: str, pid: str, field_name: str, message: str) -> None:
+        file, row = where.get(pid, ("profiles", 0))
+        report.findings.append(Finding(severity, check, file, row, field_name, message))
+
+    shingles = {p.id: _shingles(p.description) for p in catalogue.profiles}
+    for p in catalogue.profiles:
+        for name, variant, what in texts_naming_related(catalogue, p.id):
+            add("error", "names-related", p.id, name, f"names {variant!r} ({what}); relationships "
+                "belong in the relationship tables, not in texts")
+        if len(p.description) < MIN_DESCRIPTION:
+            add("error", "stub", p.id, "description",
+                f"{len(p.description)} characters; at least {MIN_DESCRIPTION} from sources")
+        if p.kind == "innovation region" and not p.website:
+            add("error", "stand-in", p.id, "kind", "a region needs an organisation that speaks "
+                "for it: name it and give its website")
+        if p.checked and _months(dt.date.fromisoformat(p.checked), today) > STALE_MONTHS:
+            add("error", "stale", p.id, "checked",
+                f"last compared with its sources on {p.checked}, over {STALE_MONTHS} months ago")
+        if p.website:
+            report.with_website += 1
+        else:
+            add("warning", "no-website", p.id, "website", "no website of the organisation")
+    for a, b in _similar_pairs(shingles):
+        add("error", "template", b, "description", f"shares most of its wording with {a!r}")
+    return report
+
+
+def _months(then: dt.date, now: dt.date) -> int:
+    return (now.year - then.year) * 12 + now.month - then.month
+
+
+def _similar_pairs(shingles: dict[str, set[tuple[str, ...]]]) -> Iterable[tuple[str, str]]:
+    owners: dict[tuple[str, ...], list[str]] = {}
+    for pid, grams in shingles.items():
+        for gram in grams:
+            owners.setdefault(gram, []).append(pid)
+    shared: dict[tuple[str, str], int] = {}
+    for ids in owners.values():
+        if len(ids) > 20:  # a common phrase, not a template
+            continue
+        for i, a in enumerate(ids):
+            for b in ids[i + 1 :]:
+                key = (min(a, b), max(a, b))
+                shared[key] = shared.get(key, 0) + 1
+    for (a, b), count in sorted(shared.items()):
+        union = len(shingles[a] | shingles[b])
+        if union and count / union >= TEMPLATE_OVERLAP:
+            yield a, b
+
+
+def format_report(report: CheckReport) -> str:
+    lines = [str(f) for f in report.findings]
+    lines.append(f"{report.profiles} profiles; {len(report.errors)} errors, "
+                 f"{len(report.findings) - len(report.errors)} warnings; website on "
+                 f"{report.with_website} ({report.website_share:.1%}, goal {WEBSITE_GOAL:.0%})")
+    return "\n".join(lines) + "\n"

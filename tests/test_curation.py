@@ -1,0 +1,90 @@
+"""`clusterbridge catalogue check` on a small catalogue with one of each problem."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from matcher.cli import main
+from matcher.curation import check_catalogue, name_variants
+
+from .conftest import CATALOGUE_DIR
+
+TODAY = dt.date(2026, 12, 1)
+
+
+def test_name_variants_cover_acronyms_parts_and_ids() -> None:
+    variants = name_variants("Consortium for Research and Innovation in Aerospace in Québec (CRIAQ)",
+                             "criaq")
+    assert {"CRIAQ", "criaq", "Consortium for Research and Innovation in Aerospace in Québec"} <= variants
+    assert "AEROSPACE" not in name_variants("AICHI-NAGOYA AEROSPACE CONSORTIUM")  # a word
+    assert "GmbH" not in name_variants("Business Upper Austria - OÖ Wirtschaftsagentur GmbH")
+    assert "Brazil" not in name_variants("Agreement with Biominas (Brazil)", places=frozenset({"brazil"}))
+
+
+@pytest.fixture
+def messy(tmp_path: Path) -> Path:
+    root = tmp_path / "cat"
+    shutil.copytree(CATALOGUE_DIR, root)
+    path = root / "profiles" / "example.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    by_id = {r["id"]: r for r in records}
+    body = ("A photonics cluster of laser makers, optics firms and institutes in its home region, "
+            "with shared clean rooms, a test centre for optical components and training for "
+            "technicians; members work on laser processing, optical metrology and sensors for "
+            "industry, and the cluster organises joint projects and trade fair stands for them. ")
+    for r in records:
+        r["description"] = body + r["id"]  # long enough, and one template for all
+        r["website"] = "https://example.org/" + r["id"]
+    by_id["de-photonics"]["description"] = (
+        "Photonics network whose members work closely with Test Photonics Alliance partners and "
+        "with Test Optics Rochester on laser research, organising delegations, joint demonstrators and "
+        "a shared test centre for optical components, with training for technicians and "
+        "engineers of the member companies and institutes, and many other activities. ")
+    by_id["jp-photonics-1"]["description"] = "Too short."
+    by_id["jp-photonics-3"]["checked"] = "2023-06-30"
+    by_id["kr-photonics"]["kind"] = "innovation region"
+    del by_id["kr-photonics"]["website"]
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return root
+
+
+def test_check_finds_each_kind_of_problem_with_file_row_and_field(messy: Path) -> None:
+    report = check_catalogue(messy, today=TODAY)
+    found = {(f.check, f.row, f.field) for f in report.errors}
+    rows = {json.loads(line)["id"]: n for n, line in enumerate(
+        (messy / "profiles" / "example.jsonl").read_text().splitlines(), start=1)}
+    assert ("names-related", rows["de-photonics"], "description") in found
+    named = " ".join(f.message for f in report.errors if f.check == "names-related")
+    assert "Test Photonics Alliance" in named and "Test Optics Rochester" in named
+    assert ("stub", rows["jp-photonics-1"], "description") in found
+    assert ("stale", rows["jp-photonics-3"], "checked") in found
+    assert ("stand-in", rows["kr-photonics"], "kind") in found
+    assert any(c == "template" for c, _, _ in found)  # the shared body text
+    assert report.with_website == report.profiles - 1
+
+
+def test_cli_exits_non_zero_on_errors_and_zero_when_clean(messy: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["catalogue", "check"]) == 0  # the shipped catalogue
+    assert "0 errors" in capsys.readouterr().out
+    assert main(["--data", str(messy), "catalogue", "check"]) == 1
+    out, err = capsys.readouterr()
+    assert "example.jsonl:" in out and "[stub]" in out and "error(s)" in err
+    assert main(["--data", str(messy), "catalogue", "check", "--json"]) == 1
+    body = json.loads(capsys.readouterr().out)
+    assert body["errors"] > 0 and {"website_share", "findings"} <= set(body)
+
+
+def test_an_invalid_catalogue_is_one_finding_per_problem(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    shutil.copytree(CATALOGUE_DIR, root)
+    (root / "partnerships.csv").write_text(
+        "a,b,since,kind,source,note\nde-aero,nobody,,agreement,https://example.org/x,\n")
+    report = check_catalogue(root, today=TODAY)
+    assert [(f.check, f.file, f.row, f.field) for f in report.errors] == [
+        ("invalid", "partnerships.csv", 2, "b")]
