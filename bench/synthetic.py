@@ -49,6 +49,7 @@ def generate(n: int, directory: Path, seed: int = 0) -> Path:
                                      "testing"], rng.randint(1, 3)),
                 "size": {"members": rng.randint(10, 800)},
                 "sources": ["https://example.org/synthetic"],
+                "checked": "2026-12-01",
             }
             f.write(json.dumps(record) + "\n")
     (directory / "partnerships.csv").write_text("a,b,since,kind,source,note\n")

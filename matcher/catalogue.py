@@ -77,7 +77,8 @@ def load_config(catalogue_dir: Path | None = None) -> MatcherConfig:
         return MatcherConfig()
     try:
         learned = json.loads(path.read_text())
-        return MatcherConfig(weights=Weights.from_dict(learned["weights"]))
+        return MatcherConfig(weights=Weights.from_dict(learned["weights"]),
+                             standardise=bool(learned.get("standardise", False)))
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ConfigError(f"{path}: not a learned-weights file ({exc})") from None
 

@@ -221,7 +221,8 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
     hand = Matcher(matcher.bundle, MatcherConfig())  # the hand-set weights, as the `full` model
     result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split, shipped=matcher)
     if args.save_weights:
-        save_learned_weights(result, matcher.catalogue, args.data)
+        save_learned_weights(result, matcher.catalogue, args.data,
+                             standardise=hand.config.standardise)
     if args.json:
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:

@@ -155,10 +155,20 @@ def parity(query_members: float, cand_members: Array) -> Array:
     return np.where(np.isnan(cand_members), PARITY_UNKNOWN, out).astype(np.float32)
 
 
-def combine(components: dict[str, Array], weights: dict[str, float]) -> Array:
-    """Weighted sum of the components (weights already normalised to sum to one)."""
-    first = components[COMPONENTS[0]]
-    total = np.zeros_like(first)
-    for name in COMPONENTS:
-        total += np.float32(weights[name]) * components[name]
-    return total
+def standardise(components: dict[str, Array], pool: dict[str, Array]) -> Array:
+    """(n, len(COMPONENTS)) components standardised by the mean and standard deviation of
+    ``pool`` ({name: (m,)}, the same candidates or a larger reference set); a component that does
+    not vary in the pool is 0."""
+    out = np.zeros((len(components[COMPONENTS[0]]), len(COMPONENTS)), dtype=np.float32)
+    for j, name in enumerate(COMPONENTS):
+        ref = pool[name].astype(np.float64)
+        std = float(ref.std()) if len(ref) else 0.0
+        if std > 1e-9:
+            out[:, j] = (components[name] - ref.mean()) / std
+    return out
+
+
+def logistic(x: Array) -> Array:
+    """Element-wise 1 / (1 + exp(-x)), without overflow."""
+    out: Array = (0.5 * (1.0 + np.tanh(0.5 * np.asarray(x, dtype=np.float64)))).astype(np.float32)
+    return out

@@ -86,6 +86,8 @@ class MatcherConfig:
         max_top: the largest ``top`` a caller may ask for.
         strong_match_quantile: a (German, international) pair is a strong match (coverage) when
             its score is at least this quantile of all such pairs' scores.
+        standardise: weigh the components standardised over the query's candidate pool (how far
+            a candidate stands out) instead of their raw values; chosen by the evaluation.
     """
 
     weights: Weights = field(default_factory=Weights)
@@ -96,6 +98,7 @@ class MatcherConfig:
     approximate_threshold: int = 200_000
     max_top: int = 100
     strong_match_quantile: float = 0.98
+    standardise: bool = True
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.diversity_lambda <= 1.0:

@@ -108,7 +108,7 @@ class Query:
 
     profile: Profile
     hidden: set[int]
-    features: Array  # (n_candidates, len(COMPONENTS)), columns in COMPONENTS order
+    features: Array  # (n_candidates, len(COMPONENTS)) as the matcher weighs them (COMPONENTS order)
 
 
 @dataclass
@@ -181,8 +181,8 @@ def build_set(matcher: Matcher, *, task: str = "partners", cold_start: bool = Fa
         visible = catalogue.relationships.without({pid})
         profile = catalogue.by_id[pid]
         query = as_new_user(profile, catalogue.reference) if cold_start else profile
-        _, comps = matcher.score(query, rows, matcher._query_arrays(query))
-        features = np.stack([comps[c].astype(np.float64) for c in COMPONENTS], axis=1)
+        matrix, _ = matcher.features(query, rows, matcher._query_arrays(query))
+        features = matrix.astype(np.float64)
         queries.append(Query(query, {pos[c] for c in answers[pid]}, features))
         degree_without.append(np.asarray([visible.degree(c.id) for c in candidates], dtype=np.float64))
         visible_partners.append({pos[c] for c in visible.related_to(pid) if c in pos})
@@ -515,11 +515,14 @@ def _metrics_table(models: dict[str, dict[str, dict[str, Any]]], cols: list[str]
     return lines
 
 
-def save_learned_weights(result: EvaluationResult, catalogue: Catalogue, directory: Path) -> Path:
-    """Write the learned weights with their cross-validated metrics (atomically)."""
+def save_learned_weights(result: EvaluationResult, catalogue: Catalogue, directory: Path, *,
+                         standardise: bool) -> Path:
+    """Write the learned weights with their cross-validated metrics (atomically); ``standardise``
+    says whether they weigh standardised components (as they were fitted)."""
     path = directory / LEARNED_WEIGHTS_FILE
     body = {
         "weights": result.learned_weights,
+        "standardise": standardise,
         "method": "logistic regression on the score components, class-balanced, coefficients "
                   "clipped at 0 and normalised; metrics from 5-fold cross-validation grouped by "
                   "German cluster",

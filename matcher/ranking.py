@@ -22,13 +22,14 @@ from scipy import sparse
 from .bundle import Bundle, ProfileVectors, offer_texts, seek_texts
 from .complementarity import (
     Array,
-    combine,
     directional_fit,
     harmonic,
+    logistic,
     parity,
     relatedness,
     reverse_fit,
     roles_added,
+    standardise,
     thematic,
 )
 from .config import COMPONENTS, MatcherConfig, Weights
@@ -238,10 +239,9 @@ class Matcher:
                                        if mask[self.offer_owner[p]]))
         return np.fromiter(found, dtype=np.int64)
 
-    def score(self, query: Profile, candidates: npt.NDArray[np.int64],
-              arrays: QueryArrays, weights: Weights | None = None,
-              ) -> tuple[Array, dict[str, Array]]:
-        """Scores (n,) and components {name: (n,)} of ``candidates`` (row positions)."""
+    def components(self, query: Profile, candidates: npt.NDArray[np.int64],
+                   arrays: QueryArrays) -> dict[str, Array]:
+        """The score components {name: (n,) in [0, 1]} of ``candidates`` (row positions)."""
         profile_vec, seeks, offers = arrays.profile, arrays.seeks, arrays.offers
         tax = self.catalogue.reference.taxonomy
         v = self.vectors
@@ -261,7 +261,7 @@ class Matcher:
             theirs = reverse_fit(offers, v.seeks, v.seek_offsets, candidates)
             cosines = v.profile[candidates] @ profile_vec
             lexical = np.asarray(self.lexical_rows[candidates] @ arrays.lexical.toarray().ravel())
-        components = {
+        return {
             "thematic": thematic(cosines, q_fields, cand_fields),
             "lexical": np.clip(lexical, 0.0, 1.0).astype(np.float32),
             "complementarity": harmonic(ours, theirs),
@@ -269,8 +269,44 @@ class Matcher:
             "roles": roles_added(q_roles, self.role_matrix[candidates]),
             "parity": parity(q_members, self.members[candidates]),
         }
+
+    def features(self, query: Profile, candidates: npt.NDArray[np.int64], arrays: QueryArrays,
+                 ) -> tuple[Array, dict[str, Array]]:
+        """The (n, len(COMPONENTS)) matrix the ranking weighs, and the raw components.
+
+        With ``config.standardise`` each component is standardised over the query's reference
+        pool (every profile but the query, or the shortlist in a catalogue larger than
+        ``config.shortlist``), so that a weight says how much standing out in that component
+        counts, whatever the component's spread for this query; the pool does not depend on the
+        filters, so filtering does not change a candidate's score.
+        """
+        if not self.config.standardise:
+            raw = self.components(query, candidates, arrays)
+            return np.stack([raw[c] for c in COMPONENTS], axis=1), raw
+        n = len(self.row)
+        if n <= self.config.shortlist:
+            every = self.components(query, np.arange(n, dtype=np.int64), arrays)
+            raw = {name: values[candidates] for name, values in every.items()}
+            own = self.row.get(query.id)
+            pooled = every if own is None else {k: np.delete(v, own) for k, v in every.items()}
+        else:
+            pooled = raw = self.components(query, candidates, arrays)
+        return standardise(raw, pooled), raw
+
+    def score(self, query: Profile, candidates: npt.NDArray[np.int64],
+              arrays: QueryArrays, weights: Weights | None = None,
+              ) -> tuple[Array, dict[str, Array]]:
+        """Scores (n,) in [0, 1] and raw components {name: (n,)} of ``candidates``.
+
+        Standardised (the default): the logistic of the weighted sum of standardised components,
+        0.5 for an average candidate of the pool. Otherwise the weighted sum of the components.
+        """
+        matrix, raw = self.features(query, candidates, arrays)
         w = (weights or self.config.weights).normalised()
-        return combine(components, w), components
+        total = matrix @ np.asarray([w[c] for c in COMPONENTS], dtype=np.float32)
+        if self.config.standardise:
+            total = logistic(total)
+        return total.astype(np.float32), raw
 
     def scores(self, query: Profile | str, filters: Filters | None = None,
                weights: Weights | None = None) -> tuple[npt.NDArray[np.int64], Array]:
