@@ -206,7 +206,7 @@ def cmd_report(args: argparse.Namespace, out: Any) -> int:
         return tqdm(items, desc="clusters", unit="cluster", disable=not show, file=sys.stderr)
 
     start = time.perf_counter()
-    data = collect(matcher, top=args.top, clusters=clusters, progress=progress)
+    data = collect(matcher, top=args.top, clusters=clusters, progress=progress, lang=args.lang)
     names = write_report(data, args.out, formats)
     if not args.quiet:
         out.write(f"wrote {', '.join(names)} to {args.out} for {len(data.results)} clusters in "
@@ -231,15 +231,25 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_crosslingual(args: argparse.Namespace, out: Any) -> int:
-    from .evaluation import crosslingual_overlap
+    from .evaluation import LANGUAGE_QUERIES, crosslingual
 
-    result = crosslingual_overlap(_matcher(args), args.translations, top=args.top)
+    result = crosslingual(_matcher(args), args.queries or LANGUAGE_QUERIES, top=args.top)
     if args.json:
-        out.write(json.dumps({"embedder": args.embedder, "overlap": result}, indent=2) + "\n")
+        out.write(json.dumps({"embedder": args.embedder, "languages": result}, indent=2) + "\n")
         return 0
     for lang, m in result.items():
-        out.write(f"{args.embedder}: top-{args.top} overlap {lang} vs en = {m['value']:.3f} "
-                  f"[{m['ci95'][0]:.2f}, {m['ci95'][1]:.2f}] (n = {m['n']})\n")
+        def fmt(x: dict[str, Any]) -> str:
+            if x["value"] is None:
+                return "n/a"
+            return f"{x['value']:.3f} [{x['ci95'][0]:.2f}, {x['ci95'][1]:.2f}]"
+
+        out.write(f"{args.embedder} {lang} (n = {m['n']}): top-{args.top} overlap with English "
+                  f"{fmt(m['overlap'])}; known partner found ({m['n_with_partners']} queries) "
+                  f"top 10 {fmt(m['partner_hit@10'])} vs English {fmt(m['english_partner_hit@10'])}, "
+                  f"top 20 {fmt(m['partner_hit@20'])} vs English {fmt(m['english_partner_hit@20'])}; "
+                  f"most frequent profile in {m['max_share']:.0%} of the lists; hubs: "
+                  + (", ".join(f"{h['id']} ({h['share']:.0%}, text {h['text_language']})"
+                               for h in m["hubs"]) or "none") + "\n")
     return 0
 
 
@@ -301,6 +311,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", default="html,csv,xlsx,pdf", help="comma-separated formats")
     report.add_argument("--cluster", action="append", help="German cluster id(s); default all")
     report.add_argument("--quiet", action="store_true", help="no progress bar or summary")
+    report.add_argument("--lang", choices=["en", "de"], default="en",
+                        help="language of the HTML and PDF reports and their field, region and "
+                             "country names")
 
     evaluate = sub.add_parser("evaluate", help="hit@k, MRR, nDCG against known partnerships")
     evaluate.add_argument("--json", action="store_true")
@@ -310,9 +323,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--save-weights", action="store_true",
                           help="write the learned weights to DATA/learned_weights.json")
 
-    crosslingual = sub.add_parser("crosslingual", help="top-k overlap of translated queries")
-    crosslingual.add_argument("--translations", type=Path, default=Path(__file__).resolve().parents[1]
-                              / "tests" / "fixtures" / "crosslingual" / "translations.jsonl")
+    crosslingual = sub.add_parser("crosslingual", help="German and French queries against English ones")
+    crosslingual.add_argument("--queries", type=Path, default=None,
+                              help="JSON Lines of paired queries (default: the shipped test set)")
     crosslingual.add_argument("--top", type=int, default=10)
     crosslingual.add_argument("--json", action="store_true")
 

@@ -40,6 +40,7 @@ import numpy.typing as npt
 from .catalogue import LEARNED_WEIGHTS_FILE, Catalogue, Reference, parse_query_profile
 from .config import COMPONENTS, Weights
 from .errors import ClusterBridgeError, InvalidInputError
+from .languages import stop_words
 from .lexical import profile_words
 from .profiles import Profile
 from .ranking import Matcher
@@ -199,7 +200,7 @@ def _tfidf_similarity(all_profiles: Sequence[Profile], queries: Sequence[Profile
                       candidates: Sequence[Profile]) -> Array:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words="english", min_df=1)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, stop_words=sorted(stop_words()), min_df=1)
     vectorizer.fit([profile_words(p) for p in all_profiles])
     q = vectorizer.transform([profile_words(p) for p in queries])
     c = vectorizer.transform([profile_words(p) for p in candidates])
@@ -538,29 +539,79 @@ def save_learned_weights(result: EvaluationResult, catalogue: Catalogue, directo
     return path
 
 
-def crosslingual_overlap(matcher: Matcher, translations: Path, *, top: int = 10,
-                         seed: int = 0) -> dict[str, Any]:
-    """Overlap of the top-``top`` between each translated profile and its English original.
+LANGUAGE_QUERIES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "languages" / "queries.jsonl"
+#: A profile in more top-10 lists of one language's queries than this share is a hub.
+HUB_SHARE = 0.25
 
-    ``translations`` is a JSON Lines file of ``{"id", "lang", "description", "offers", "seeks"}``
-    (see ``tests/fixtures/crosslingual``). Both queries are ad-hoc profiles with the original's
-    id (so the original itself is never a candidate), name, country, fields, roles and size; only
-    the text differs. Ranked by score without diversity, so the overlap measures the scores.
+
+def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int = 10,
+                 seed: int = 0) -> dict[str, Any]:
+    """German and French queries against English ones written separately about the same cluster.
+
+    ``queries`` is a JSON Lines file of ``{"key", "lang", "pair", "subject", "profile"}``
+    (``tests/fixtures/languages/queries.jsonl``): each German or French profile was written
+    from scratch in its language, its English ``pair`` separately from the same sources. Both
+    run through the ad-hoc path (free-text fields mapped to the taxonomy), ranked by score
+    without diversity. Per language: the top-``top`` overlap with the English pair; where the
+    ``subject`` (the catalogue cluster described) has international bilateral partners, whether
+    the query finds one in its top 10 and top 20, beside the English pair; and hubs, profiles in
+    more than :data:`HUB_SHARE` of the language's top-``top`` lists, with their text language.
     """
-    from dataclasses import replace
+    from .languages import detect
 
     catalogue = matcher.catalogue
-    per_lang: dict[str, list[float]] = {}
-    for line in translations.read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        original = catalogue.get(record["id"])
-        english = replace(original, name=original.name + " (query)")
-        translated = replace(english, description=record["description"],
-                             offers=tuple(record["offers"]), seeks=tuple(record["seeks"]))
-        ids = []
-        for query in (english, translated):
-            result = matcher.match(query, top=top, diversity=False)
-            ids.append({m.id for m in result.matches})
-        per_lang.setdefault(record["lang"], []).append(len(ids[0] & ids[1]) / top)
-    return {lang: {"value": round(float(np.mean(v)), 4), "ci95": list(bootstrap_ci(v, seed=seed)),
-                   "n": len(v)} for lang, v in sorted(per_lang.items())}
+    records = [json.loads(line) for line in queries.read_text(encoding="utf-8").splitlines()
+               if line.strip()]
+    by_key = {r["key"]: r for r in records}
+    relationships = catalogue.relationships
+    per_lang: dict[str, dict[str, list[Any]]] = {}
+
+    def ranked(record: dict[str, Any]) -> list[str]:
+        query, _ = parse_query_profile(record["profile"], catalogue.reference)
+        return [m.id for m in matcher.match(query, top=max(top, 20), diversity=False).matches]
+
+    for record in records:
+        if record["lang"] == "en":
+            continue
+        own, english = ranked(record), ranked(by_key[record["pair"]])
+        bucket = per_lang.setdefault(record["lang"], {"overlap": [], "hit10": [], "hit20": [],
+                                                      "en_hit10": [], "en_hit20": [], "lists": []})
+        bucket["overlap"].append(len(set(own[:top]) & set(english[:top])) / top)
+        bucket["lists"].append(own[:top])
+        subject = catalogue.by_id.get(record.get("subject") or "")
+        found = set() if subject is None else {
+            link.other(subject.id) for link in relationships.labels()
+            if subject.id in (link.a, link.b)
+            and catalogue.by_id[link.other(subject.id)].country != subject.country}
+        if found:
+            for name, ids in (("", own), ("en_", english)):
+                bucket[f"{name}hit10"].append(float(bool(found & set(ids[:10]))))
+                bucket[f"{name}hit20"].append(float(bool(found & set(ids[:20]))))
+
+    def mean_ci(values: list[float]) -> dict[str, Any]:
+        return {"value": round(float(np.mean(values)), 4) if values else None,
+                "ci95": list(bootstrap_ci(values, seed=seed))}
+
+    out: dict[str, Any] = {}
+    for lang, values in sorted(per_lang.items()):
+        counts: dict[str, int] = {}
+        for ids in values["lists"]:
+            for pid in ids:
+                counts[pid] = counts.get(pid, 0) + 1
+        n = len(values["lists"])
+        hubs = [{"id": pid, "share": round(c / n, 4),
+                 "text_language": detect(catalogue.by_id[pid].description)}
+                for pid, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+                if c / n > HUB_SHARE]
+        out[lang] = {
+            "n": n,
+            "overlap": mean_ci(values["overlap"]),
+            "n_with_partners": len(values["hit10"]),
+            "partner_hit@10": mean_ci(values["hit10"]),
+            "partner_hit@20": mean_ci(values["hit20"]),
+            "english_partner_hit@10": mean_ci(values["en_hit10"]),
+            "english_partner_hit@20": mean_ci(values["en_hit20"]),
+            "max_share": round(max(counts.values()) / n, 4) if counts else 0.0,
+            "hubs": hubs,
+        }
+    return out

@@ -7,6 +7,7 @@ we answer, which fields we share or that are related, and which value-chain role
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -67,6 +68,12 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def summary_in(self, lang: str, field_name: Callable[[str], str] = str) -> str:
+        """:attr:`summary` in another language (``en`` or ``de``)."""
+        return summarise(self.label, self.they_answer_our_needs, self.we_answer_their_needs,
+                         self.shared_fields, self.related_fields, self.roles_added,
+                         self.partnership, self.shared_networks, lang=lang, field_name=field_name)
 
 
 def best_pairs(needs: list[str], need_vecs: Vectors, offers: list[str], offer_vecs: Vectors,
@@ -151,42 +158,87 @@ def explain(
     )
 
 
-def relationship_sentence(tie: Tie | None, networks: list[SharedNetwork]) -> str:
+#: The sentences of a summary per language; ``{...}`` are filled from the explanation.
+PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        "weak fit": "Weak fit.", "partner": "{label} partner.",
+        "similar and complementary": "Similar and complementary", "complementary": "Complementary",
+        "similar": "Similar",
+        "they": "Answers our need for \u201c{need}\u201d with \u201c{offer}\u201d.",
+        "we": "We answer their need for \u201c{need}\u201d with \u201c{offer}\u201d.",
+        "shared1": "Shares the field {fields}.", "shared": "Shares the fields {fields}.",
+        "related": "Works in {theirs}, which is related to our {ours}.",
+        "roles1": "Adds the value-chain role {roles}.", "roles": "Adds the value-chain roles {roles}.",
+        "affiliation": "One organisation runs or is part of the other{since}.",
+        "tie": "Already a partner ({kind}{since}).", "since": " since {year}",
+        "networks": "Both members of {names}{more}.", "more": " and {n} more",
+        "agreement": "agreement", "memorandum": "memorandum", "joint project": "joint project",
+        "exchange": "exchange",
+    },
+    "de": {
+        "weak fit": "Schwache Passung.", "partner": "{label} Partner.",
+        "similar and complementary": "Ähnlicher und komplementärer",
+        "complementary": "Komplementärer", "similar": "Ähnlicher",
+        "they": "Deckt unseren Bedarf an \u201e{need}\u201c mit \u201e{offer}\u201c.",
+        "we": "Wir decken ihren Bedarf an \u201e{need}\u201c mit \u201e{offer}\u201c.",
+        "shared1": "Gemeinsames Themenfeld: {fields}.", "shared": "Gemeinsame Themenfelder: {fields}.",
+        "related": "Arbeitet in {theirs}, verwandt mit unserem Feld {ours}.",
+        "roles1": "Ergänzt die Rolle {roles}.", "roles": "Ergänzt die Rollen {roles}.",
+        "affiliation": "Eine Organisation trägt die andere oder gehört zu ihr{since}.",
+        "tie": "Bereits Partner ({kind}{since}).", "since": " seit {year}",
+        "networks": "Beide Mitglied in {names}{more}.", "more": " und {n} weiteren",
+        "agreement": "Vereinbarung", "memorandum": "Absichtserklärung",
+        "joint project": "gemeinsames Projekt", "exchange": "Austausch",
+    },
+}
+ROLE_NAMES_DE = {
+    "research": "Forschung", "development": "Entwicklung", "production": "Produktion",
+    "application": "Anwendung", "testing": "Test", "services": "Dienstleistungen",
+    "education": "Bildung", "funding": "Finanzierung",
+}
+
+
+def relationship_sentence(tie: Tie | None, networks: list[SharedNetwork], lang: str = "en") -> str:
     """What the two already have: a bilateral tie is a different thing from a shared network."""
+    say = PHRASES.get(lang, PHRASES["en"])
     parts = []
     if tie is not None:
-        since = f" since {tie.since}" if tie.since else ""
+        since = say["since"].format(year=tie.since) if tie.since else ""
         if tie.kind == "affiliation":
-            parts.append(f"One organisation runs or is part of the other{since}.")
+            parts.append(say["affiliation"].format(since=since))
         else:
-            parts.append(f"Already a partner ({tie.kind}{since}).")
+            parts.append(say["tie"].format(kind=say.get(tie.kind, tie.kind), since=since))
     if networks:
-        named = ", ".join(n.name + (f" since {n.since}" if n.since else "") for n in networks[:2])
-        more = f" and {len(networks) - 2} more" if len(networks) > 2 else ""
-        parts.append(f"Both members of {named}{more}.")
+        named = ", ".join(n.name + (say["since"].format(year=n.since) if n.since else "")
+                          for n in networks[:2])
+        more = say["more"].format(n=len(networks) - 2) if len(networks) > 2 else ""
+        parts.append(say["networks"].format(names=named, more=more))
     return " ".join(parts)
 
 
 def summarise(label: str, they_answer: list[Pair], we_answer: list[Pair],
               shared: list[str], related: list[RelatedField], roles: list[str],
-              tie: Tie | None = None, networks: list[SharedNetwork] | None = None) -> str:
-    """The explanation in plain English sentences."""
-    parts = [f"{label.capitalize()}." if label == "weak fit" else f"{label.capitalize()} partner."]
+              tie: Tie | None = None, networks: list[SharedNetwork] | None = None, *,
+              lang: str = "en", field_name: Callable[[str], str] = str) -> str:
+    """The explanation in plain sentences in ``lang`` (en, de); ``field_name`` names a taxonomy
+    term in that language."""
+    say = PHRASES.get(lang, PHRASES["en"])
+    role = (lambda r: ROLE_NAMES_DE.get(r, r)) if lang == "de" else str
+    parts = [say["weak fit"] if label == "weak fit" else say["partner"].format(label=say[label])]
     if they_answer:
-        p = they_answer[0]
-        parts.append(f"Answers our need for \u201c{p.need}\u201d with \u201c{p.offer}\u201d.")
+        parts.append(say["they"].format(need=they_answer[0].need, offer=they_answer[0].offer))
     if we_answer:
-        p = we_answer[0]
-        parts.append(f"We answer their need for \u201c{p.need}\u201d with \u201c{p.offer}\u201d.")
+        parts.append(say["we"].format(need=we_answer[0].need, offer=we_answer[0].offer))
     if shared:
-        parts.append(f"Shares the field{'s' if len(shared) > 1 else ''} {', '.join(shared)}.")
+        parts.append(say["shared1" if len(shared) == 1 else "shared"].format(
+            fields=", ".join(field_name(f) for f in shared)))
     if related:
-        r = related[0]
-        parts.append(f"Works in {r.theirs}, which is related to our {r.ours}.")
+        parts.append(say["related"].format(theirs=field_name(related[0].theirs),
+                                           ours=field_name(related[0].ours)))
     if roles:
-        parts.append(f"Adds the value-chain role{'s' if len(roles) > 1 else ''} {', '.join(roles)}.")
-    relationship = relationship_sentence(tie, networks or [])
+        parts.append(say["roles1" if len(roles) == 1 else "roles"].format(
+            roles=", ".join(role(r) for r in roles)))
+    relationship = relationship_sentence(tie, networks or [], lang)
     if relationship:
         parts.append(relationship)
     return " ".join(parts)
-

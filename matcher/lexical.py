@@ -3,7 +3,8 @@
 The embedding captures meaning; TF-IDF captures the rare words two profiles share (a programme,
 a technology, a place). Fitted at build time and stored in the bundle as its vocabulary, idf
 weights and the rows of every profile (no pickle). Tokens are lower-cased words of two or more
-letters without English stop words; ``tf = 1 + ln(count)``, ``idf = ln((1 + n) / (1 + df)) + 1``;
+letters without the function words of English, German and French (so that two texts are never
+similar for sharing a language); ``tf = 1 + ln(count)``, ``idf = ln((1 + n) / (1 + df)) + 1``;
 rows are L2-normalised, so a dot product is a cosine in [0, 1].
 """
 
@@ -19,15 +20,10 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from .languages import stop_words
 from .profiles import Profile
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
-
-
-def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS)
 
 
 def profile_words(profile: Profile) -> str:
@@ -50,7 +46,7 @@ class LexicalModel:
     @classmethod
     def fit_transform(cls, texts: Sequence[str]) -> tuple[LexicalModel, sparse.csr_matrix]:
         """Fit on ``texts`` and return their rows, tokenising each text once."""
-        stop = _stop_words()
+        stop = stop_words()
         counted = [Counter(tokens(text, stop)) for text in texts]
         df: Counter[str] = Counter()
         for counts in counted:
@@ -63,7 +59,7 @@ class LexicalModel:
 
     def transform(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """(len(texts), V) float32 CSR, rows L2-normalised; unknown words are ignored."""
-        stop = _stop_words()
+        stop = stop_words()
         return self._rows([Counter(t for t in tokens(text, stop) if t in self.vocabulary)
                            for text in texts])
 

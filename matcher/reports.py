@@ -35,7 +35,9 @@ from typing import Any
 from .config import COMPONENTS
 from .coverage import Cell, Coverage, compute_coverage
 from .errors import InvalidInputError
-from .ranking import Matcher, MatchResult
+from .languages import country_name, format_number, region_name
+from .ranking import Match, Matcher, MatchResult
+from .taxonomy import Taxonomy
 
 FORMATS = ("html", "csv", "xlsx", "pdf")
 COLUMNS = (
@@ -55,6 +57,31 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
+#: Words of the HTML and PDF reports per language (CSV and XLSX keep English column names, so
+#: that analysts' scripts read both).
+WORDS: dict[str, dict[str, str]] = {
+    "en": {"report": "ClusterBridge report", "created": "Created", "catalogue": "catalogue",
+           "model": "model", "top": "top", "coverage": "Coverage", "gaps": "Largest gaps",
+           "field": "field", "region": "region", "strong": "strong matches",
+           "partnerships": "partnerships", "gap": "gap",
+           "unpartnered": "German clusters without an international partner",
+           "untapped": "Strong international profiles no German cluster works with",
+           "suggestions": "Suggestions per cluster", "partner": "partner", "country": "country",
+           "score": "score", "why": "why", "source": "source",
+           "heatmap": "Strong matches / known partnerships by field and world region"},
+    "de": {"report": "ClusterBridge-Bericht", "created": "Erstellt", "catalogue": "Katalog",
+           "model": "Modell", "top": "Top", "coverage": "Abdeckung", "gaps": "Größte Lücken",
+           "field": "Themenfeld", "region": "Region", "strong": "starke Vorschläge",
+           "partnerships": "Partnerschaften", "gap": "Lücke",
+           "unpartnered": "Deutsche Cluster ohne internationalen Partner",
+           "untapped": "Starke internationale Profile ohne deutschen Partner",
+           "suggestions": "Vorschläge je Cluster", "partner": "Partner", "country": "Land",
+           "score": "Wert", "why": "Begründung", "source": "Quelle",
+           "heatmap": "Starke Vorschläge / bekannte Partnerschaften nach Themenfeld und Weltregion"},
+}
+LANGUAGES = tuple(WORDS)
+
+
 @dataclass
 class ReportData:
     """Everything a report shows, computed once for all formats."""
@@ -63,6 +90,26 @@ class ReportData:
     coverage: Coverage
     manifest: dict[str, Any]
     sources: dict[str, str]
+    lang: str = "en"
+    taxonomy: Taxonomy | None = None
+
+    def word(self, key: str) -> str:
+        return WORDS[self.lang][key]
+
+    def field(self, term: str) -> str:
+        return self.taxonomy.name(term, self.lang) if self.taxonomy is not None else term
+
+    def region(self, name: str) -> str:
+        return region_name(name, self.lang)
+
+    def country(self, code: str) -> str:
+        return country_name(code, self.lang)
+
+    def num(self, value: float, digits: int = 2) -> str:
+        return format_number(value, self.lang, digits)
+
+    def summary(self, match: Match) -> str:
+        return match.explanation.summary_in(self.lang, self.field)
 
     def rows(self) -> list[list[Any]]:
         out: list[list[Any]] = []
@@ -85,8 +132,13 @@ class ReportData:
 
 
 def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
-            progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None) -> ReportData:
-    """Suggestions for every German cluster (or ``clusters``), coverage, and the run manifest."""
+            progress: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+            lang: str = "en") -> ReportData:
+    """Suggestions for every German cluster (or ``clusters``), coverage, and the run manifest;
+    HTML and PDF are written in ``lang`` (en, de)."""
+    if lang not in LANGUAGES:
+        raise InvalidInputError(f"unknown language {lang!r}; languages: {', '.join(LANGUAGES)}",
+                                field="lang")
     catalogue = matcher.catalogue
     queries = [catalogue.get(c) for c in clusters] if clusters else catalogue.german()
     iterate = progress or (lambda xs: xs)
@@ -100,10 +152,11 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         "strong_match_threshold": coverage.threshold,
         "software": {"clusterbridge": importlib.metadata.version("clusterbridge")},
         "top": top,
+        "lang": lang,
         "clusters": [q.id for q in queries],
     }
     sources = {p.id: p.sources[0] if p.sources else "" for p in catalogue.profiles}
-    return ReportData(results, coverage, manifest, sources)
+    return ReportData(results, coverage, manifest, sources, lang, catalogue.reference.taxonomy)
 
 
 # --- writers -------------------------------------------------------------------------------
@@ -143,8 +196,8 @@ def write_xlsx(path: Path, data: ReportData) -> None:
     wb.save(path)
 
 
-def region_bars_svg(result: MatchResult, width: int = 260) -> str:
-    counts = result.by_world_region()
+def region_bars_svg(result: MatchResult, data: ReportData, width: int = 260) -> str:
+    counts = [(data.region(region), count) for region, count in result.by_world_region()]
     top = max((c for _, c in counts), default=1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 200}" '
              f'height="{len(counts) * 18 + 4}" role="img" aria-label="suggestions by world region">']
@@ -158,8 +211,9 @@ def region_bars_svg(result: MatchResult, width: int = 260) -> str:
     return "".join(parts)
 
 
-def heatmap_png(coverage: Coverage) -> bytes:
+def heatmap_png(data: ReportData) -> bytes:
     """The coverage matrix (strong matches per field and region) as a PNG."""
+    coverage = data.coverage
     import matplotlib
 
     matplotlib.use("Agg")
@@ -174,8 +228,9 @@ def heatmap_png(coverage: Coverage) -> bytes:
             grid[i, j] = index[(f, r)].strong_matches
     fig, ax = plt.subplots(figsize=(11, max(4.0, 0.28 * len(fields) + 2)), dpi=90)
     ax.imshow(grid, cmap="Blues", aspect="auto")
-    ax.set_xticks(range(len(regions)), regions, rotation=60, ha="right", fontsize=8)
-    ax.set_yticks(range(len(fields)), fields, fontsize=8)
+    ax.set_xticks(range(len(regions)), [data.region(r) for r in regions], rotation=60, ha="right",
+                  fontsize=8)
+    ax.set_yticks(range(len(fields)), [data.field(f) for f in fields], fontsize=8)
     for i, f in enumerate(fields):
         for j, r in enumerate(regions):
             cell = index[(f, r)]
@@ -183,7 +238,7 @@ def heatmap_png(coverage: Coverage) -> bytes:
                 ax.text(j, i, f"{cell.strong_matches}/{cell.partnerships}", ha="center",
                         va="center", fontsize=6,
                         color="white" if grid[i, j] > grid.max() / 2 else "black")
-    ax.set_title("Strong matches / known partnerships by field and world region", fontsize=10)
+    ax.set_title(data.word("heatmap"), fontsize=10)
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", metadata={"Software": None})
@@ -192,46 +247,47 @@ def heatmap_png(coverage: Coverage) -> bytes:
 
 
 def write_html(path: Path, data: ReportData, heatmap: bytes) -> None:
-    e = html.escape
+    e, w = html.escape, data.word
     out = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<!doctype html><html lang='{data.lang}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
-        "<title>ClusterBridge report</title><style>",
+        f"<title>{e(w('report'))}</title><style>",
         "body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:1100px;padding:0 1rem;"
         "color:#1b2430}table{border-collapse:collapse;margin:.5rem 0 1.5rem}"
         "td,th{border:1px solid #d8dde4;padding:.25rem .4rem;vertical-align:top;text-align:left}"
         "h2{margin-top:2.5rem;border-bottom:2px solid #0b5cad}.muted{color:#5b6675}</style>",
-        "</head><body><h1>ClusterBridge report</h1>",
-        f"<p class='muted'>Created {e(data.manifest['created'])} · catalogue "
-        f"{e(data.manifest['catalogue_hash'][:12])} · model {e(data.manifest['embedder']['name'])} · "
-        f"top {data.manifest['top']}</p>",
-        "<h2>Coverage</h2>",
-        f"<img alt='coverage heatmap' style='max-width:100%' src='data:image/png;base64,"
+        f"</head><body><h1>{e(w('report'))}</h1>",
+        f"<p class='muted'>{e(w('created'))} {e(data.manifest['created'])} · {e(w('catalogue'))} "
+        f"{e(data.manifest['catalogue_hash'][:12])} · {e(w('model'))} "
+        f"{e(data.manifest['embedder']['name'])} · {e(w('top'))} {data.manifest['top']}</p>",
+        f"<h2>{e(w('coverage'))}</h2>",
+        f"<img alt='{e(w('heatmap'))}' style='max-width:100%' src='data:image/png;base64,"
         f"{base64.b64encode(heatmap).decode()}'>",
-        "<h3>Largest gaps</h3><table><tr><th>field</th><th>region</th><th>strong matches</th>"
-        "<th>partnerships</th><th>gap</th></tr>",
+        f"<h3>{e(w('gaps'))}</h3><table><tr><th>{e(w('field'))}</th><th>{e(w('region'))}</th>"
+        f"<th>{e(w('strong'))}</th><th>{e(w('partnerships'))}</th><th>{e(w('gap'))}</th></tr>",
     ]
     for c in data.coverage.top_gaps(15):
-        out.append(f"<tr><td>{e(c.field)}</td><td>{e(c.region)}</td><td>{c.strong_matches}</td>"
-                   f"<td>{c.partnerships}</td><td>{c.gap:.2f}</td></tr>")
-    out.append("</table><h3>German clusters without an international partner</h3><ul>")
+        out.append(f"<tr><td>{e(data.field(c.field))}</td><td>{e(data.region(c.region))}</td>"
+                   f"<td>{c.strong_matches}</td><td>{c.partnerships}</td><td>{data.num(c.gap)}</td></tr>")
+    out.append(f"</table><h3>{e(w('unpartnered'))}</h3><ul>")
     for u in data.coverage.unpartnered:
-        options = "; ".join(f"{e(o['name'])} ({e(o['country'])}, {o['score']:.2f})"
+        options = "; ".join(f"{e(o['name'])} ({e(data.country(o['country']))}, {data.num(o['score'])})"
                             for o in u["best_options"])
         out.append(f"<li>{e(u['name'])}: {options}</li>")
-    out.append("</ul><h3>Strong international profiles no German cluster works with</h3><ul>")
+    out.append(f"</ul><h3>{e(w('untapped'))}</h3><ul>")
     for x in data.coverage.untapped[:25]:
-        out.append(f"<li>{e(x['name'])} ({e(x['country'])}): {x['strong_matches']}</li>")
-    out.append("</ul><h2>Suggestions per cluster</h2>")
+        out.append(f"<li>{e(x['name'])} ({e(data.country(x['country']))}): {x['strong_matches']}</li>")
+    out.append(f"</ul><h2>{e(w('suggestions'))}</h2>")
     for result in data.results:
         q = result.query
-        out.append(f"<h3 id='{e(q.id)}'>{e(q.name)}</h3>{region_bars_svg(result)}<table>"
-                   "<tr><th>#</th><th>partner</th><th>country</th><th>score</th><th>why</th></tr>")
+        out.append(f"<h3 id='{e(q.id)}'>{e(q.name)}</h3>{region_bars_svg(result, data)}<table>"
+                   f"<tr><th>#</th><th>{e(w('partner'))}</th><th>{e(w('country'))}</th>"
+                   f"<th>{e(w('score'))}</th><th>{e(w('why'))}</th></tr>")
         for rank, m in enumerate(result.matches, start=1):
             src = data.sources.get(m.id, "")
-            link = f" <a href='{e(src)}'>source</a>" if src else ""
-            out.append(f"<tr><td>{rank}</td><td>{e(m.name)}{link}</td><td>{e(m.country)}</td>"
-                       f"<td>{m.score:.3f}</td><td>{e(m.explanation.summary)}</td></tr>")
+            link = f" <a href='{e(src)}'>{e(w('source'))}</a>" if src else ""
+            out.append(f"<tr><td>{rank}</td><td>{e(m.name)}{link}</td><td>{e(data.country(m.country))}</td>"
+                       f"<td>{data.num(m.score, 3)}</td><td>{e(data.summary(m))}</td></tr>")
         out.append("</table>")
     out.append("</body></html>")
     path.write_text("\n".join(out), encoding="utf-8")
@@ -248,21 +304,23 @@ def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
     pdf.add_font("DejaVu", fname=str(font))
     pdf.add_page()
     pdf.set_font("DejaVu", size=16)
-    pdf.cell(0, 10, "ClusterBridge report", new_x="LMARGIN", new_y="NEXT")
+    w = data.word
+    pdf.cell(0, 10, w("report"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=8)
-    pdf.multi_cell(0, 4, f"Created {data.manifest['created']} - catalogue "
-                         f"{data.manifest['catalogue_hash'][:12]} - model "
-                         f"{data.manifest['embedder']['name']} - top {data.manifest['top']}",
+    pdf.multi_cell(0, 4, f"{w('created')} {data.manifest['created']} - {w('catalogue')} "
+                         f"{data.manifest['catalogue_hash'][:12]} - {w('model')} "
+                         f"{data.manifest['embedder']['name']} - {w('top')} {data.manifest['top']}",
                    new_x="LMARGIN", new_y="NEXT")
     room = pdf.h - pdf.b_margin - pdf.get_y() - 2
     pdf.image(io.BytesIO(heatmap), w=pdf.epw, h=room, keep_aspect_ratio=True)
     pdf.add_page()
     pdf.set_font("DejaVu", size=11)
-    pdf.cell(0, 8, "Largest gaps", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, w("gaps"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=8)
     for c in data.coverage.top_gaps(15):
-        pdf.multi_cell(0, 4, f"{c.field} -> {c.region}: {c.strong_matches} strong matches, "
-                             f"{c.partnerships} partnerships, gap {c.gap:.2f}",
+        pdf.multi_cell(0, 4, f"{data.field(c.field)} -> {data.region(c.region)}: "
+                             f"{c.strong_matches} {w('strong')}, {c.partnerships} "
+                             f"{w('partnerships')}, {w('gap')} {data.num(c.gap)}",
                        new_x="LMARGIN", new_y="NEXT")
     for result in data.results:
         pdf.add_page()
@@ -272,7 +330,7 @@ def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
         pdf.set_font("DejaVu", size=7)
         for region, count in counts:
             y = pdf.get_y()
-            pdf.cell(45, 4, region)
+            pdf.cell(45, 4, data.region(region))
             pdf.set_fill_color(11, 92, 173)
             pdf.rect(pdf.l_margin + 46, y + 0.5, 8 * count, 3, style="F")
             pdf.set_xy(pdf.l_margin + 48 + 8 * count, y)
@@ -280,10 +338,10 @@ def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
         pdf.ln(2)
         for rank, m in enumerate(result.matches, start=1):
             pdf.set_font("DejaVu", size=9)
-            pdf.multi_cell(0, 5, f"{rank}. {m.name} ({m.country}) - score {m.score:.3f}",
-                           new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5, f"{rank}. {m.name} ({data.country(m.country)}) - {w('score')} "
+                                 f"{data.num(m.score, 3)}", new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("DejaVu", size=7)
-            pdf.multi_cell(0, 3.5, m.explanation.summary, new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 3.5, data.summary(m), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)
     pdf.output(str(path))
 
@@ -303,7 +361,7 @@ def write_report(data: ReportData, out: Path, formats: Sequence[str] = FORMATS) 
     tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.tmp-"))
     try:
         names: list[str] = []
-        heatmap = heatmap_png(data.coverage) if {"html", "pdf"} & set(formats) else b""
+        heatmap = heatmap_png(data) if {"html", "pdf"} & set(formats) else b""
         if "csv" in formats:
             write_csv(tmp / "suggestions.csv", COLUMNS, data.rows())
             write_csv(tmp / "coverage.csv", COVERAGE_COLUMNS, data.coverage_rows())

@@ -20,6 +20,8 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
+from .languages import Vocabulary
+
 #: Common free-text names mapped to taxonomy terms, for ad-hoc profiles.
 ALIASES: dict[str, tuple[str, ...]] = {
     "aerospace": ("Aerospace Vehicles and Defense",),
@@ -119,17 +121,19 @@ class TermMapping:
 
     given: str
     terms: tuple[str, ...]
-    method: str  # "exact", "alias", "fuzzy" or "none"
+    method: str  # "exact", "synonym", "alias", "fuzzy" or "none"
 
 
 class Taxonomy:
     """Field terms, their kinds, and the (T, T) relatedness matrix ``phi`` in [0, 1]."""
 
-    def __init__(self, terms: Sequence[str], kinds: Sequence[str], phi: npt.NDArray[np.float32]):
+    def __init__(self, terms: Sequence[str], kinds: Sequence[str], phi: npt.NDArray[np.float32],
+                 vocabulary: Vocabulary | None = None):
         self.terms = list(terms)
         self.kinds = list(kinds)
         self.index = {term: i for i, term in enumerate(self.terms)}
         self.phi = phi
+        self.vocabulary = vocabulary or Vocabulary({}, {})
         self._by_norm = {normalise(t): t for t in self.terms}
 
     @classmethod
@@ -159,7 +163,12 @@ class Taxonomy:
                         value = 1.0 if a == b else (pc.get((a, b), 0.0) - 50.0) / 49.0
                         best = max(best, value)
                 phi[i, j] = min(max(best, 0.0), 1.0)
-        return cls(terms, kinds, phi)
+        names = data_dir / "taxonomy_names.csv"
+        return cls(terms, kinds, phi, Vocabulary.load(names) if names.exists() else None)
+
+    def name(self, term: str, lang: str) -> str:
+        """The name of ``term`` in ``lang`` (en, de, fr)."""
+        return self.vocabulary.name(term, lang)
 
     def __contains__(self, term: object) -> bool:
         return term in self.index
@@ -171,12 +180,17 @@ class Taxonomy:
     def map_free_text(self, given: str) -> TermMapping:
         """Map a free-text field name to taxonomy terms, never rejecting it.
 
-        Tries an exact match (ignoring case and punctuation), then the alias table, then the
-        closest term names; returns ``method="none"`` when nothing is close.
+        Tries an exact match (ignoring case and punctuation), then the vocabulary's names and
+        synonyms in English, German and French (also as the start or end of a compound), then the
+        alias table of words that stand for several terms, then the closest term names; returns
+        ``method="none"`` when nothing is close.
         """
         norm = normalise(given)
         if norm in self._by_norm:
             return TermMapping(given, (self._by_norm[norm],), "exact")
+        term = self.vocabulary.term_of(given)
+        if term is not None:
+            return TermMapping(given, (term,), "synonym")
         if norm in ALIASES:
             return TermMapping(given, ALIASES[norm], "alias")
         hits = difflib.get_close_matches(norm, list(self._by_norm), n=1, cutoff=0.75)

@@ -1,9 +1,20 @@
 """Words of the web pages in English and German; the language comes from ``?lang=``, a cookie
-or the browser's Accept-Language header. The API stays language-neutral."""
+or the browser's Accept-Language header. The API stays language-neutral.
+
+Interface words are here; names of fields come from the taxonomy's vocabulary, names of
+countries and world regions from CLDR (:mod:`matcher.languages`), numbers are written with the
+language's decimal mark.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from fastapi import Request
+
+from matcher.languages import country_name, format_number, region_name
+from matcher.taxonomy import Taxonomy
 
 LANGUAGES = ("en", "de")
 
@@ -69,6 +80,7 @@ STRINGS: dict[str, dict[str, str]] = {
                     "de": "starke Vorschläge / Partnerschaften je Feld und Region"},
     "cov.gaps": {"en": "Largest gaps", "de": "Größte Lücken"},
     "cov.strong": {"en": "strong matches", "de": "starke Vorschläge"},
+    "cov.gap": {"en": "gap", "de": "Lücke"},
     "cov.partnerships": {"en": "partnerships", "de": "Partnerschaften"},
     "cov.unpartnered": {"en": "German clusters without an international partner, with their best options",
                         "de": "Deutsche Cluster ohne internationalen Partner, mit den besten Optionen"},
@@ -103,6 +115,33 @@ STRINGS: dict[str, dict[str, str]] = {
     "tie.memorandum": {"en": "memorandum of understanding", "de": "Absichtserklärung"},
     "tie.joint project": {"en": "joint project", "de": "gemeinsames Projekt"},
     "tie.exchange": {"en": "standing exchange", "de": "ständiger Austausch"},
+    "kind.cluster organisation": {"en": "cluster organisation", "de": "Clusterorganisation"},
+    "kind.network": {"en": "network", "de": "Netzwerk"},
+    "kind.innovation region": {"en": "innovation region", "de": "Innovationsregion"},
+    "kind.research campus": {"en": "research campus", "de": "Forschungscampus"},
+    "kind.technology park": {"en": "technology park", "de": "Technologiepark"},
+    "kind.agency": {"en": "agency", "de": "Agentur"},
+    "kind.research institution": {"en": "research institution", "de": "Forschungseinrichtung"},
+    "status.400": {"en": "The request cannot be read.", "de": "Die Anfrage ist nicht lesbar."},
+    "status.401": {"en": "A token is required.", "de": "Ein Token ist erforderlich."},
+    "status.403": {"en": "This is not allowed.", "de": "Das ist nicht erlaubt."},
+    "status.404": {"en": "This page or profile does not exist.",
+                   "de": "Diese Seite oder dieses Profil gibt es nicht."},
+    "status.405": {"en": "This address cannot be used this way (for example, a form sent again "
+                         "by reloading).",
+                   "de": "Diese Adresse kann so nicht aufgerufen werden (zum Beispiel ein "
+                         "Formular, das durch Neuladen erneut gesendet wurde)."},
+    "status.409": {"en": "Someone else changed this in the meantime.",
+                   "de": "Jemand anderes hat dies inzwischen geändert."},
+    "status.413": {"en": "The request is too large.", "de": "Die Anfrage ist zu groß."},
+    "status.422": {"en": "Some input is not valid.", "de": "Eine Eingabe ist ungültig."},
+    "status.429": {"en": "Too many requests; please wait a moment.",
+                   "de": "Zu viele Anfragen; bitte einen Moment warten."},
+    "status.500": {"en": "Something went wrong on our side.",
+                   "de": "Bei uns ist etwas schiefgegangen."},
+    "status.503": {"en": "The service is not available right now.",
+                   "de": "Der Dienst ist gerade nicht verfügbar."},
+    "details": {"en": "Details", "de": "Details"},
 }
 
 ROLE_NAMES = {
@@ -124,7 +163,7 @@ def pick_language(request: Request) -> str:
     return "en"
 
 
-def translator(lang: str) -> object:
+def translator(lang: str) -> Callable[..., str]:
     def t(key: str, **values: str) -> str:
         entry = STRINGS.get(key)
         text = entry.get(lang, entry["en"]) if entry else key
@@ -135,3 +174,38 @@ def translator(lang: str) -> object:
 
 def role_name(role: str, lang: str) -> str:
     return ROLE_NAMES.get(role, role) if lang == "de" else role
+
+
+class Words:
+    """The words of one page in one language, as helpers for the templates."""
+
+    def __init__(self, lang: str, taxonomy: Taxonomy | None) -> None:
+        self.lang = lang
+        self.taxonomy = taxonomy
+        self.t = translator(lang)
+
+    def field(self, term: str) -> str:
+        return self.taxonomy.name(term, self.lang) if self.taxonomy is not None else term
+
+    def fields(self, terms: Iterable[str]) -> str:
+        return ", ".join(self.field(t) for t in terms)
+
+    def country(self, code: str, default: str | None = None) -> str:
+        return country_name(code, self.lang, default)
+
+    def region(self, name: str) -> str:
+        return region_name(name, self.lang)
+
+    def num(self, value: float, digits: int = 2) -> str:
+        return format_number(value, self.lang, digits)
+
+    def kind(self, kind: str) -> str:
+        entry = STRINGS.get(f"kind.{kind}")
+        return entry.get(self.lang, kind) if entry else kind
+
+    def roles(self, roles: Iterable[str]) -> str:
+        return ", ".join(role_name(r, self.lang) for r in roles)
+
+    def helpers(self) -> dict[str, Callable[..., Any]]:
+        return {"t": self.t, "field": self.field, "fields": self.fields, "country": self.country,
+                "region": self.region, "num": self.num, "kind": self.kind, "roles": self.roles}

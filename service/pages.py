@@ -16,9 +16,11 @@ from fastapi.templating import Jinja2Templates
 
 from matcher import Filters, MatchResult, parse_query_profile
 from matcher.filters import select_profiles
+from matcher.geography import Geography
+from matcher.languages import country_name
 
 from .deps import FiltersDep, MatcherDep, StateDep
-from .i18n import LANGUAGES, pick_language, role_name, translator
+from .i18n import LANGUAGES, Words, pick_language
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -31,17 +33,24 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     other = next(code for code in LANGUAGES if code != lang)
     query = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
     query.append(("lang", other))
+    state = getattr(request.app.state, "service", None)
+    words = Words(lang, state.reference.taxonomy if state is not None else None)
     response = TEMPLATES.TemplateResponse(request, name, {
         "lang": lang,
         "other_lang": other,
         "other_lang_query": urlencode(query),
-        "t": translator(lang),
-        "roles": lambda roles: ", ".join(role_name(r, lang) for r in roles),
+        **words.helpers(),
         **context,
     }, status_code=status)
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie("lang", lang, max_age=365 * 24 * 3600, samesite="lax")
     return response
+
+
+def countries_by_name(request: Request, geography: Geography) -> list[Any]:
+    """Countries sorted by their name in the page's language."""
+    lang = pick_language(request)
+    return sorted(geography.countries.values(), key=lambda c: country_name(c.iso2, lang, c.name))
 
 
 def chart_by_region(result: MatchResult) -> list[tuple[str, int, int]]:
@@ -67,7 +76,7 @@ def home(request: Request, state: StateDep, q: str | None = None) -> Response:
         "q": q,
         "found": found[:50],
         "german": select_profiles(catalogue, Filters(), side="german"),
-        "countries": sorted(catalogue.reference.geography.countries.values(), key=lambda c: c.name),
+        "countries": countries_by_name(request, catalogue.reference.geography),
     })
 
 
@@ -87,7 +96,7 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
         "networks": catalogue.relationships.networks_of(profile_id),
         "filters": filters,
         "world_regions": geo.world_regions,
-        "countries": sorted(geo.countries.values(), key=lambda c: c.name),
+        "countries": countries_by_name(request, geo),
         "terms": catalogue.reference.taxonomy.terms,
         **results_context(state, result),
     })

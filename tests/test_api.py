@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -254,6 +255,18 @@ def test_pages_in_german(client: TestClient) -> None:
     english = client.get("/clusters/de-aero", params={"lang": "en"},
                          headers={"Accept-Language": "de"})
     assert 'lang="en"' in english.text
+    # Field, country and region names in German; numbers with a decimal comma.
+    assert "Luft- und Raumfahrzeuge und Verteidigung" in page.text
+    assert "Kanada" in page.text and "Nördliches Amerika" in page.text
+    assert ">Aerospace Vehicles and Defense" not in page.text  # only as a form value
+    assert re.search(r'class="score"[^>]*>0,\d\d<', page.text)
+    coverage = client.get("/coverage", params={"lang": "de"})
+    assert "Photonik" in coverage.text and "Westeuropa" in coverage.text
+    missing = client.get("/clusters/de-aerx", params={"lang": "de"})
+    assert missing.status_code == 404
+    assert "Diese Seite oder dieses Profil gibt es nicht." in missing.text
+    wrong_method = client.put("/clusters/de-aero", params={"lang": "de"})
+    assert wrong_method.status_code == 405 and "Neuladen" in wrong_method.text
 
 
 def test_coverage_api_and_pages(client: TestClient) -> None:

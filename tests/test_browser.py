@@ -127,14 +127,31 @@ def test_german_pages_and_german_query(server: str, browser) -> None:  # type: i
     assert "Partner finden" in page.inner_text("form.adhoc")
     page.fill("#f-name", "Medizintechnik Testnetz")
     page.fill("#f-description", "Netzwerk von Medizintechnik-Unternehmen und Kliniken, das "
-                                "Implantate und Diagnostik entwickelt.")
-    page.fill("#f-fields", "Medizintechnik")
+                                "Implantate und Diagnostik entwickelt und klinische Studien "
+                                "mit Partnern plant.")
+    page.fill("#f-fields", "Medizintechnik, Brennstoffzellen")
     page.fill("#f-seeks", "Partner für klinische Studien im Ausland")
     page.click("form.adhoc button[type=submit]")
     page.wait_for_selector("#matches li.match")
-    assert "Vorgeschlagene Partner" in page.inner_text("main")
-    assert "Medical Devices" in page.inner_text("#mappings")
-    page.screenshot(path=str(SHOTS / "7-german.png"), full_page=True)
+    main = page.inner_text("main")
+    assert "Vorgeschlagene Partner" in main
+    mappings = page.inner_text("#mappings")
+    # German field names are read and shown in German.
+    assert "Medizintechnik" in mappings and "Wasserstoff und Brennstoffzellen" in mappings
+    scores = page.locator("#matches .score").all_inner_texts()
+    assert scores and all("," in s and "." not in s for s in scores)  # decimal comma
+    page.screenshot(path=str(SHOTS / "7-german-adhoc.png"), full_page=True)
+
+    page.goto(server + "/clusters/hamburg-aviation")
+    text = page.inner_text("main")
+    assert "Luft- und Raumfahrzeuge und Verteidigung" in text  # field name in German
+    assert "Deutschland" in text and "Westeuropa" in text  # CLDR country and region names
+    options = page.locator("#world_region option").all_inner_texts()
+    assert "Ostasien" in options and "Eastern Asia" not in options
+    page.screenshot(path=str(SHOTS / "7-german-cluster.png"), full_page=True)
+
+    page.goto(server + "/clusters/no-such-cluster")
+    assert "Diese Seite oder dieses Profil gibt es nicht." in page.inner_text("main")
 
 
 def test_programme_staff_coverage(server: str, browser) -> None:  # type: ignore[no-untyped-def]

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher import COMPONENTS, Matcher
+from matcher import COMPONENTS, InvalidInputError, Matcher
 from matcher.cli import main
 from matcher.reports import collect, parse_formats, safe_cell, write_report
 from tests.conftest import CATALOGUE_DIR
@@ -123,3 +123,18 @@ def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     code = main(["--data", str(CATALOGUE_DIR), "--models", str(tmp_path / "m"), "--embedder",
                  "hashing-384", "report", "--out", str(tmp_path / "r"), "--cluster", "nope", "--quiet"])
     assert code == 2
+
+
+def test_reports_in_german(hashing_matcher: Matcher, tmp_path: Path) -> None:
+    out = tmp_path / "de"
+    write_report(collect(hashing_matcher, top=3, lang="de"), out, ["html", "csv"])
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<html lang='de'>" in page and "Vorschläge je Cluster" in page
+    assert "Photonik" in page and "Kanada" in page  # field and country names in German
+    assert "Begründung" in page and "Partner." in page  # German summaries
+    assert json.loads((out / "manifest.json").read_text())["lang"] == "de"
+    # CSV keeps English column names and plain numbers for analysts.
+    header = (out / "suggestions.csv").read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("cluster_id,cluster_name,rank")
+    with pytest.raises(InvalidInputError, match="language"):
+        collect(hashing_matcher, top=3, lang="xx")
