@@ -2,7 +2,9 @@
 
 Built for the few profiles that reach the top-k, from their offers and seeks vectors, so that
 every suggestion can say in plain words which of our needs the partner answers, which of theirs
-we answer, which fields we share or that are related, and which value-chain roles it adds.
+we answer, which fields we share or that are related, and which value-chain roles it adds. A
+"beyond your field" suggestion also carries its value-chain link: the linked fields and the
+need/offer pair that joins them, in words taken from the two profiles (no text per field pair).
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from .embedding import Vectors
 from .profiles import Profile
 from .relationships import Partnership, SharedNetwork
 from .taxonomy import Taxonomy
+from .value_chain import FieldLink
 
 #: Shown pairs need at least this cosine; weaker pairs are not a reason.
 MIN_PAIR_SIMILARITY = 0.3
@@ -50,6 +53,18 @@ class Tie:
 
 
 @dataclass(frozen=True)
+class ValueChain:
+    """How a partner from another field completes the query's value chain: the linked fields,
+    strongest first, and the need/offer pair that joins them; ``they_offer`` says whose offer
+    answers whose need (True: their offer answers our need)."""
+
+    links: list[FieldLink]
+    pair: Pair | None
+    they_offer: bool
+    sentence: str
+
+
+@dataclass(frozen=True)
 class Explanation:
     """The reasons behind one suggestion."""
 
@@ -64,6 +79,7 @@ class Explanation:
     partnership: Tie | None = None
     shared_networks: list[SharedNetwork] = field(default_factory=list)
     summary: str = ""
+    value_chain: ValueChain | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,11 +125,13 @@ def explain(
     taxonomy: Taxonomy,
     tie: Partnership | None = None,
     shared_networks: list[SharedNetwork] | None = None,
+    field_links: list[FieldLink] | None = None,
 ) -> Explanation:
     """Explain one suggestion; vectors are the rows of each side's seeks and offers.
 
     ``tie`` is the bilateral tie between the two (None if none); ``shared_networks`` the
-    networks both belong to."""
+    networks both belong to; ``field_links`` (a "beyond your field" suggestion) the candidate's
+    fields linked to ours, strongest first, which add the value-chain link."""
     ours = list(query.seeks)
     theirs = list(candidate.seeks)
     they_answer = best_pairs(ours, query_seeks[: len(ours)], list(candidate.offers),
@@ -135,6 +153,7 @@ def explain(
     label = partnership_label(rounded)
     known = Tie(tie.kind, tie.since) if tie is not None else None
     shared_networks = shared_networks or []
+    chain = value_chain(field_links, they_answer, we_answer) if field_links is not None else None
     return Explanation(
         components=rounded,
         label=label,
@@ -147,8 +166,49 @@ def explain(
         partnership=known,
         shared_networks=shared_networks,
         summary=summarise(label, they_answer, we_answer, shared, related, roles, known,
-                          shared_networks),
+                          shared_networks, chain),
+        value_chain=chain,
     )
+
+
+def value_chain(links: list[FieldLink], they_answer: list[Pair], we_answer: list[Pair],
+                ) -> ValueChain:
+    """The value-chain link of a "beyond your field" suggestion: its strongest field link and
+    the strongest need/offer pair in either direction."""
+    best_they = they_answer[0] if they_answer else None
+    best_we = we_answer[0] if we_answer else None
+    they_offer = best_we is None or (best_they is not None
+                                     and best_they.similarity >= best_we.similarity)
+    pair = best_they if they_offer else best_we
+    return ValueChain(links, pair, they_offer, value_chain_sentence(links, pair, they_offer))
+
+
+def value_chain_sentence(links: list[FieldLink], pair: Pair | None, they_offer: bool) -> str:
+    """The value-chain link in plain English, from the fields and the profiles' own phrases."""
+    if not links:
+        return ""
+    link = links[0]
+    if pair is None:
+        text = f"Value-chain link: their {link.theirs} is linked to our {link.ours}."
+    elif they_offer:
+        text = (f"Value-chain link from their {link.theirs} to our {link.ours}: their offer "
+                f"\u201c{pair.offer}\u201d answers our need for \u201c{pair.need}\u201d.")
+    else:
+        text = (f"Value-chain link from our {link.ours} to their {link.theirs}: our offer "
+                f"\u201c{pair.offer}\u201d answers their need for \u201c{pair.need}\u201d.")
+    return f"{text} {link_evidence(link)}"
+
+
+def link_evidence(link: FieldLink) -> str:
+    """Why two fields count as linked: the measured relatedness, the partnerships of others."""
+    parts = []
+    if link.relatedness >= MIN_RELATED:
+        parts.append(f"relatedness {link.relatedness:.2f} in the U.S. Cluster Mapping")
+    if link.partnerships:
+        many = link.partnerships > 1
+        parts.append(f"{link.partnerships} known partnership{'s' if many else ''} of others "
+                     f"join{'' if many else 's'} them")
+    return f"{link.theirs} and {link.ours}: {'; '.join(parts)}." if parts else ""
 
 
 def relationship_sentence(tie: Tie | None, networks: list[SharedNetwork]) -> str:
@@ -169,9 +229,16 @@ def relationship_sentence(tie: Tie | None, networks: list[SharedNetwork]) -> str
 
 def summarise(label: str, they_answer: list[Pair], we_answer: list[Pair],
               shared: list[str], related: list[RelatedField], roles: list[str],
-              tie: Tie | None = None, networks: list[SharedNetwork] | None = None) -> str:
-    """The explanation in plain English sentences."""
+              tie: Tie | None = None, networks: list[SharedNetwork] | None = None,
+              chain: ValueChain | None = None) -> str:
+    """The explanation in plain English sentences (the value-chain link first when given)."""
     parts = [f"{label.capitalize()}." if label == "weak fit" else f"{label.capitalize()} partner."]
+    if chain is not None and chain.sentence:
+        # The chain names its pair and its linked fields; the same words are not said twice.
+        parts.append(chain.sentence)
+        they_answer = [p for p in they_answer[:1] if p != chain.pair]
+        we_answer = [p for p in we_answer[:1] if p != chain.pair]
+        related = []
     if they_answer:
         p = they_answer[0]
         parts.append(f"Answers our need for \u201c{p.need}\u201d with \u201c{p.offer}\u201d.")
