@@ -96,9 +96,9 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
     matcher = Matcher(bundle)
     weights = Weights() if args.weights == "hand" else None
     result = matcher.match(query, top=args.top, filters=filters, diversity=not args.no_diversity,
-                           weights=weights)
+                           weights=weights, scope=args.scope, strict=args.strict)
     if mappings:
-        result = MatchResult(result.query, result.matches, mappings, result.candidates)
+        result = MatchResult(result.query, result.matches, mappings, result.candidates, result.scope)
     if args.json:
         out.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -109,6 +109,8 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
 def format_table(result: MatchResult) -> str:
     q = result.query
     lines = [f"Partners for {q.name} ({q.id}, {q.country}) - {', '.join(q.fields) or 'no fields'}"]
+    if result.scope == "cross_field":
+        lines.append("  beyond your field: partners from other fields linked to these")
     for mapping in result.field_mappings:
         terms = ", ".join(mapping["terms"]) or "no match"
         lines.append(f"  field {mapping['given']!r} -> {terms} ({mapping['method']})")
@@ -218,6 +220,13 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
     from .evaluation import evaluate, format_table, save_learned_weights
 
     matcher = _matcher(args)
+    if args.cross_field:
+        from .cross_field_evaluation import format_measures, measure
+
+        measures = measure(matcher, top=10, seed=args.seed)
+        out.write(json.dumps(measures.to_dict(), indent=2) + "\n" if args.json
+                  else format_measures(measures))
+        return 0
     hand = Matcher(matcher.bundle, MatcherConfig())  # the hand-set weights, as the `full` model
     result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split, shipped=matcher)
     if args.save_weights:
@@ -278,6 +287,12 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--weights", choices=["default", "hand"], default="default",
                        help="default: the catalogue's learned weights if it has them; hand: the "
                             "hand-set weights of matcher/config.py")
+    match.add_argument("--scope", choices=["all", "cross_field"], default="all",
+                       help="all: every candidate; cross_field: partners from other fields linked "
+                            "to the query's (\"beyond your field\"), by two-sided need/offer fit")
+    match.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
+                       help="with --scope cross_field: no suggestion shares a field with the query "
+                            "(default); --no-strict allows shared fields beside a new linked one")
     match.add_argument("--json", action="store_true")
 
     catalogue = sub.add_parser("catalogue", help="curate the catalogue")
@@ -309,6 +324,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="learn on partnerships up to this year, test on later ones")
     evaluate.add_argument("--save-weights", action="store_true",
                           help="write the learned weights to DATA/learned_weights.json")
+    evaluate.add_argument("--cross-field", action="store_true",
+                          help="measure the 'beyond your field' list against the main list instead")
 
     crosslingual = sub.add_parser("crosslingual", help="top-k overlap of translated queries")
     crosslingual.add_argument("--translations", type=Path, default=Path(__file__).resolve().parents[1]

@@ -96,8 +96,14 @@ def profile_matches(
     filters: FiltersDep,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
     diversity: bool = True,
+    scope: Annotated[Literal["all", "cross_field"], Query(
+        description="all: every candidate; cross_field: partners from other fields linked to "
+                    "the profile's (beyond your field), by two-sided need/offer fit")] = "all",
+    strict: Annotated[bool, Query(
+        description="scope=cross_field: no suggestion shares a field with the profile")] = True,
 ) -> MatchesPublic:
-    return matches_public(matcher.match(profile_id, top=top, filters=filters, diversity=diversity))
+    return matches_public(matcher.match(profile_id, top=top, filters=filters, diversity=diversity,
+                                        scope=scope, strict=strict))
 
 
 @router.post("/match", response_model=MatchesPublic, responses=ERRORS,
@@ -110,8 +116,10 @@ def match_ad_hoc(body: MatchRequest, matcher: MatcherDep) -> MatchesPublic:
         exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
         include_home=body.include_home,
     )
-    result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity)
-    return matches_public(MatchResult(result.query, result.matches, mappings, result.candidates))
+    result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity,
+                           scope=body.scope, strict=body.strict)
+    return matches_public(MatchResult(result.query, result.matches, mappings, result.candidates,
+                                      result.scope))
 
 
 @router.put("/profiles/{profile_id}", response_model=WriteResult, responses={

@@ -212,3 +212,24 @@ def test_unknown_scope_names_the_field(hashing_matcher: Matcher) -> None:
     with pytest.raises(InvalidInputError) as info:
         hashing_matcher.match("de-aero", scope="elsewhere")
     assert info.value.field == "scope"
+
+
+# --- command line -------------------------------------------------------------------------------
+def test_cli_match_scope_cross_field(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from tests.test_cli import run
+
+    code, out, _ = run(capsys, tmp_path, "match", "--cluster", "de-photonics", "--scope",
+                       "cross_field", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["scope"] == "cross_field" and data["matches"]
+    assert all("Photonics" not in m["fields"] for m in data["matches"])
+    assert all(m["explanation"]["value_chain"]["links"] for m in data["matches"])
+    code, out, _ = run(capsys, tmp_path, "match", "--cluster", "de-photonics", "--scope",
+                       "cross_field", "--no-strict")
+    assert code == 0 and "beyond your field" in out and "kr-photonics" in out
+    with pytest.raises(SystemExit) as info:
+        run(capsys, tmp_path, "match", "--cluster", "de-photonics", "--scope", "peers")
+    assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
