@@ -4,6 +4,9 @@
 
 - ``suggestions.csv`` / ``suggestions.xlsx``: one row per suggestion, stable columns
   (:data:`COLUMNS`); the workbook adds sheets for coverage, gaps and the lists;
+- ``beyond_your_field.csv``: each cluster's "beyond your field" suggestions (partners from other,
+  linked fields; :data:`CROSS_FIELD_COLUMNS`), also a sheet of the workbook and a list per cluster
+  in the HTML and PDF;
 - ``coverage.csv``: one row per (field, region) cell;
 - ``report.html``: one self-contained file (inline CSS, charts as inline SVG and a base64 PNG);
 - ``report.pdf``: A4 pages;
@@ -28,14 +31,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .config import COMPONENTS
 from .coverage import Cell, Coverage, compute_coverage
 from .errors import InvalidInputError
-from .ranking import Matcher, MatchResult
+from .ranking import Match, Matcher, MatchResult
 
 FORMATS = ("html", "csv", "xlsx", "pdf")
 COLUMNS = (
@@ -43,6 +46,8 @@ COLUMNS = (
     "partner_world_region", "score", "label", *COMPONENTS, "existing_partner", "reasons",
     "partner_source",
 )
+#: The suggestion columns plus the strongest field link: their field and the one of ours.
+CROSS_FIELD_COLUMNS = (*COLUMNS, "their_field", "our_field")
 COVERAGE_COLUMNS = ("field", "region", "german_clusters", "partnerships", "strong_matches",
                     "co_memberships", "gap")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -63,18 +68,31 @@ class ReportData:
     coverage: Coverage
     manifest: dict[str, Any]
     sources: dict[str, str]
+    #: Each cluster's "beyond your field" suggestions, in the order of ``results``.
+    cross_field: list[MatchResult] = field(default_factory=list)
 
     def rows(self) -> list[list[Any]]:
+        return self._rows(self.results)
+
+    def cross_field_rows(self) -> list[list[Any]]:
+        """Rows of :data:`CROSS_FIELD_COLUMNS`."""
+        return self._rows(self.cross_field, linked=True)
+
+    def _rows(self, results: Sequence[MatchResult], linked: bool = False) -> list[list[Any]]:
         out: list[list[Any]] = []
-        for result in self.results:
+        for result in results:
             q = result.query
             for rank, m in enumerate(result.matches, start=1):
                 e = m.explanation
-                out.append([
+                row = [
                     q.id, q.name, rank, m.id, m.name, m.country, m.world_region,
                     round(m.score, 4), e.label, *(round(e.components[c], 4) for c in COMPONENTS),
                     "yes" if e.existing_partner else "no", e.summary, self.sources.get(m.id, ""),
-                ])
+                ]
+                if linked:
+                    link = e.value_chain.links[0] if e.value_chain and e.value_chain.links else None
+                    row += [link.theirs, link.ours] if link else ["", ""]
+                out.append(row)
         return out
 
     def coverage_rows(self, cells: Sequence[Cell] | None = None) -> list[list[Any]]:
@@ -90,7 +108,10 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
     catalogue = matcher.catalogue
     queries = [catalogue.get(c) for c in clusters] if clusters else catalogue.german()
     iterate = progress or (lambda xs: xs)
-    results = [matcher.match(q, top=top) for q in iterate(queries)]
+    results, cross_field = [], []
+    for q in iterate(queries):
+        results.append(matcher.match(q, top=top))
+        cross_field.append(matcher.match(q, top=top, scope="cross_field"))
     coverage = compute_coverage(matcher)
     manifest = {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -103,7 +124,7 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         "clusters": [q.id for q in queries],
     }
     sources = {p.id: p.sources[0] if p.sources else "" for p in catalogue.profiles}
-    return ReportData(results, coverage, manifest, sources)
+    return ReportData(results, coverage, manifest, sources, cross_field)
 
 
 # --- writers -------------------------------------------------------------------------------
@@ -121,6 +142,7 @@ def write_xlsx(path: Path, data: ReportData) -> None:
     wb = Workbook()
     sheets: list[tuple[str, Sequence[str], list[list[Any]]]] = [
         ("suggestions", COLUMNS, data.rows()),
+        ("beyond_your_field", CROSS_FIELD_COLUMNS, data.cross_field_rows()),
         ("coverage", COVERAGE_COLUMNS, data.coverage_rows()),
         ("gaps", COVERAGE_COLUMNS, data.coverage_rows(data.coverage.top_gaps(50))),
         ("unpartnered", ("cluster_id", "cluster_name", "option_1", "option_2", "option_3"),
@@ -223,16 +245,28 @@ def write_html(path: Path, data: ReportData, heatmap: bytes) -> None:
     for x in data.coverage.untapped[:25]:
         out.append(f"<li>{e(x['name'])} ({e(x['country'])}): {x['strong_matches']}</li>")
     out.append("</ul><h2>Suggestions per cluster</h2>")
-    for result in data.results:
-        q = result.query
-        out.append(f"<h3 id='{e(q.id)}'>{e(q.name)}</h3>{region_bars_svg(result)}<table>"
-                   "<tr><th>#</th><th>partner</th><th>country</th><th>score</th><th>why</th></tr>")
+    cross = {r.query.id: r for r in data.cross_field}
+
+    def table(result: MatchResult) -> None:
+        out.append("<table><tr><th>#</th><th>partner</th><th>country</th><th>score</th>"
+                   "<th>why</th></tr>")
         for rank, m in enumerate(result.matches, start=1):
             src = data.sources.get(m.id, "")
             link = f" <a href='{e(src)}'>source</a>" if src else ""
             out.append(f"<tr><td>{rank}</td><td>{e(m.name)}{link}</td><td>{e(m.country)}</td>"
                        f"<td>{m.score:.3f}</td><td>{e(m.explanation.summary)}</td></tr>")
         out.append("</table>")
+
+    for result in data.results:
+        q = result.query
+        out.append(f"<h3 id='{e(q.id)}'>{e(q.name)}</h3>{region_bars_svg(result)}")
+        table(result)
+        if q.id in cross:
+            out.append("<h4>Beyond your field: partners from linked fields</h4>")
+            if cross[q.id].matches:
+                table(cross[q.id])
+            else:
+                out.append("<p class='muted'>No partner from a linked field.</p>")
     out.append("</body></html>")
     path.write_text("\n".join(out), encoding="utf-8")
 
@@ -264,6 +298,7 @@ def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
         pdf.multi_cell(0, 4, f"{c.field} -> {c.region}: {c.strong_matches} strong matches, "
                              f"{c.partnerships} partnerships, gap {c.gap:.2f}",
                        new_x="LMARGIN", new_y="NEXT")
+    cross = {r.query.id: r for r in data.cross_field}
     for result in data.results:
         pdf.add_page()
         pdf.set_font("DejaVu", size=12)
@@ -279,13 +314,25 @@ def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
             pdf.cell(10, 4, str(count), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         for rank, m in enumerate(result.matches, start=1):
-            pdf.set_font("DejaVu", size=9)
-            pdf.multi_cell(0, 5, f"{rank}. {m.name} ({m.country}) - score {m.score:.3f}",
+            pdf_match(pdf, rank, m)
+        beyond = cross.get(result.query.id)
+        if beyond is not None and beyond.matches:
+            pdf.set_font("DejaVu", size=10)
+            pdf.multi_cell(0, 6, "Beyond your field: partners from linked fields",
                            new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("DejaVu", size=7)
-            pdf.multi_cell(0, 3.5, m.explanation.summary, new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
+            for rank, m in enumerate(beyond.matches, start=1):
+                pdf_match(pdf, rank, m)
     pdf.output(str(path))
+
+
+def pdf_match(pdf: Any, rank: int, m: Match) -> None:
+    """One suggestion on a PDF page: name, country and score, then the reasons."""
+    pdf.set_font("DejaVu", size=9)
+    pdf.multi_cell(0, 5, f"{rank}. {m.name} ({m.country}) - score {m.score:.3f}",
+                   new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=7)
+    pdf.multi_cell(0, 3.5, m.explanation.summary, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -307,7 +354,8 @@ def write_report(data: ReportData, out: Path, formats: Sequence[str] = FORMATS) 
         if "csv" in formats:
             write_csv(tmp / "suggestions.csv", COLUMNS, data.rows())
             write_csv(tmp / "coverage.csv", COVERAGE_COLUMNS, data.coverage_rows())
-            names += ["suggestions.csv", "coverage.csv"]
+            write_csv(tmp / "beyond_your_field.csv", CROSS_FIELD_COLUMNS, data.cross_field_rows())
+            names += ["suggestions.csv", "coverage.csv", "beyond_your_field.csv"]
         if "xlsx" in formats:
             write_xlsx(tmp / "suggestions.xlsx", data)
             names.append("suggestions.xlsx")

@@ -227,6 +227,47 @@ class ReportPublic(BaseModel):
     files: list[str]
 
 
+class NetworkNodePublic(BaseModel):
+    id: str
+    name: str
+    country: str
+    world_region: str
+    german: bool
+    kind: str
+    fields: list[str]
+    degree: int = Field(description="distinct profiles it is tied to in this view")
+    betweenness: float = Field(description="normalised betweenness centrality in this view")
+
+
+class NetworkEdgePublic(BaseModel):
+    source: str
+    target: str
+    relation: Literal["bilateral", "co-membership"]
+    kind: str = Field(description="the tie's kind (agreement, memorandum, joint project, exchange, "
+                                  "affiliation) or co-membership")
+    year: int | None = Field(description="since when (both were members, for a network)")
+    network: str | None = None
+    network_name: str | None = None
+
+
+class NetworkViewPublic(BaseModel):
+    fields: list[str]
+    world_regions: list[str]
+    edges: str
+
+
+class PartnershipNetworkPublic(BaseModel):
+    """Profiles, their bilateral ties and network co-memberships, with degree and betweenness."""
+
+    view: NetworkViewPublic
+    counts: dict[str, int]
+    nodes: list[NetworkNodePublic]
+    edges: list[NetworkEdgePublic]
+    brokers: list[str] = Field(description="ids with the highest betweenness, highest first")
+    without_international_tie: list[str] = Field(
+        description="German profiles in view without any tie to a profile outside Germany")
+
+
 class ErrorBody(BaseModel):
     code: str
     message: str

@@ -233,3 +233,25 @@ def test_cli_match_scope_cross_field(capsys: pytest.CaptureFixture[str], tmp_pat
     with pytest.raises(SystemExit) as info:
         run(capsys, tmp_path, "match", "--cluster", "de-photonics", "--scope", "peers")
     assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+# --- reports ------------------------------------------------------------------------------------
+def test_reports_carry_the_beyond_your_field_lists(hashing_matcher: Matcher, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import csv
+
+    from matcher.reports import CROSS_FIELD_COLUMNS, collect, write_report
+
+    write_report(collect(hashing_matcher, top=3), tmp_path / "r", ["csv", "html", "xlsx"])
+    with open(tmp_path / "r" / "beyond_your_field.csv", newline="") as f:
+        reader = csv.DictReader(f)
+        assert tuple(reader.fieldnames or ()) == CROSS_FIELD_COLUMNS
+        rows = list(reader)
+    cat = hashing_matcher.catalogue
+    assert {r["cluster_id"] for r in rows} == {"de-aero", "de-aero-home", "de-photonics"}
+    for r in rows:
+        ours, theirs = cat.by_id[r["cluster_id"]].fields, cat.by_id[r["partner_id"]].fields
+        assert not set(ours) & set(theirs)
+        assert r["their_field"] in theirs and r["our_field"] in ours
+        assert "Value-chain link" in r["reasons"]
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert page.count("Beyond your field") == 3
