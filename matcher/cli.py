@@ -1,7 +1,7 @@
 """The ``clusterbridge`` command line: an edge that maps errors to one line and exit code 2.
 
 Commands: ``build``, ``match``, ``stats``, ``catalogue check``, ``coverage``, ``report``,
-``evaluate``, ``crosslingual``, ``serve`` (the web service), ``export``.
+``evaluate``, ``crosslingual``, ``network``, ``serve`` (the web service), ``export``.
 """
 
 from __future__ import annotations
@@ -239,6 +239,36 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def cmd_network(args: argparse.Namespace, out: Any) -> int:
+    from .partnership_network import edges_csv, nodes_csv, partnership_network, to_graphml
+
+    catalogue = _catalogue(args)
+    view = partnership_network(catalogue, fields=_split(args.field),
+                               world_regions=_split(args.world_region), edges=args.edges)
+    if args.format == "summary":
+        c = view.counts
+        lines = [f"{c['nodes']} profiles ({c['german']} German), {c['bilateral']} bilateral ties, "
+                 f"{c['co_membership']} co-membership ties",
+                 "brokers (betweenness): " + ", ".join(
+                     f"{b} ({view.metrics[b].betweenness:.3f})" for b in view.brokers),
+                 f"German clusters without an international tie ({len(view.without_international_tie)}): "
+                 + ", ".join(view.without_international_tie)]
+        out.write("\n".join(lines) + "\n")
+        return 0
+    body = {"json": lambda: json.dumps(view.to_dict(), ensure_ascii=False, indent=2) + "\n",
+            "graphml": lambda: to_graphml(view.graph, view.metrics).decode("utf-8"),
+            "csv": lambda: edges_csv(view.graph) if args.table == "edges"
+            else nodes_csv(view.graph, view.metrics)}[args.format]()
+    if args.out is None:
+        out.write(body)
+        return 0
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(args.out)
+    out.write(f"wrote {args.out} ({view.counts['nodes']} profiles, {view.counts['edges']} ties)\n")
+    return 0
+
+
 def cmd_crosslingual(args: argparse.Namespace, out: Any) -> int:
     from .evaluation import crosslingual_overlap
 
@@ -333,6 +363,18 @@ def build_parser() -> argparse.ArgumentParser:
     crosslingual.add_argument("--top", type=int, default=10)
     crosslingual.add_argument("--json", action="store_true")
 
+    network = sub.add_parser("network", help="the partnership network: degree, brokers, German "
+                             "clusters without an international tie; GraphML, CSV or JSON")
+    network.add_argument("--field", action="append", help="taxonomy term")
+    network.add_argument("--world-region", action="append",
+                         help="partners' UN M49 sub-region (German clusters always stay)")
+    network.add_argument("--edges", choices=["all", "bilateral", "co_membership"], default="all")
+    network.add_argument("--format", choices=["summary", "json", "graphml", "csv"],
+                         default="summary")
+    network.add_argument("--table", choices=["edges", "nodes"], default="edges",
+                         help="with --format csv: the ties or the profiles")
+    network.add_argument("--out", type=Path, default=None, help="file to write (default stdout)")
+
     serve = sub.add_parser("serve", help="run the web pages and JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -346,7 +388,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve": cmd_serve,
             "catalogue": cmd_catalogue,
             "export": cmd_export, "coverage": cmd_coverage,
-            "report": cmd_report, "evaluate": cmd_evaluate, "crosslingual": cmd_crosslingual}
+            "report": cmd_report, "evaluate": cmd_evaluate, "crosslingual": cmd_crosslingual,
+            "network": cmd_network}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -133,7 +133,8 @@ def positions(graph: nx.MultiGraph, seed: int = 0) -> dict[str, tuple[float, flo
         return {}
     if plain.number_of_nodes() == 1:
         return {next(iter(plain)): (0.5, 0.5)}
-    raw = nx.spring_layout(plain, seed=seed, k=1.5 / max(plain.number_of_nodes(), 1) ** 0.5)
+    raw = nx.spring_layout(plain, seed=seed, k=2.5 / plain.number_of_nodes() ** 0.5,
+                           iterations=100)
     xs = [float(p[0]) for p in raw.values()]
     ys = [float(p[1]) for p in raw.values()]
     span_x, span_y = (max(xs) - min(xs)) or 1.0, (max(ys) - min(ys)) or 1.0

@@ -160,7 +160,13 @@ def coverage_cell_page(request: Request, state: StateDep,
                                                 "details_level": level})
 
 
-def network_drawing(view: PartnershipNetwork, labels: int = 8) -> dict[str, Any]:
+def shorten(name: str, limit: int = 28) -> str:
+    """A label for the drawing: the name up to its first dash or bracket, at most ``limit``."""
+    short = name.split(" \u2013 ")[0].split(" - ")[0].split(" (")[0].strip()
+    return short if len(short) <= limit else short[: limit - 1].rstrip() + "\u2026"
+
+
+def network_drawing(view: PartnershipNetwork, labels: int = 6) -> dict[str, Any]:
     """SVG coordinates of a view: lines (shared networks first, bilateral ties on top), circles
     sized by degree, and the names of the ``labels`` strongest brokers."""
     pos = view.positions()
@@ -182,7 +188,7 @@ def network_drawing(view: PartnershipNetwork, labels: int = 8) -> dict[str, Any]
     circles = [(node, *xy(node), round(3 + 1.2 * view.metrics[node].degree ** 0.5, 1),
                 data["german"], data["name"], view.metrics[node].degree)
                for node, data in g.nodes(data=True)]
-    named = [(g.nodes[n]["name"], *xy(n)) for n in view.brokers[:labels]]
+    named = [(shorten(g.nodes[n]["name"]), *xy(n)) for n in view.brokers[:labels]]
     return {"width": NETWORK_WIDTH, "height": NETWORK_HEIGHT, "lines": lines, "circles": circles,
             "labels": named}
 

@@ -132,3 +132,22 @@ def test_unknown_view_values_name_the_parameter(catalogue: Catalogue, kwargs: di
     with pytest.raises(InvalidInputError) as info:
         partnership_network(catalogue, **kwargs)
     assert info.value.field == field
+
+
+def test_cli_network(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_cli import run
+
+    code, out, _ = run(capsys, tmp_path, "network")
+    assert code == 0
+    assert out.startswith("7 profiles (3 German), 2 bilateral ties, 3 co-membership ties")
+    assert "brokers (betweenness): de-photonics (" in out
+    assert "without an international tie (1): de-aero-home" in out
+    code, out, _ = run(capsys, tmp_path, "network", "--format", "graphml", "--out",
+                       str(tmp_path / "n.graphml"))
+    assert code == 0 and "wrote" in out
+    assert nx.read_graphml(tmp_path / "n.graphml").number_of_edges() == 5
+    code, out, _ = run(capsys, tmp_path, "network", "--format", "csv", "--table", "nodes",
+                       "--field", "Photonics")
+    assert code == 0 and out.splitlines()[0] == ",".join(NODE_COLUMNS) and len(out.splitlines()) == 5
+    code, _, err = run(capsys, tmp_path, "network", "--world-region", "Atlantis")
+    assert code == 2 and err.count("\n") == 1 and "world region" in err
