@@ -3,7 +3,7 @@
 The pipeline, one module per stage::
 
     profiles / relationships / catalogue -> embedding -> bundle (+ index) -> complementarity
-    -> ranking -> (coverage | reports | evaluation)
+    (+ value_chain) -> ranking -> (coverage | reports | evaluation | partnership_network)
 """
 
 from .bundle import Bundle, build_bundle, ensure_bundle, load_bundle

@@ -1,7 +1,7 @@
 """The ``clusterbridge`` command line: an edge that maps errors to one line and exit code 2.
 
 Commands: ``build``, ``match``, ``stats``, ``catalogue check``, ``coverage``, ``report``,
-``evaluate``, ``crosslingual``, ``serve`` (the web service), ``export``.
+``evaluate``, ``crosslingual``, ``network``, ``serve`` (the web service), ``export``.
 """
 
 from __future__ import annotations
@@ -96,9 +96,9 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
     matcher = Matcher(bundle)
     weights = Weights() if args.weights == "hand" else None
     result = matcher.match(query, top=args.top, filters=filters, diversity=not args.no_diversity,
-                           weights=weights)
+                           weights=weights, scope=args.scope, strict=args.strict)
     if mappings:
-        result = MatchResult(result.query, result.matches, mappings, result.candidates)
+        result = MatchResult(result.query, result.matches, mappings, result.candidates, result.scope)
     if args.json:
         out.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -109,6 +109,8 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
 def format_table(result: MatchResult) -> str:
     q = result.query
     lines = [f"Partners for {q.name} ({q.id}, {q.country}) - {', '.join(q.fields) or 'no fields'}"]
+    if result.scope == "cross_field":
+        lines.append("  beyond your field: partners from other fields linked to these")
     for mapping in result.field_mappings:
         terms = ", ".join(mapping["terms"]) or "no match"
         lines.append(f"  field {mapping['given']!r} -> {terms} ({mapping['method']})")
@@ -218,6 +220,13 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
     from .evaluation import evaluate, format_table, save_learned_weights
 
     matcher = _matcher(args)
+    if args.cross_field:
+        from .cross_field_evaluation import format_measures, measure
+
+        measures = measure(matcher, top=10, seed=args.seed)
+        out.write(json.dumps(measures.to_dict(), indent=2) + "\n" if args.json
+                  else format_measures(measures))
+        return 0
     hand = Matcher(matcher.bundle, MatcherConfig())  # the hand-set weights, as the `full` model
     result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split, shipped=matcher)
     if args.save_weights:
@@ -227,6 +236,36 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
         out.write(json.dumps(result.to_dict(), indent=2) + "\n")
     else:
         out.write(format_table(result))
+    return 0
+
+
+def cmd_network(args: argparse.Namespace, out: Any) -> int:
+    from .partnership_network import edges_csv, nodes_csv, partnership_network, to_graphml
+
+    catalogue = _catalogue(args)
+    view = partnership_network(catalogue, fields=_split(args.field),
+                               world_regions=_split(args.world_region), edges=args.edges)
+    if args.format == "summary":
+        c = view.counts
+        lines = [f"{c['nodes']} profiles ({c['german']} German), {c['bilateral']} bilateral ties, "
+                 f"{c['co_membership']} co-membership ties",
+                 "brokers (betweenness): " + ", ".join(
+                     f"{b} ({view.metrics[b].betweenness:.3f})" for b in view.brokers),
+                 f"German clusters without an international tie ({len(view.without_international_tie)}): "
+                 + ", ".join(view.without_international_tie)]
+        out.write("\n".join(lines) + "\n")
+        return 0
+    body = {"json": lambda: json.dumps(view.to_dict(), ensure_ascii=False, indent=2) + "\n",
+            "graphml": lambda: to_graphml(view.graph, view.metrics).decode("utf-8"),
+            "csv": lambda: edges_csv(view.graph) if args.table == "edges"
+            else nodes_csv(view.graph, view.metrics)}[args.format]()
+    if args.out is None:
+        out.write(body)
+        return 0
+    tmp = args.out.with_name(args.out.name + ".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(args.out)
+    out.write(f"wrote {args.out} ({view.counts['nodes']} profiles, {view.counts['edges']} ties)\n")
     return 0
 
 
@@ -288,6 +327,12 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--weights", choices=["default", "hand"], default="default",
                        help="default: the catalogue's learned weights if it has them; hand: the "
                             "hand-set weights of matcher/config.py")
+    match.add_argument("--scope", choices=["all", "cross_field"], default="all",
+                       help="all: every candidate; cross_field: partners from other fields linked "
+                            "to the query's (\"beyond your field\"), by two-sided need/offer fit")
+    match.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
+                       help="with --scope cross_field: no suggestion shares a field with the query "
+                            "(default); --no-strict allows shared fields beside a new linked one")
     match.add_argument("--json", action="store_true")
 
     catalogue = sub.add_parser("catalogue", help="curate the catalogue")
@@ -322,12 +367,26 @@ def build_parser() -> argparse.ArgumentParser:
                           help="learn on partnerships up to this year, test on later ones")
     evaluate.add_argument("--save-weights", action="store_true",
                           help="write the learned weights to DATA/learned_weights.json")
+    evaluate.add_argument("--cross-field", action="store_true",
+                          help="measure the 'beyond your field' list against the main list instead")
 
     crosslingual = sub.add_parser("crosslingual", help="German and French queries against English ones")
     crosslingual.add_argument("--queries", type=Path, default=None,
                               help="JSON Lines of paired queries (default: the shipped test set)")
     crosslingual.add_argument("--top", type=int, default=10)
     crosslingual.add_argument("--json", action="store_true")
+
+    network = sub.add_parser("network", help="the partnership network: degree, brokers, German "
+                             "clusters without an international tie; GraphML, CSV or JSON")
+    network.add_argument("--field", action="append", help="taxonomy term")
+    network.add_argument("--world-region", action="append",
+                         help="partners' UN M49 sub-region (German clusters always stay)")
+    network.add_argument("--edges", choices=["all", "bilateral", "co_membership"], default="all")
+    network.add_argument("--format", choices=["summary", "json", "graphml", "csv"],
+                         default="summary")
+    network.add_argument("--table", choices=["edges", "nodes"], default="edges",
+                         help="with --format csv: the ties or the profiles")
+    network.add_argument("--out", type=Path, default=None, help="file to write (default stdout)")
 
     serve = sub.add_parser("serve", help="run the web pages and JSON API")
     serve.add_argument("--host", default="127.0.0.1")
@@ -342,7 +401,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve": cmd_serve,
             "catalogue": cmd_catalogue,
             "export": cmd_export, "coverage": cmd_coverage,
-            "report": cmd_report, "evaluate": cmd_evaluate, "crosslingual": cmd_crosslingual}
+            "report": cmd_report, "evaluate": cmd_evaluate, "crosslingual": cmd_crosslingual,
+            "network": cmd_network}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -161,10 +161,18 @@ def standardise(components: dict[str, Array], pool: dict[str, Array]) -> Array:
     not vary in the pool is 0."""
     out = np.zeros((len(components[COMPONENTS[0]]), len(COMPONENTS)), dtype=np.float32)
     for j, name in enumerate(COMPONENTS):
-        ref = pool[name].astype(np.float64)
-        std = float(ref.std()) if len(ref) else 0.0
-        if std > 1e-9:
-            out[:, j] = (components[name] - ref.mean()) / std
+        out[:, j] = zscore(components[name], pool[name])
+    return out
+
+
+def zscore(values: Array, pool: Array) -> Array:
+    """(n,) ``values`` standardised by the mean and standard deviation of ``pool`` (m,); 0 when
+    the pool does not vary."""
+    ref = pool.astype(np.float64)
+    std = float(ref.std()) if len(ref) else 0.0
+    if std <= 1e-9:
+        return np.zeros(len(values), dtype=np.float32)
+    out: Array = ((values - ref.mean()) / std).astype(np.float32)
     return out
 
 

@@ -88,6 +88,13 @@ class MatcherConfig:
             its score is at least this quantile of all such pairs' scores.
         standardise: weigh the components standardised over the query's candidate pool (how far
             a candidate stands out) instead of their raw values; chosen by the evaluation.
+        cross_field_min_relatedness: two fields are linked for the "beyond your field" list from
+            this measured relatedness (U.S. Cluster Mapping, rescaled to [0, 1]) on.
+        cross_field_min_partnerships: ... or when at least this many known bilateral partnerships
+            (of others than the query) join one field on one side with the other on the other.
+        cross_field_link_weight: share of the "beyond your field" score that comes from how
+            strongly the candidate's fields are linked to the query's; the rest is the two-sided
+            need/offer fit.
     """
 
     weights: Weights = field(default_factory=Weights)
@@ -99,6 +106,9 @@ class MatcherConfig:
     max_top: int = 100
     strong_match_quantile: float = 0.98
     standardise: bool = True
+    cross_field_min_relatedness: float = 0.5
+    cross_field_min_partnerships: int = 2
+    cross_field_link_weight: float = 0.25
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.diversity_lambda <= 1.0:
@@ -107,11 +117,15 @@ class MatcherConfig:
             raise ConfigError("strong_match_quantile must be within [0, 1]")
         if not 0.0 <= self.same_country_penalty <= 1.0:
             raise ConfigError("same_country_penalty must be within [0, 1]")
-        for name in ("max_per_country", "shortlist", "approximate_threshold", "max_top"):
+        for name in ("cross_field_min_relatedness", "cross_field_link_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise ConfigError(f"{name} must be within [0, 1]")
+        for name in ("max_per_country", "shortlist", "approximate_threshold", "max_top",
+                     "cross_field_min_partnerships"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0")
-        if self.shortlist < 1 or self.max_top < 1:
-            raise ConfigError("shortlist and max_top must be >= 1")
+        if self.shortlist < 1 or self.max_top < 1 or self.cross_field_min_partnerships < 1:
+            raise ConfigError("shortlist, max_top and cross_field_min_partnerships must be >= 1")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -5,6 +5,9 @@ applies the filters as a mask, shortlists with FAISS when the catalogue is large
 candidates with :mod:`matcher.complementarity` in one batch, picks the top-k (with maximal
 marginal relevance when diversity is on) and explains each pick. :func:`mmr_select` and
 :mod:`matcher.filters` are the pure tier.
+
+Two scopes: ``all`` (the main list) and ``cross_field`` ("beyond your field": partners from
+fields linked to the query's, ranked by two-sided need/offer fit; see :mod:`matcher.value_chain`).
 """
 
 from __future__ import annotations
@@ -40,9 +43,12 @@ from .filters import FilterIndex, Filters, Mask, check_filters
 from .index import VectorIndex
 from .lexical import profile_words
 from .profiles import ROLES, Profile
+from .value_chain import FieldLink, FieldLinks, cross_field_score, eligible, value_chain_link
 
 logger = logging.getLogger(__name__)
 
+#: What a list covers: every candidate, or only partners from other, linked fields.
+SCOPES: tuple[str, ...] = ("all", "cross_field")
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class MatchResult:
     matches: list[Match]
     field_mappings: list[dict[str, Any]] = field(default_factory=list)
     candidates: int = 0
+    scope: str = "all"
 
     def by_world_region(self) -> list[tuple[str, int]]:
         """How many matches fall in each world region, most first."""
@@ -93,7 +100,7 @@ class MatchResult:
         query = self.query.to_dict()
         if self.field_mappings:
             query["field_mappings"] = self.field_mappings
-        return {"query": query, "matches": [m.to_dict() for m in self.matches]}
+        return {"query": query, "scope": self.scope, "matches": [m.to_dict() for m in self.matches]}
 
 
 def mmr_select(
@@ -179,6 +186,7 @@ class Matcher:
         self.offer_index = VectorIndex(vectors.offers,
                                        approximate_threshold=self.config.approximate_threshold)
         self.offer_owner = np.repeat(np.arange(len(vectors.ids)), np.diff(vectors.offer_offsets))
+        self.field_links = FieldLinks(cat)
 
     @property
     def embedder(self) -> Embedder:
@@ -283,15 +291,22 @@ class Matcher:
         if not self.config.standardise:
             raw = self.components(query, candidates, arrays)
             return np.stack([raw[c] for c in COMPONENTS], axis=1), raw
-        n = len(self.row)
-        if n <= self.config.shortlist:
-            every = self.components(query, np.arange(n, dtype=np.int64), arrays)
-            raw = {name: values[candidates] for name, values in every.items()}
-            own = self.row.get(query.id)
-            pooled = every if own is None else {k: np.delete(v, own) for k, v in every.items()}
-        else:
-            pooled = raw = self.components(query, candidates, arrays)
+        raw, pooled = self._components_and_pool(query, candidates, arrays)
         return standardise(raw, pooled), raw
+
+    def _components_and_pool(self, query: Profile, candidates: npt.NDArray[np.int64],
+                             arrays: QueryArrays) -> tuple[dict[str, Array], dict[str, Array]]:
+        """The raw components of ``candidates`` and of the query's reference pool (every profile
+        but the query, or the candidates themselves above ``config.shortlist``)."""
+        n = len(self.row)
+        if n > self.config.shortlist:
+            raw = self.components(query, candidates, arrays)
+            return raw, raw
+        every = self.components(query, np.arange(n, dtype=np.int64), arrays)
+        raw = {name: values[candidates] for name, values in every.items()}
+        own = self.row.get(query.id)
+        pooled = every if own is None else {k: np.delete(v, own) for k, v in every.items()}
+        return raw, pooled
 
     def score(self, query: Profile, candidates: npt.NDArray[np.int64],
               arrays: QueryArrays, weights: Weights | None = None,
@@ -335,16 +350,27 @@ class Matcher:
         filters: Filters | None = None,
         diversity: bool = True,
         weights: Weights | None = None,
+        scope: str = "all",
+        strict: bool = True,
     ) -> MatchResult:
-        """Rank partners for a catalogue id or an ad-hoc :class:`Profile`."""
+        """Rank partners for a catalogue id or an ad-hoc :class:`Profile`.
+
+        ``scope="cross_field"`` lists partners from fields linked to the query's instead (see
+        :meth:`match_cross_field`; ``weights`` do not apply to it), ``strict`` there meaning that
+        no suggestion shares a field with the query.
+        """
         if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= self.config.max_top:
             raise InvalidInputError(f"top must be between 1 and {self.config.max_top}", field="top")
+        if scope not in SCOPES:
+            raise InvalidInputError(f"scope must be one of {', '.join(SCOPES)}", field="scope")
         filters = filters or Filters()
         check_filters(self.catalogue, filters)
         if isinstance(query, str):
             query = self.catalogue.get(query)
         arrays = self._query_arrays(query)
         mask = self.filter_index.mask(query, filters)
+        if scope == "cross_field":
+            return self._match_cross_field(query, arrays, mask, top, diversity, strict)
         candidates = self._shortlist(mask, arrays.profile, arrays.seeks)
         if len(candidates) == 0:
             return MatchResult(query, [], candidates=0)
@@ -356,6 +382,38 @@ class Matcher:
             for i in picks
         ]
         return MatchResult(query, matches, candidates=len(candidates))
+
+    def _match_cross_field(self, query: Profile, arrays: QueryArrays, mask: Mask, top: int,
+                           diversity: bool, strict: bool) -> MatchResult:
+        """The "beyond your field" list: candidates passing ``mask`` that bring a field linked to
+        the query's (and, when ``strict``, share none), ranked by two-sided need/offer fit and
+        how strongly their fields are linked, each explained by its value-chain link. The query's
+        own partnerships do not count as links."""
+        cfg = self.config
+        q_fields = self.catalogue.reference.taxonomy.indicator([query.fields])[0]
+        strength, counts = self.field_links.strength(query.id, cfg)
+        link = value_chain_link(q_fields, self.field_matrix, strength)  # (N,) every profile
+        allowed = mask & eligible(q_fields, self.field_matrix, link, strict=strict)
+        candidates = self._shortlist(allowed, arrays.profile, arrays.seeks)
+        if len(candidates) == 0:
+            return MatchResult(query, [], candidates=0, scope="cross_field")
+        raw, pooled = self._components_and_pool(query, candidates, arrays)
+        own = self.row.get(query.id)
+        pool_link = link[candidates] if len(self.row) > cfg.shortlist else (
+            link if own is None else np.delete(link, own))
+        scores = cross_field_score(raw["complementarity"], link[candidates],
+                                   pooled["complementarity"], pool_link,
+                                   link_weight=cfg.cross_field_link_weight,
+                                   standardised=cfg.standardise)
+        picks = self._select(scores, candidates, top, diversity)
+        matches = []
+        for i in picks:
+            row = int(candidates[i])
+            links = self.field_links.links(query.fields, self.catalogue.profiles[row].fields,
+                                           strength, counts)
+            matches.append(self._match(query, row, float(scores[i]),
+                                       {k: float(c[i]) for k, c in raw.items()}, arrays, links))
+        return MatchResult(query, matches, candidates=len(candidates), scope="cross_field")
 
     def _select(self, scores: Array, candidates: npt.NDArray[np.int64], top: int,
                 diversity: bool) -> list[int]:
@@ -381,7 +439,7 @@ class Matcher:
         return [int(pool[i]) for i in sorted(picked)]  # the pool is in score order
 
     def _match(self, query: Profile, row: int, score: float, components: dict[str, float],
-               arrays: QueryArrays) -> Match:
+               arrays: QueryArrays, field_links: list[FieldLink] | None = None) -> Match:
         cand = self.catalogue.profiles[row]
         relationships = self.catalogue.relationships
         v = self.vectors
@@ -396,6 +454,7 @@ class Matcher:
             taxonomy=self.catalogue.reference.taxonomy,
             tie=relationships.tie(query.id, cand.id),
             shared_networks=relationships.shared_networks(query.id, cand.id),
+            field_links=field_links,
         )
         return Match(
             id=cand.id,

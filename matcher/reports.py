@@ -4,6 +4,9 @@
 
 - ``suggestions.csv`` / ``suggestions.xlsx``: one row per suggestion, stable columns
   (:data:`COLUMNS`); the workbook adds sheets for coverage, gaps and the lists;
+- ``beyond_your_field.csv``: each cluster's "beyond your field" suggestions (partners from other,
+  linked fields; :data:`CROSS_FIELD_COLUMNS`), also a sheet of the workbook and a list per cluster
+  in the HTML and PDF;
 - ``coverage.csv``: one row per (field, region) cell;
 - ``report.html``: one self-contained file (inline CSS, charts as inline SVG and a base64 PNG);
 - ``report.pdf``: A4 pages;
@@ -28,7 +31,7 @@ import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +48,8 @@ COLUMNS = (
     "partner_world_region", "score", "label", *COMPONENTS, "existing_partner", "reasons",
     "partner_source",
 )
+#: The suggestion columns plus the strongest field link: their field and the one of ours.
+CROSS_FIELD_COLUMNS = (*COLUMNS, "their_field", "our_field")
 COVERAGE_COLUMNS = ("field", "region", "german_clusters", "partnerships", "strong_matches",
                     "co_memberships", "gap")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -68,7 +73,9 @@ WORDS: dict[str, dict[str, str]] = {
            "untapped": "Strong international profiles no German cluster works with",
            "suggestions": "Suggestions per cluster", "partner": "partner", "country": "country",
            "score": "score", "why": "why", "source": "source",
-           "heatmap": "Strong matches / known partnerships by field and world region"},
+           "heatmap": "Strong matches / known partnerships by field and world region",
+           "beyond": "Beyond your field: partners from linked fields",
+           "no_beyond": "No partner from a linked field."},
     "de": {"report": "ClusterBridge-Bericht", "created": "Erstellt", "catalogue": "Katalog",
            "model": "Modell", "top": "Top", "coverage": "Abdeckung", "gaps": "Größte Lücken",
            "field": "Themenfeld", "region": "Region", "strong": "starke Vorschläge",
@@ -77,7 +84,9 @@ WORDS: dict[str, dict[str, str]] = {
            "untapped": "Starke internationale Profile ohne deutschen Partner",
            "suggestions": "Vorschläge je Cluster", "partner": "Partner", "country": "Land",
            "score": "Wert", "why": "Begründung", "source": "Quelle",
-           "heatmap": "Starke Vorschläge / bekannte Partnerschaften nach Themenfeld und Weltregion"},
+           "heatmap": "Starke Vorschläge / bekannte Partnerschaften nach Themenfeld und Weltregion",
+           "beyond": "Über das eigene Feld hinaus: Partner aus verbundenen Feldern",
+           "no_beyond": "Kein Partner aus einem verbundenen Feld."},
 }
 LANGUAGES = tuple(WORDS)
 
@@ -90,13 +99,15 @@ class ReportData:
     coverage: Coverage
     manifest: dict[str, Any]
     sources: dict[str, str]
+    #: Each cluster's "beyond your field" suggestions, in the order of ``results``.
+    cross_field: list[MatchResult] = field(default_factory=list)
     lang: str = "en"
     taxonomy: Taxonomy | None = None
 
     def word(self, key: str) -> str:
         return WORDS[self.lang][key]
 
-    def field(self, term: str) -> str:
+    def field_name(self, term: str) -> str:
         return self.taxonomy.name(term, self.lang) if self.taxonomy is not None else term
 
     def region(self, name: str) -> str:
@@ -109,19 +120,30 @@ class ReportData:
         return format_number(value, self.lang, digits)
 
     def summary(self, match: Match) -> str:
-        return match.explanation.summary_in(self.lang, self.field)
+        return match.explanation.summary_in(self.lang, self.field_name)
 
     def rows(self) -> list[list[Any]]:
+        return self._rows(self.results)
+
+    def cross_field_rows(self) -> list[list[Any]]:
+        """Rows of :data:`CROSS_FIELD_COLUMNS`."""
+        return self._rows(self.cross_field, linked=True)
+
+    def _rows(self, results: Sequence[MatchResult], linked: bool = False) -> list[list[Any]]:
         out: list[list[Any]] = []
-        for result in self.results:
+        for result in results:
             q = result.query
             for rank, m in enumerate(result.matches, start=1):
                 e = m.explanation
-                out.append([
+                row = [
                     q.id, q.name, rank, m.id, m.name, m.country, m.world_region,
                     round(m.score, 4), e.label, *(round(e.components[c], 4) for c in COMPONENTS),
                     "yes" if e.existing_partner else "no", e.summary, self.sources.get(m.id, ""),
-                ])
+                ]
+                if linked:
+                    link = e.value_chain.links[0] if e.value_chain and e.value_chain.links else None
+                    row += [link.theirs, link.ours] if link else ["", ""]
+                out.append(row)
         return out
 
     def coverage_rows(self, cells: Sequence[Cell] | None = None) -> list[list[Any]]:
@@ -142,7 +164,10 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
     catalogue = matcher.catalogue
     queries = [catalogue.get(c) for c in clusters] if clusters else catalogue.german()
     iterate = progress or (lambda xs: xs)
-    results = [matcher.match(q, top=top) for q in iterate(queries)]
+    results, cross_field = [], []
+    for q in iterate(queries):
+        results.append(matcher.match(q, top=top))
+        cross_field.append(matcher.match(q, top=top, scope="cross_field"))
     coverage = compute_coverage(matcher)
     manifest = {
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
@@ -156,7 +181,8 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         "clusters": [q.id for q in queries],
     }
     sources = {p.id: p.sources[0] if p.sources else "" for p in catalogue.profiles}
-    return ReportData(results, coverage, manifest, sources, lang, catalogue.reference.taxonomy)
+    return ReportData(results, coverage, manifest, sources, cross_field, lang,
+                      catalogue.reference.taxonomy)
 
 
 # --- writers -------------------------------------------------------------------------------
@@ -174,6 +200,7 @@ def write_xlsx(path: Path, data: ReportData) -> None:
     wb = Workbook()
     sheets: list[tuple[str, Sequence[str], list[list[Any]]]] = [
         ("suggestions", COLUMNS, data.rows()),
+        ("beyond_your_field", CROSS_FIELD_COLUMNS, data.cross_field_rows()),
         ("coverage", COVERAGE_COLUMNS, data.coverage_rows()),
         ("gaps", COVERAGE_COLUMNS, data.coverage_rows(data.coverage.top_gaps(50))),
         ("unpartnered", ("cluster_id", "cluster_name", "option_1", "option_2", "option_3"),
@@ -230,7 +257,7 @@ def heatmap_png(data: ReportData) -> bytes:
     ax.imshow(grid, cmap="Blues", aspect="auto")
     ax.set_xticks(range(len(regions)), [data.region(r) for r in regions], rotation=60, ha="right",
                   fontsize=8)
-    ax.set_yticks(range(len(fields)), [data.field(f) for f in fields], fontsize=8)
+    ax.set_yticks(range(len(fields)), [data.field_name(f) for f in fields], fontsize=8)
     for i, f in enumerate(fields):
         for j, r in enumerate(regions):
             cell = index[(f, r)]
@@ -267,7 +294,7 @@ def write_html(path: Path, data: ReportData, heatmap: bytes) -> None:
         f"<th>{e(w('strong'))}</th><th>{e(w('partnerships'))}</th><th>{e(w('gap'))}</th></tr>",
     ]
     for c in data.coverage.top_gaps(15):
-        out.append(f"<tr><td>{e(data.field(c.field))}</td><td>{e(data.region(c.region))}</td>"
+        out.append(f"<tr><td>{e(data.field_name(c.field))}</td><td>{e(data.region(c.region))}</td>"
                    f"<td>{c.strong_matches}</td><td>{c.partnerships}</td><td>{data.num(c.gap)}</td></tr>")
     out.append(f"</table><h3>{e(w('unpartnered'))}</h3><ul>")
     for u in data.coverage.unpartnered:
@@ -278,10 +305,10 @@ def write_html(path: Path, data: ReportData, heatmap: bytes) -> None:
     for x in data.coverage.untapped[:25]:
         out.append(f"<li>{e(x['name'])} ({e(data.country(x['country']))}): {x['strong_matches']}</li>")
     out.append(f"</ul><h2>{e(w('suggestions'))}</h2>")
-    for result in data.results:
-        q = result.query
-        out.append(f"<h3 id='{e(q.id)}'>{e(q.name)}</h3>{region_bars_svg(result, data)}<table>"
-                   f"<tr><th>#</th><th>{e(w('partner'))}</th><th>{e(w('country'))}</th>"
+    cross = {r.query.id: r for r in data.cross_field}
+
+    def table(result: MatchResult) -> None:
+        out.append(f"<table><tr><th>#</th><th>{e(w('partner'))}</th><th>{e(w('country'))}</th>"
                    f"<th>{e(w('score'))}</th><th>{e(w('why'))}</th></tr>")
         for rank, m in enumerate(result.matches, start=1):
             src = data.sources.get(m.id, "")
@@ -289,6 +316,17 @@ def write_html(path: Path, data: ReportData, heatmap: bytes) -> None:
             out.append(f"<tr><td>{rank}</td><td>{e(m.name)}{link}</td><td>{e(data.country(m.country))}</td>"
                        f"<td>{data.num(m.score, 3)}</td><td>{e(data.summary(m))}</td></tr>")
         out.append("</table>")
+
+    for result in data.results:
+        q = result.query
+        out.append(f"<h3 id='{e(q.id)}'>{e(q.name)}</h3>{region_bars_svg(result, data)}")
+        table(result)
+        if q.id in cross:
+            out.append(f"<h4>{e(w('beyond'))}</h4>")
+            if cross[q.id].matches:
+                table(cross[q.id])
+            else:
+                out.append(f"<p class='muted'>{e(w('no_beyond'))}</p>")
     out.append("</body></html>")
     path.write_text("\n".join(out), encoding="utf-8")
 
@@ -318,10 +356,11 @@ def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
     pdf.cell(0, 8, w("gaps"), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=8)
     for c in data.coverage.top_gaps(15):
-        pdf.multi_cell(0, 4, f"{data.field(c.field)} -> {data.region(c.region)}: "
+        pdf.multi_cell(0, 4, f"{data.field_name(c.field)} -> {data.region(c.region)}: "
                              f"{c.strong_matches} {w('strong')}, {c.partnerships} "
                              f"{w('partnerships')}, {w('gap')} {data.num(c.gap)}",
                        new_x="LMARGIN", new_y="NEXT")
+    cross = {r.query.id: r for r in data.cross_field}
     for result in data.results:
         pdf.add_page()
         pdf.set_font("DejaVu", size=12)
@@ -337,13 +376,24 @@ def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
             pdf.cell(10, 4, str(count), new_x="LMARGIN", new_y="NEXT")
         pdf.ln(2)
         for rank, m in enumerate(result.matches, start=1):
-            pdf.set_font("DejaVu", size=9)
-            pdf.multi_cell(0, 5, f"{rank}. {m.name} ({data.country(m.country)}) - {w('score')} "
-                                 f"{data.num(m.score, 3)}", new_x="LMARGIN", new_y="NEXT")
-            pdf.set_font("DejaVu", size=7)
-            pdf.multi_cell(0, 3.5, data.summary(m), new_x="LMARGIN", new_y="NEXT")
-            pdf.ln(1)
+            pdf_match(pdf, rank, m, data)
+        beyond = cross.get(result.query.id)
+        if beyond is not None and beyond.matches:
+            pdf.set_font("DejaVu", size=10)
+            pdf.multi_cell(0, 6, w("beyond"), new_x="LMARGIN", new_y="NEXT")
+            for rank, m in enumerate(beyond.matches, start=1):
+                pdf_match(pdf, rank, m, data)
     pdf.output(str(path))
+
+
+def pdf_match(pdf: Any, rank: int, m: Match, data: ReportData) -> None:
+    """One suggestion on a PDF page: name, country and score, then the reasons."""
+    pdf.set_font("DejaVu", size=9)
+    pdf.multi_cell(0, 5, f"{rank}. {m.name} ({data.country(m.country)}) - {data.word('score')} "
+                         f"{data.num(m.score, 3)}", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", size=7)
+    pdf.multi_cell(0, 3.5, data.summary(m), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(1)
 
 
 def parse_formats(text: str) -> tuple[str, ...]:
@@ -365,7 +415,8 @@ def write_report(data: ReportData, out: Path, formats: Sequence[str] = FORMATS) 
         if "csv" in formats:
             write_csv(tmp / "suggestions.csv", COLUMNS, data.rows())
             write_csv(tmp / "coverage.csv", COVERAGE_COLUMNS, data.coverage_rows())
-            names += ["suggestions.csv", "coverage.csv"]
+            write_csv(tmp / "beyond_your_field.csv", CROSS_FIELD_COLUMNS, data.cross_field_rows())
+            names += ["suggestions.csv", "coverage.csv", "beyond_your_field.csv"]
         if "xlsx" in formats:
             write_xlsx(tmp / "suggestions.xlsx", data)
             names.append("suggestions.xlsx")

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 
 from matcher import BundleError, Catalogue, Filters, MatchResult, Profile, parse_query_profile
 from matcher.filters import select_profiles
+from matcher.partnership_network import edges_csv, nodes_csv, to_graphml
 from matcher.profiles import parse_profile
 from matcher.reports import parse_formats
 
@@ -18,6 +19,7 @@ from .schemas import (
     ErrorPublic,
     MatchesPublic,
     MatchRequest,
+    PartnershipNetworkPublic,
     ProfileIn,
     ProfilePublic,
     ProfilesPublic,
@@ -96,8 +98,14 @@ def profile_matches(
     filters: FiltersDep,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
     diversity: bool = True,
+    scope: Annotated[Literal["all", "cross_field"], Query(
+        description="all: every candidate; cross_field: partners from other fields linked to "
+                    "the profile's (beyond your field), by two-sided need/offer fit")] = "all",
+    strict: Annotated[bool, Query(
+        description="scope=cross_field: no suggestion shares a field with the profile")] = True,
 ) -> MatchesPublic:
-    return matches_public(matcher.match(profile_id, top=top, filters=filters, diversity=diversity))
+    return matches_public(matcher.match(profile_id, top=top, filters=filters, diversity=diversity,
+                                        scope=scope, strict=strict))
 
 
 @router.post("/match", response_model=MatchesPublic, responses=ERRORS,
@@ -110,8 +118,10 @@ def match_ad_hoc(body: MatchRequest, matcher: MatcherDep) -> MatchesPublic:
         exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
         include_home=body.include_home,
     )
-    result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity)
-    return matches_public(MatchResult(result.query, result.matches, mappings, result.candidates))
+    result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity,
+                           scope=body.scope, strict=body.strict)
+    return matches_public(MatchResult(result.query, result.matches, mappings, result.candidates,
+                                      result.scope))
 
 
 @router.put("/profiles/{profile_id}", response_model=WriteResult, responses={
@@ -164,6 +174,43 @@ def coverage(
             raise APIError(422, "field and region: give both for a cell", {"field": "field"})
         return result.cell_details(field, region)
     return result.to_dict()
+
+
+NETWORK_FORMATS = {"graphml": "application/graphml+xml", "csv": "text/csv"}
+
+
+@router.get("/network", response_model=PartnershipNetworkPublic, summary="The partnership network "
+            "for programme staff: profiles, bilateral ties and network co-memberships, with degree, "
+            "brokers (betweenness) and German clusters without any international tie", responses={
+                **ERRORS, 200: {"description": "JSON; with format=graphml GraphML, with format=csv "
+                                               "the edges (table=nodes: the nodes) as CSV",
+                                "content": {t: {"schema": {"type": "string"}}
+                                            for t in NETWORK_FORMATS.values()}}})
+def network(
+    state: StateDep,
+    field: Annotated[list[str], Query(max_length=80, description="taxonomy term; profiles holding "
+                                                                  "one of them")] = [],  # noqa: B006
+    world_region: Annotated[list[str], Query(max_length=60, description="UN M49 sub-region of the "
+                                             "partners; German profiles always stay")] = [],  # noqa: B006
+    edges: Literal["all", "bilateral", "co_membership"] = "all",
+    format: Literal["json", "graphml", "csv"] = "json",
+    table: Literal["edges", "nodes"] = "edges",
+) -> PartnershipNetworkPublic | Response:
+    for name, values in (("field", field), ("world_region", world_region)):
+        if len(values) > 100:
+            raise APIError(422, f"{name}: too many values", {"field": name})
+    view = state.network(tuple(v for v in field if v), tuple(v for v in world_region if v), edges)
+    if format == "json":
+        return PartnershipNetworkPublic.model_validate(view.to_dict())
+    if format == "graphml":
+        body: str | bytes = to_graphml(view.graph, view.metrics)
+        name = "partnership-network.graphml"
+    else:
+        body = edges_csv(view.graph) if table == "edges" else nodes_csv(view.graph, view.metrics)
+        name = f"partnership-network-{table}.csv"
+    media = NETWORK_FORMATS[format] + ("; charset=utf-8" if format == "csv" else "")
+    return Response(body, media_type=media,
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
 @router.post("/reports", response_model=ReportPublic, status_code=202, responses=ERRORS,

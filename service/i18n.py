@@ -151,6 +151,71 @@ ROLE_NAMES = {
 }
 
 
+# "Beyond your field" on the cluster page and the partnership network page.
+STRINGS.update({
+    "beyond": {"en": "Beyond your field", "de": "Über das eigene Themenfeld hinaus"},
+    "beyond.intro": {
+        "en": "Partners from other fields that are linked to yours, by measured relatedness (U.S. "
+              "Cluster Mapping) or by partnerships between other organisations, ranked by how well "
+              "needs and offers fit both ways: the partner that completes a value chain.",
+        "de": "Partner aus anderen Themenfeldern, die mit Ihren verbunden sind, durch gemessene "
+              "Verwandtschaft (U.S. Cluster Mapping) oder durch Partnerschaften anderer "
+              "Organisationen, geordnet danach, wie gut Bedarf und Angebot in beide Richtungen "
+              "passen: der Partner, der eine Wertschöpfungskette vervollständigt."},
+    "beyond.none": {"en": "No partner from a linked field passes these filters.",
+                    "de": "Kein Partner aus einem verbundenen Themenfeld erfüllt diese Filter."},
+    "vc.they": {"en": "Value-chain link from their {theirs} to our {ours}: their offer “{offer}” "
+                      "answers our need for “{need}”.",
+                "de": "Wertschöpfungskette von ihrem Feld {theirs} zu unserem Feld {ours}: ihr "
+                      "Angebot „{offer}“ deckt unseren Bedarf an „{need}“."},
+    "vc.we": {"en": "Value-chain link from our {ours} to their {theirs}: our offer “{offer}” "
+                    "answers their need for “{need}”.",
+              "de": "Wertschöpfungskette von unserem Feld {ours} zu ihrem Feld {theirs}: unser "
+                    "Angebot „{offer}“ deckt ihren Bedarf an „{need}“."},
+    "vc.linked": {"en": "Value-chain link: their {theirs} is linked to our {ours}.",
+                  "de": "Wertschöpfungskette: ihr Feld {theirs} ist mit unserem Feld {ours} verbunden."},
+    "vc.evidence": {"en": "{theirs} and {ours}: relatedness {a} (U.S. Cluster Mapping)",
+                    "de": "{theirs} und {ours}: Verwandtschaft {a} (U.S. Cluster Mapping)"},
+    "vc.partnership": {"en": "; 1 known partnership of others joins them",
+                       "de": "; 1 bekannte Partnerschaft anderer verbindet sie"},
+    "vc.partnerships": {"en": "; {a} known partnerships of others join them",
+                        "de": "; {a} bekannte Partnerschaften anderer verbinden sie"},
+    "network": {"en": "Partnership network", "de": "Partnerschaftsnetz"},
+    "net.intro": {
+        "en": "Profiles as points, bilateral ties (dark lines) and shared networks (light lines). "
+              "German clusters are filled, partners abroad are open circles; the larger a point, "
+              "the more profiles it is tied to. Partners outside Germany are shown when they have "
+              "a tie in view; German clusters always.",
+        "de": "Profile als Punkte, bilaterale Partnerschaften (dunkle Linien) und gemeinsame "
+              "Netzwerke (helle Linien). Deutsche Cluster sind gefüllt, Partner im Ausland offene "
+              "Kreise; je größer ein Punkt, desto mehr Verbindungen. Partner außerhalb "
+              "Deutschlands erscheinen mit einer Verbindung in der Ansicht, deutsche Cluster immer."},
+    "net.edges": {"en": "Ties", "de": "Verbindungen"},
+    "net.edges.all": {"en": "bilateral ties and shared networks",
+                      "de": "bilaterale Partnerschaften und gemeinsame Netzwerke"},
+    "net.edges.bilateral": {"en": "bilateral ties only", "de": "nur bilaterale Partnerschaften"},
+    "net.edges.co_membership": {"en": "shared networks only", "de": "nur gemeinsame Netzwerke"},
+    "net.counts": {"en": "{a} profiles ({b} German clusters), {c} bilateral ties, {d} shared-network "
+                         "ties",
+                   "de": "{a} Profile ({b} deutsche Cluster), {c} bilaterale Partnerschaften, {d} "
+                         "Verbindungen über gemeinsame Netzwerke"},
+    "net.drawing": {"en": "Drawing of the partnership network", "de": "Zeichnung des Partnerschaftsnetzes"},
+    "net.brokers": {"en": "Brokers: who links otherwise separate parts (betweenness)",
+                    "de": "Vermittler: wer sonst getrennte Teile verbindet (Betweenness)"},
+    "net.alone": {"en": "German clusters without any international tie in this view",
+                  "de": "Deutsche Cluster ohne internationale Verbindung in dieser Ansicht"},
+    "net.table": {"en": "All profiles in view", "de": "Alle Profile der Ansicht"},
+    "net.degree": {"en": "ties", "de": "Verbindungen"},
+    "net.betweenness": {"en": "betweenness", "de": "Betweenness"},
+    "net.download": {"en": "Download", "de": "Herunterladen"},
+    "net.csv_edges": {"en": "ties as CSV", "de": "Verbindungen als CSV"},
+    "net.csv_nodes": {"en": "profiles as CSV", "de": "Profile als CSV"},
+    "net.none": {"en": "none", "de": "keine"},
+    "net.german": {"en": "German cluster", "de": "Deutsches Cluster"},
+    "net.abroad": {"en": "partner abroad", "de": "Partner im Ausland"},
+})
+
+
 def pick_language(request: Request) -> str:
     lang = request.query_params.get("lang") or request.cookies.get("lang")
     if lang in LANGUAGES:

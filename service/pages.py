@@ -1,7 +1,9 @@
-"""Server-rendered web pages: home, a cluster's page with its suggestions, the ad-hoc form.
+"""Server-rendered web pages: home, a cluster's page with its suggestions, the ad-hoc form,
+coverage and the partnership network.
 
 Routes translate form and query parameters to :mod:`matcher` calls and render templates; the
-only computation here is presentation (the bar widths of the chart by world region).
+only computation here is presentation (the bar widths of the chart by world region, the
+coordinates of the network drawing).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from matcher import Filters, MatchResult, parse_query_profile
 from matcher.filters import select_profiles
 from matcher.geography import Geography
 from matcher.languages import country_name
+from matcher.partnership_network import PartnershipNetwork
 
 from .deps import FiltersDep, MatcherDep, StateDep
 from .i18n import LANGUAGES, Words, pick_language
@@ -26,6 +29,10 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
 
 CHART_WIDTH = 120
+#: The network drawing's size in SVG units (it scales to the page width).
+NETWORK_WIDTH, NETWORK_HEIGHT, NETWORK_MARGIN = 960, 640, 24
+#: How many of the cluster's "beyond your field" suggestions its page shows.
+CROSS_FIELD_SHOWN = 5
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -87,6 +94,8 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
     profile = catalogue.get(profile_id)
     result = matcher.match(profile_id, top=max(1, min(top, 50)), filters=filters,
                            diversity=diversity)
+    cross = matcher.match(profile_id, top=CROSS_FIELD_SHOWN, filters=filters, diversity=diversity,
+                          scope="cross_field")
     geo = catalogue.reference.geography
     return page(request, "cluster.html", {
         "profile": profile,
@@ -98,6 +107,7 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
         "world_regions": geo.world_regions,
         "countries": countries_by_name(request, geo),
         "terms": catalogue.reference.taxonomy.terms,
+        "cross": cross,
         **results_context(state, result),
     })
 
@@ -157,3 +167,60 @@ def coverage_cell_page(request: Request, state: StateDep,
     names = {p.id: p.name for p in state.matcher.catalogue.profiles}
     return page(request, "coverage_cell.html", {"details": details, "names": names,
                                                 "details_level": level})
+
+
+def shorten(name: str, limit: int = 28) -> str:
+    """A label for the drawing: the name up to its first dash or bracket, at most ``limit``."""
+    short = name.split(" \u2013 ")[0].split(" - ")[0].split(" (")[0].strip()
+    return short if len(short) <= limit else short[: limit - 1].rstrip() + "\u2026"
+
+
+def network_drawing(view: PartnershipNetwork, labels: int = 6) -> dict[str, Any]:
+    """SVG coordinates of a view: lines (shared networks first, bilateral ties on top), circles
+    sized by degree, and the names of the ``labels`` strongest brokers."""
+    pos = view.positions()
+    span_x = NETWORK_WIDTH - 2 * NETWORK_MARGIN
+    span_y = NETWORK_HEIGHT - 2 * NETWORK_MARGIN
+
+    def xy(node: str) -> tuple[float, float]:
+        x, y = pos[node]
+        return round(NETWORK_MARGIN + x * span_x, 1), round(NETWORK_MARGIN + y * span_y, 1)
+
+    pairs: dict[tuple[str, str], str] = {}
+    for a, b, data in view.graph.edges(data=True):
+        key = (min(a, b), max(a, b))
+        if pairs.get(key) != "bilateral":
+            pairs[key] = data["relation"]
+    lines = [(*xy(a), *xy(b), relation)
+             for (a, b), relation in sorted(pairs.items(), key=lambda kv: kv[1] == "bilateral")]
+    g = view.graph
+    circles = [(node, *xy(node), round(3 + 1.2 * view.metrics[node].degree ** 0.5, 1),
+                data["german"], data["name"], view.metrics[node].degree)
+               for node, data in g.nodes(data=True)]
+    named = [(shorten(g.nodes[n]["name"]), *xy(n)) for n in view.brokers[:labels]]
+    return {"width": NETWORK_WIDTH, "height": NETWORK_HEIGHT, "lines": lines, "circles": circles,
+            "labels": named}
+
+
+@router.get("/network", response_class=HTMLResponse)
+def network_page(request: Request, state: StateDep,
+                 field: Annotated[str | None, Query(max_length=80)] = None,
+                 world_region: Annotated[str | None, Query(max_length=60)] = None,
+                 edges: Literal["all", "bilateral", "co_membership"] = "all") -> Response:
+    view = state.network((field,) if field else (), (world_region,) if world_region else (), edges)
+    geo = state.matcher.catalogue.reference.geography
+    query = urlencode([(k, v) for k, v in (("field", field), ("world_region", world_region),
+                                           ("edges", edges)) if v])
+    nodes = sorted(view.to_dict()["nodes"], key=lambda n: (-n["degree"], -n["betweenness"], n["id"]))
+    return page(request, "network.html", {
+        "view": view,
+        "drawing": network_drawing(view),
+        "nodes": nodes,
+        "names": {n: d["name"] for n, d in view.graph.nodes(data=True)},
+        "field": field or "",
+        "world_region": world_region or "",
+        "edges": edges,
+        "terms": state.matcher.catalogue.reference.taxonomy.terms,
+        "world_regions": geo.world_regions,
+        "download_query": query,
+    })

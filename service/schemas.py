@@ -5,7 +5,7 @@ Lengths and list sizes are capped here, so that an over-long value is a 422 nami
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -122,6 +122,20 @@ class SharedNetworkPublic(BaseModel):
     since: int | None = None
 
 
+class FieldLinkPublic(BaseModel):
+    ours: str = Field(description="the query's field")
+    theirs: str = Field(description="the partner's field, one the query does not hold")
+    relatedness: float = Field(description="U.S. Cluster Mapping relatedness, rescaled to [0, 1]")
+    partnerships: int = Field(description="known partnerships of others joining the two fields")
+
+
+class ValueChainPublic(BaseModel):
+    links: list[FieldLinkPublic] = Field(description="linked fields, strongest first")
+    pair: PairPublic | None = Field(description="the need/offer pair that links them")
+    they_offer: bool = Field(description="true: their offer answers our need; false: ours theirs")
+    sentence: str
+
+
 class ExplanationPublic(BaseModel):
     components: dict[str, float]
     label: str
@@ -134,6 +148,8 @@ class ExplanationPublic(BaseModel):
     partnership: TiePublic | None = None
     shared_networks: list[SharedNetworkPublic] = Field(default_factory=list)
     summary: str
+    value_chain: ValueChainPublic | None = Field(
+        default=None, description="scope=cross_field: how the partner completes the value chain")
 
 
 class MatchPublic(BaseModel):
@@ -163,6 +179,7 @@ class QueryPublic(BaseModel):
 
 class MatchesPublic(BaseModel):
     query: QueryPublic
+    scope: str = Field(default="all", description="all, or cross_field (beyond your field)")
     matches: list[MatchPublic]
     count: int
 
@@ -182,6 +199,8 @@ class MatchRequest(BaseModel):
     exclude_co_members: bool = False
     include_home: bool = False
     diversity: bool = True
+    scope: Literal["all", "cross_field"] = "all"
+    strict: bool = True
 
 
 class WriteResult(BaseModel):
@@ -206,6 +225,47 @@ class ReportPublic(BaseModel):
     id: str
     status: str
     files: list[str]
+
+
+class NetworkNodePublic(BaseModel):
+    id: str
+    name: str
+    country: str
+    world_region: str
+    german: bool
+    kind: str
+    fields: list[str]
+    degree: int = Field(description="distinct profiles it is tied to in this view")
+    betweenness: float = Field(description="normalised betweenness centrality in this view")
+
+
+class NetworkEdgePublic(BaseModel):
+    source: str
+    target: str
+    relation: Literal["bilateral", "co-membership"]
+    kind: str = Field(description="the tie's kind (agreement, memorandum, joint project, exchange, "
+                                  "affiliation) or co-membership")
+    year: int | None = Field(description="since when (both were members, for a network)")
+    network: str | None = None
+    network_name: str | None = None
+
+
+class NetworkViewPublic(BaseModel):
+    fields: list[str]
+    world_regions: list[str]
+    edges: str
+
+
+class PartnershipNetworkPublic(BaseModel):
+    """Profiles, their bilateral ties and network co-memberships, with degree and betweenness."""
+
+    view: NetworkViewPublic
+    counts: dict[str, int]
+    nodes: list[NetworkNodePublic]
+    edges: list[NetworkEdgePublic]
+    brokers: list[str] = Field(description="ids with the highest betweenness, highest first")
+    without_international_tie: list[str] = Field(
+        description="German profiles in view without any tie to a profile outside Germany")
 
 
 class ErrorBody(BaseModel):

@@ -27,6 +27,7 @@ from matcher import (
 )
 from matcher.catalogue import load_config
 from matcher.coverage import Coverage, compute_coverage
+from matcher.partnership_network import PartnershipNetwork, partnership_network
 from matcher.reports import collect, write_report
 from matcher.store import ProfileStore, VersionConflictError
 
@@ -68,6 +69,7 @@ class ServiceState:
         self._write_lock = threading.Lock()
         self._rebuild_lock = threading.Lock()
         self._coverage: dict[tuple[int, str], Coverage] = {}
+        self._networks: tuple[Matcher, dict[tuple[object, ...], PartnershipNetwork]] | None = None
         self.reports: dict[str, ReportJob] = {}
         # One report at a time: a burst of requests queues instead of starving the matcher.
         self._reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
@@ -122,6 +124,24 @@ class ServiceState:
             cached = compute_coverage(matcher, level=level)
             self._coverage = {k: v for k, v in self._coverage.items() if k[0] == id(matcher)}
             self._coverage[key] = cached
+        return cached
+
+    def network(self, fields: tuple[str, ...], world_regions: tuple[str, ...],
+                edges: str) -> PartnershipNetwork:
+        """A view of the partnership network of the current matcher's catalogue, computed once
+        per matcher and view (at most 32 views kept)."""
+        matcher = self.matcher
+        if self._networks is None or self._networks[0] is not matcher:
+            self._networks = (matcher, {})
+        views = self._networks[1]
+        key = (tuple(sorted(set(fields))), tuple(sorted(set(world_regions))), edges)
+        cached = views.get(key)
+        if cached is None:
+            cached = partnership_network(matcher.catalogue, fields=key[0], world_regions=key[1],
+                                         edges=edges)
+            if len(views) >= 32:
+                views.pop(next(iter(views)))
+            views[key] = cached
         return cached
 
     def start_report(self, top: int, formats: tuple[str, ...], clusters: tuple[str, ...]) -> str:

@@ -163,3 +163,39 @@ def test_programme_staff_coverage(server: str, browser) -> None:  # type: ignore
     page.wait_for_selector("#cell-matches li")
     assert page.locator("#cell-matches li").count() >= 1
     page.screenshot(path=str(SHOTS / "9-coverage-cell.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_network_page_and_beyond_your_field(server: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    page.goto(server + "/network")
+    svg = page.locator("#network-svg")
+    assert svg.locator("circle").count() >= 76  # every German cluster at least
+    assert svg.locator("line.edge-bilateral").count() >= 100
+    box = svg.bounding_box()
+    assert box is not None and box["width"] > 0.8 * min(width, 1100) - 60 and box["height"] > 150
+    assert page.locator("#brokers li").count() == 10
+    assert page.locator("#network-table tbody tr").count() >= 76
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 10
+    page.screenshot(path=str(SHOTS / f"10-network-{width}.png"), full_page=False)
+
+    page.select_option("#net-region", "Eastern Asia")
+    page.select_option("#net-edges", "bilateral")
+    page.click("#net-apply")
+    page.wait_for_load_state()
+    assert "world_region=Eastern+Asia" in page.url
+    assert page.locator("#alone li").count() >= 30  # most German clusters have no tie there
+    page.screenshot(path=str(SHOTS / f"11-network-asia-{width}.png"), full_page=False)
+
+    page.goto(server + "/clusters/organic-electronics-saxony")
+    section = page.locator("#beyond")
+    section.scroll_into_view_if_needed()
+    items = section.locator("#cross-matches li.match")
+    assert items.count() == 5
+    own = {"Organic and Printed Electronics", "Micro- and Nanoelectronics",
+           "Lighting and Electrical Equipment"}
+    for fields in items.evaluate_all("els => els.map(e => e.dataset.fields)"):
+        assert not own & set(fields.split(";"))
+    assert "Value-chain link" in items.nth(0).locator(".value-chain").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width + 10
+    section.screenshot(path=str(SHOTS / f"12-beyond-your-field-{width}.png"))

@@ -28,15 +28,15 @@ def test_safe_cell(value: object, expected: object) -> None:
 def test_csv_is_byte_identical_for_the_same_inputs(hashing_matcher: Matcher, tmp_path: Path) -> None:
     write_report(collect(hashing_matcher, top=5), tmp_path / "a", ["csv"])
     write_report(collect(hashing_matcher, top=5), tmp_path / "b", ["csv"])
-    for name in ("suggestions.csv", "coverage.csv"):
+    for name in ("suggestions.csv", "coverage.csv", "beyond_your_field.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
 def test_every_format_opens(hashing_matcher: Matcher, tmp_path: Path) -> None:
     out = tmp_path / "report"
     names = write_report(collect(hashing_matcher, top=3), out)
-    assert set(names) == {"suggestions.csv", "coverage.csv", "suggestions.xlsx", "report.html",
-                          "report.pdf", "manifest.json"}
+    assert set(names) == {"suggestions.csv", "coverage.csv", "beyond_your_field.csv",
+                          "suggestions.xlsx", "report.html", "report.pdf", "manifest.json"}
     with open(out / "suggestions.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3 * 3  # three German clusters, top 3 each
@@ -45,7 +45,8 @@ def test_every_format_opens(hashing_matcher: Matcher, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(out / "suggestions.xlsx", read_only=True)
-    assert wb.sheetnames == ["suggestions", "coverage", "gaps", "unpartnered", "untapped"]
+    assert wb.sheetnames == ["suggestions", "beyond_your_field", "coverage", "gaps", "unpartnered",
+                             "untapped"]
     sheet_rows = list(wb["suggestions"].iter_rows(values_only=True))
     assert len(sheet_rows) == 1 + 9 and sheet_rows[0][0] == "cluster_id"
     wb.close()

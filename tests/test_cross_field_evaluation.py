@@ -1,0 +1,51 @@
+"""The figures of the "beyond your field" list, on hand-made inputs and the test catalogue."""
+
+from __future__ import annotations
+
+import pytest
+
+from matcher import Matcher
+from matcher.cross_field_evaluation import (
+    cross_field_partnerships,
+    format_measures,
+    measure,
+    share_sharing_field,
+)
+from tests.test_value_chain import with_partnerships
+
+
+def test_share_sharing_field() -> None:
+    assert share_sharing_field(["A", "B"], [["A"], ["C"], ["B", "C"], ["D"]]) == 0.5
+    assert share_sharing_field(["A"], []) == 0.0
+
+
+def test_cross_field_partnerships_are_both_sides_of_ties_without_a_shared_field(
+        hashing_matcher: Matcher) -> None:
+    # fixture ties share a field; de-photonics - za-med do not and are in two countries;
+    # de-aero - de-photonics share no field but are both German; affiliations do not count
+    m = with_partnerships(hashing_matcher, [("de-photonics", "za-med"),
+                                            ("de-aero", "de-photonics")])
+    assert cross_field_partnerships(hashing_matcher.catalogue) == {}
+    assert cross_field_partnerships(m.catalogue) == {"de-photonics": {"za-med"},
+                                                     "za-med": {"de-photonics"}}
+
+
+def test_measure_on_the_test_catalogue(hashing_matcher: Matcher) -> None:
+    m = with_partnerships(hashing_matcher, [("de-photonics", "za-med")])
+    figures = measure(m, top=3)
+    assert (figures.n_queries, figures.n_partnership_queries, figures.n_partnerships) == (3, 2, 2)
+    main, cross = figures.lists["main"], figures.lists["cross_field"]
+    assert cross.field_overlap == 0.0 < main.field_overlap
+    assert main.fit_minus_main == 0.0
+    assert cross.fit_minus_main == pytest.approx(cross.fit - main.fit, abs=1e-3)
+    assert 0 <= cross.partnerships_found <= 2
+    table = format_measures(figures)
+    assert "| cross_field | 0.000" in table and "of 2 |" in table
+
+
+def test_cli_evaluate_cross_field(capsys: pytest.CaptureFixture[str], tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_cli import run
+
+    code, out, _ = run(capsys, tmp_path, "evaluate", "--cross-field")
+    assert code == 0
+    assert "shares a field with the query" in out and "| cross_field_not_strict |" in out
