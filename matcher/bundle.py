@@ -40,7 +40,7 @@ from .catalogue import Catalogue, Reference, load_catalogue
 from .config import MatcherConfig
 from .embedding import Embedder, EmbeddingCache, Vectors
 from .errors import BundleCorruptError, BundleMissingError, CatalogueError
-from .lexical import LexicalModel, profile_words
+from .lexical import TOKENIZER_VERSION, LexicalModel, profile_words
 from .profiles import Profile
 from .relationships import write_relationships
 
@@ -234,6 +234,7 @@ def build_bundle(
                 **catalogue.relationships.counts(),
             },
             "config": config.to_dict(),
+            "lexical": {"tokenizer": TOKENIZER_VERSION},
             "libraries": library_versions(),
             "checksums": {name: _sha256(tmp / name) for name in files},
             **(extra_manifest or {}),
@@ -338,6 +339,7 @@ def ensure_bundle(
         bundle = load_bundle(models_dir / "current", reference=catalogue.reference)
         if (bundle.manifest["data_hash"] == catalogue.data_hash()
                 and bundle.embedder_name == embedder_name
+                and bundle.manifest.get("lexical", {}).get("tokenizer") == TOKENIZER_VERSION
                 and (config is None or bundle.manifest["config"] == config.to_dict())):
             return bundle
         logger.warning("the catalogue or settings changed since the last build; rebuilding")

@@ -24,6 +24,9 @@ from .languages import stop_words
 from .profiles import Profile
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
+#: Changes whenever tokenising changes, so that bundles fitted with other tokens are rebuilt
+#: (2: the function words of German and French are stop words too).
+TOKENIZER_VERSION = 2
 
 
 def profile_words(profile: Profile) -> str:

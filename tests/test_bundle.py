@@ -105,3 +105,17 @@ def test_rebuild_embeds_only_the_changed_profile(catalogue: Catalogue, tmp_path:
     build_bundle(catalogue.with_profile(changed), embedder, models_dir=tmp_path,
                  cache=EmbeddingCache(tmp_path / "cache", embedder))
     assert sorted(embedder.seen) == sorted([changed.text(), "brand-new offer"])
+
+
+def test_a_bundle_tokenised_differently_is_rebuilt(catalogue: Catalogue, tmp_path: Path) -> None:
+    from matcher import ensure_bundle
+    from matcher.lexical import TOKENIZER_VERSION
+
+    first = ensure_bundle(catalogue, "hashing-384", models_dir=tmp_path)
+    assert first.manifest["lexical"] == {"tokenizer": TOKENIZER_VERSION}
+    assert ensure_bundle(catalogue, "hashing-384", models_dir=tmp_path).path == first.path
+    manifest = first.path / "manifest.json"
+    body = json.loads(manifest.read_text())
+    body["lexical"]["tokenizer"] = TOKENIZER_VERSION - 1  # fitted with the old stop words
+    manifest.write_text(json.dumps(body))
+    assert ensure_bundle(catalogue, "hashing-384", models_dir=tmp_path).path != first.path
