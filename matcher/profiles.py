@@ -43,6 +43,8 @@ URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 MAX_TEXT = 4000
 MAX_PHRASE = 300
 MAX_ITEMS = 30
+#: Longest possible id: a longer one is refused at once, whatever is asked of it.
+MAX_ID = 120
 
 
 @dataclass(frozen=True)
@@ -186,7 +188,7 @@ def parse_profile(
     raw_id = record.get("id")
     if raw_id is None and not strict:
         raw_id = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "query"
-    profile_id = _text(raw_id, "id", problems, required=True, limit=120)
+    profile_id = _text(raw_id, "id", problems, required=True, limit=MAX_ID)
     if profile_id and not ID_RE.match(profile_id):
         problems.append(("id", "must be a slug: lower-case letters, digits and single hyphens"))
 

@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from matcher.profiles import MAX_ITEMS, MAX_PHRASE, MAX_TEXT
+from matcher.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT
 
 
 class SizeIn(BaseModel):
@@ -24,7 +24,7 @@ class ProfileIn(BaseModel):
     description are required; free-text field names are mapped to the taxonomy."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str | None = Field(default=None, max_length=120)
+    id: str | None = Field(default=None, max_length=MAX_ID)
     name: str = Field(min_length=1, max_length=MAX_PHRASE)
     kind: str | None = Field(default=None, max_length=40)
     country: str = Field(min_length=2, max_length=2)

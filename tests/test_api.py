@@ -376,3 +376,14 @@ def test_nothing_is_ever_unpickled() -> None:
         for line in text.splitlines():
             if "np.load(" in line:
                 assert "allow_pickle=False" in line, (path, line)
+
+
+def test_overlong_id_is_refused_at_once(client: TestClient) -> None:
+    from tests.test_profiles import adversarial_id
+
+    long_id = adversarial_id()
+    for path in (f"/api/v1/profiles/{long_id}", f"/api/v1/profiles/{long_id}/matches"):
+        error = assert_error(client.get(path), 404)
+        assert error["details"]["closest"] == []  # no hint is computed for an impossible id
+        assert len(error["message"]) < 300 and len(error["details"]["id"]) < 300
+    assert client.get(f"/clusters/{long_id}").status_code == 404

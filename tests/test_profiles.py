@@ -117,3 +117,32 @@ def test_german_field_names_are_mapped(reference: Reference) -> None:
          "fields": ["Medizintechnik", "Luft- und Raumfahrt", "Photonik"]}, reference)
     assert [m["terms"][0] for m in mappings] == ["Medical Devices", "Aerospace Vehicles and Defense",
                                                  "Photonics"]
+
+
+def adversarial_id(length: int = 60_000) -> str:
+    """The probe's id: every slug character shuffled, just under difflib's "popular" threshold,
+    then padding that difflib treats as junk."""
+    import random
+    import string
+
+    chars = list((string.ascii_lowercase + string.digits + "-") * (length // 100))
+    random.Random(1).shuffle(chars)
+    return "".join(chars) + "Z" * (length - len(chars))
+
+
+def test_closest_ids_is_bounded_for_any_input(reference: Reference) -> None:
+    import time
+
+    from matcher import Catalogue, Profile
+    from matcher.relationships import Relationships
+
+    profiles = [Profile(id=f"xx-cluster-{i:05d}-{'abcdefgh'[i % 8] * (1 + i % 20)}", name=f"C {i}",
+                        country="FR", description="d") for i in range(2000)]
+    catalogue = Catalogue(profiles, Relationships(), reference)
+    for text in (adversarial_id(), adversarial_id(120), "x" * 5000):
+        start = time.process_time()
+        catalogue.closest_ids(text)
+        assert time.process_time() - start < 0.5, len(text)
+    # Still a useful hint for a typo.
+    typo = profiles[13].id.replace("cluster", "clustr")
+    assert catalogue.closest_ids(typo)[0] == profiles[13].id
