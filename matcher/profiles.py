@@ -37,7 +37,7 @@ ROLES: tuple[str, ...] = (
     "funding",
 )
 SIZE_KEYS: tuple[str, ...] = ("members", "smes", "research_institutions")
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_RE = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: no trailing newline either
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 #: Longest accepted free text, in characters (descriptions; phrases are shorter).
 MAX_TEXT = 4000
@@ -189,8 +189,10 @@ def parse_profile(
     if raw_id is None and not strict:
         raw_id = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "query"
     profile_id = _text(raw_id, "id", problems, required=True, limit=MAX_ID)
-    if profile_id and not ID_RE.match(profile_id):
-        problems.append(("id", "must be a slug: lower-case letters, digits and single hyphens"))
+    # Compared unstripped: " formula-1" is another id, not a spelling of "formula-1".
+    if profile_id and (profile_id != raw_id or not ID_RE.match(profile_id)):
+        problems.append(("id", "must be a slug: lower-case letters, digits and single hyphens, "
+                               "nothing around them"))
 
     kind = record.get("kind") or "cluster organisation"
     if kind not in KINDS:

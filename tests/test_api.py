@@ -387,3 +387,10 @@ def test_overlong_id_is_refused_at_once(client: TestClient) -> None:
         assert error["details"]["closest"] == []  # no hint is computed for an impossible id
         assert len(error["message"]) < 300 and len(error["details"]["id"]) < 300
     assert client.get(f"/clusters/{long_id}").status_code == 404
+
+
+@pytest.mark.parametrize("path_id", ["%20formula-1", "formula-1%0A", "formula-1%20", "%09formula-1"])
+def test_put_refuses_an_id_that_is_not_canonical(client: TestClient, path_id: str) -> None:
+    error = assert_error(client.put(f"/api/v1/profiles/{path_id}", json=new_profile(), headers=AUTH), 422)
+    assert error["details"]["field"] == "id"
+    assert_error(client.get("/api/v1/profiles/formula-1"), 404)  # nothing was written

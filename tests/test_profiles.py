@@ -146,3 +146,10 @@ def test_closest_ids_is_bounded_for_any_input(reference: Reference) -> None:
     # Still a useful hint for a typo.
     typo = profiles[13].id.replace("cluster", "clustr")
     assert catalogue.closest_ids(typo)[0] == profiles[13].id
+
+
+@pytest.mark.parametrize("given", [" formula-1", "formula-1 ", "formula-1\n", "\tformula-1"])
+def test_an_id_that_is_not_canonical_is_refused(reference: Reference, given: str) -> None:
+    with pytest.raises(ProfileValidationError) as info:
+        parse_query_profile({"id": given, "name": "F", "country": "FR", "description": "d"}, reference)
+    assert info.value.field == "id"
