@@ -343,6 +343,10 @@ def ensure_bundle(
         logger.warning("the catalogue or settings changed since the last build; rebuilding")
     except BundleMissingError:
         logger.warning("no bundle yet; building one")
+    except BundleCorruptError as exc:
+        # A bundle is a cache of the catalogue: one that cannot be used (a snapshot written
+        # before a validation rule, a damaged file) is rebuilt, never served.
+        logger.warning("the current bundle cannot be used (%s); rebuilding", exc)
     embedder = get_embedder(embedder_name)
     cache = EmbeddingCache(models_dir / "cache", embedder)
     path = build_bundle(catalogue, embedder, models_dir=models_dir, config=config, cache=cache)

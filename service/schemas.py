@@ -5,11 +5,22 @@ Lengths and list sizes are capped here, so that an over-long value is a 422 nami
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from matcher.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT
+from matcher.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
+
+
+def _canonical_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+#: A profile id as the catalogue writes it; anything else is a 422 naming the field.
+ProfileId = Annotated[str, AfterValidator(_canonical_id)]
 
 
 class SizeIn(BaseModel):
@@ -218,7 +229,7 @@ class ReportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     top: int = Field(default=10, ge=1, le=50)
     formats: list[str] = Field(default_factory=lambda: ["html", "csv", "xlsx", "pdf"], max_length=4)
-    clusters: list[str] = Field(default_factory=list, max_length=500)
+    clusters: list[ProfileId] = Field(default_factory=list, max_length=500)
 
 
 class ReportPublic(BaseModel):

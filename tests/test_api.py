@@ -394,3 +394,88 @@ def test_put_refuses_an_id_that_is_not_canonical(client: TestClient, path_id: st
     error = assert_error(client.put(f"/api/v1/profiles/{path_id}", json=new_profile(), headers=AUTH), 422)
     assert error["details"]["field"] == "id"
     assert_error(client.get("/api/v1/profiles/formula-1"), 404)  # nothing was written
+
+
+def post_json(client: TestClient, url: str, body: object, method: str = "POST",
+              headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """Send ``body`` as JSON with \\u escapes, so that lone surrogates reach the server."""
+    import json
+
+    return client.request(method, url, content=json.dumps(body),
+                          headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def test_control_characters_in_a_profile_get_422(client: TestClient) -> None:
+    body = new_profile(name="Ctrl\u000bCluster\u0001")
+    error = assert_error(client.put("/api/v1/profiles/ctrl-fr", json=body, headers=AUTH), 422)
+    assert error["details"]["field"] == "name"
+    assert_error(client.get("/api/v1/profiles/ctrl-fr"), 404)
+
+
+@pytest.mark.parametrize("key", ["fields", "offers", "seeks"])
+def test_lone_surrogate_in_an_ad_hoc_list_gets_422(client: TestClient, key: str) -> None:
+    profile = {"name": "ab", "country": "FR", "description": "robotics", key: ["bio\ud800"]}
+    error = assert_error(post_json(client, "/api/v1/match", {"profile": profile}), 422)
+    assert error["details"]["field"] == f"{key}[0]"
+
+
+@pytest.mark.parametrize("key", ["offers", "seeks", "sources"])
+def test_lone_surrogate_in_a_written_list_gets_422(client: TestClient, key: str) -> None:
+    body = new_profile(**{key: ["https://example.org/bio\ud800"]})
+    error = assert_error(post_json(client, "/api/v1/profiles/surrogate-fr", body, "PUT", AUTH), 422)
+    assert error["details"]["field"] == f"{key}[0]"
+
+
+def test_lone_surrogate_in_report_clusters_gets_422(client: TestClient) -> None:
+    error = assert_error(post_json(client, "/api/v1/reports", {"clusters": ["de-aero\ud800"]},
+                                   headers=AUTH), 422)
+    assert error["details"]["field"] == "clusters.0"
+
+
+def wait_for_report(client: TestClient, report_id: str) -> dict:  # type: ignore[type-arg]
+    import time
+
+    for _ in range(300):
+        status = client.get(f"/api/v1/reports/{report_id}").json()
+        if status["status"] != "running":
+            return status  # type: ignore[no-any-return]
+        time.sleep(0.1)
+    raise AssertionError("report still running")
+
+
+def test_text_stored_before_the_rule_does_not_break_start_or_reports(settings: Settings) -> None:
+    """A database row and a bundle snapshot with control characters, as written before they
+    were refused: the service starts, serves the profile and writes every report format."""
+    import hashlib
+    import json
+    import sqlite3
+    from dataclasses import replace
+
+    from matcher import load_bundle
+
+    with TestClient(create_app(settings)):
+        pass
+    legacy = "Ctrl\u000bCluster\u0001"
+    db = sqlite3.connect(settings.database)
+    body = json.loads(db.execute("SELECT body FROM profiles WHERE id = 'fr-aero-oneside'").fetchone()[0])
+    db.execute("UPDATE profiles SET body = ? WHERE id = 'fr-aero-oneside'",
+               (json.dumps({**body, "name": legacy}),))
+    db.commit()
+    db.close()
+    bundle = load_bundle(settings.models_dir / "current")
+    catalogue = bundle.catalogue.with_profile(replace(bundle.catalogue.get("fr-aero-oneside"),
+                                                      name=legacy))
+    snapshot = next((settings.models_dir / "current" / "catalogue" / "profiles").glob("*.jsonl"))
+    snapshot.write_text(snapshot.read_text().replace(json.dumps(body["name"]), json.dumps(legacy)))
+    manifest_path = settings.models_dir / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["checksums"][f"catalogue/profiles/{snapshot.name}"] = hashlib.sha256(
+        snapshot.read_bytes()).hexdigest()
+    manifest["data_hash"] = catalogue.data_hash()
+    manifest_path.write_text(json.dumps(manifest))
+    with TestClient(create_app(settings)) as c:
+        profile = c.get("/api/v1/profiles/fr-aero-oneside").json()
+        assert profile["name"].startswith("Ctrl") and "\u000b" not in profile["name"]
+        started = c.post("/api/v1/reports", json={"top": 3, "clusters": ["de-aero"]}, headers=AUTH)
+        assert wait_for_report(c, started.json()["id"])["status"] == "done"
+

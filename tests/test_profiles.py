@@ -153,3 +153,35 @@ def test_an_id_that_is_not_canonical_is_refused(reference: Reference, given: str
     with pytest.raises(ProfileValidationError) as info:
         parse_query_profile({"id": given, "name": "F", "country": "FR", "description": "d"}, reference)
     assert info.value.field == "id"
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"name": "Ctrl\u000bCluster\u0001"}, "name"),
+        ({"name": "Two\nlines"}, "name"),
+        ({"description": "nul \u0000 in text"}, "description"),
+        ({"description": "lone \ud800 surrogate"}, "description"),
+        ({"region": "del \u007f"}, "region"),
+        ({"city": "next line \u0085"}, "city"),
+        ({"fields": ["bio\ud800"]}, "fields[0]"),
+        ({"fields": ["Photonics", "x\u001f"]}, "fields[1]"),
+        ({"offers": ["ok", "bio\ud800"]}, "offers[1]"),
+        ({"seeks": ["tab\there"]}, "seeks[0]"),
+        ({"website": "https://example.org/\u0001"}, "website"),
+        ({"sources": ["https://example.org/\ud800"]}, "sources[0]"),
+        ({"name": "not a character \uffff"}, "name"),
+    ],
+)
+def test_text_with_control_characters_is_refused(reference: Reference, record: dict, field: str) -> None:
+    base = {"name": "Clean", "country": "FR", "description": "d"}
+    with pytest.raises(ProfileValidationError) as info:
+        parse_query_profile({**base, **record}, reference)
+    assert info.value.field == field
+    str(info.value).encode("utf-8")  # the message never carries the character itself
+
+
+def test_a_description_may_hold_line_breaks_and_tabs(reference: Reference) -> None:
+    profile, _ = parse_query_profile({"name": "X", "country": "FR",
+                                      "description": "First line.\r\nSecond\tline."}, reference)
+    assert profile.description == "First line.\r\nSecond\tline."
