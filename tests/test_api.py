@@ -479,3 +479,20 @@ def test_text_stored_before_the_rule_does_not_break_start_or_reports(settings: S
         started = c.post("/api/v1/reports", json={"top": 3, "clusters": ["de-aero"]}, headers=AUTH)
         assert wait_for_report(c, started.json()["id"])["status"] == "done"
 
+
+
+def test_filters_take_several_values_each_capped(client: TestClient) -> None:
+    three = [("country", "FR"), ("country", "IT"), ("country", "ES")]
+    for path in ("/api/v1/profiles", "/api/v1/profiles/de-aero/matches", "/clusters/de-aero"):
+        assert client.get(path, params=three).status_code == 200, path
+        assert client.get(path, params=[("country", "FRA")]).status_code == 422, path
+        assert client.get(path, params=[("country", "FR")] * 301).status_code == 422, path
+    error = assert_error(client.get("/api/v1/profiles", params=[("field", "x" * 81)]), 422)
+    assert error["details"]["field"] == "field.0"
+    body = {"profile": {"name": "X", "country": "DE", "description": "d"}, "country": ["FR", "IT", "ES"]}
+    assert client.post("/api/v1/match", json=body).status_code == 200
+    error = assert_error(client.post("/api/v1/match", json={**body, "field": ["x" * 5000]}), 422)
+    assert error["details"]["field"] == "field.0"
+    parameters = client.get("/openapi.json").json()["paths"]["/api/v1/profiles"]["get"]["parameters"]
+    country = next(p for p in parameters if p["name"] == "country")["schema"]
+    assert country["items"]["maxLength"] == 2 and country["maxItems"] >= 250
