@@ -496,3 +496,10 @@ def test_filters_take_several_values_each_capped(client: TestClient) -> None:
     parameters = client.get("/openapi.json").json()["paths"]["/api/v1/profiles"]["get"]["parameters"]
     country = next(p for p in parameters if p["name"] == "country")["schema"]
     assert country["items"]["maxLength"] == 2 and country["maxItems"] >= 250
+
+
+def test_host_header_never_reaches_a_page(client: TestClient) -> None:
+    for path in ("/", "/clusters/de-aero", "/coverage", "/clusters/nope"):
+        page = client.get(path, headers={"Host": "evil.example"})
+        assert "evil.example" not in page.text, path
+        assert 'href="/static/style.css"' in page.text, path
