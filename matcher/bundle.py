@@ -326,10 +326,12 @@ def ensure_bundle(
     *,
     models_dir: Path | None = None,
     config: MatcherConfig | None = None,
+    embedder: Embedder | None = None,
 ) -> Bundle:
     """The current bundle if it was built from ``catalogue`` with ``embedder_name``; else build.
 
-    Rebuilding embeds only texts missing from the embedding cache in ``models/cache``.
+    Rebuilding embeds only texts missing from the embedding cache in ``models/cache``, with
+    ``embedder`` when one called ``embedder_name`` is already loaded (else one is created).
     """
     from .embedding import get_embedder
 
@@ -347,7 +349,8 @@ def ensure_bundle(
         # A bundle is a cache of the catalogue: one that cannot be used (a snapshot written
         # before a validation rule, a damaged file) is rebuilt, never served.
         logger.warning("the current bundle cannot be used (%s); rebuilding", exc)
-    embedder = get_embedder(embedder_name)
+    if embedder is None or embedder.name != embedder_name:
+        embedder = get_embedder(embedder_name)
     cache = EmbeddingCache(models_dir / "cache", embedder)
     path = build_bundle(catalogue, embedder, models_dir=models_dir, config=config, cache=cache)
     return load_bundle(path, reference=catalogue.reference)

@@ -16,12 +16,14 @@ from pathlib import Path
 
 from matcher import (
     Bundle,
+    Embedder,
     EmbeddingCache,
     Matcher,
     Profile,
     Reference,
     build_bundle,
     ensure_bundle,
+    get_embedder,
     load_bundle,
     load_catalogue,
 )
@@ -48,6 +50,13 @@ class ReportJob:
         return self.directory / name if self.status == "done" and name in self.files else None
 
 
+def load_embedder(name: str) -> Embedder:
+    """The embedder called ``name``, loaded and warmed up by one encode."""
+    embedder = get_embedder(name)
+    embedder.encode(["warm-up"])
+    return embedder
+
+
 class ServiceState:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -63,9 +72,12 @@ class ServiceState:
             logger.info("replaced the relationships of %s from %s (schema upgrade)",
                         settings.database, settings.data_dir)
         catalogue = self.store.catalogue(self.reference)
+        # Loaded (and used once) before the service says it is ready: the first ad-hoc match or
+        # write must not wait for a model.
+        embedder = load_embedder(settings.embedder)
         bundle = ensure_bundle(catalogue, settings.embedder, models_dir=settings.models_dir,
-                               config=load_config(settings.data_dir))
-        self.matcher = Matcher(bundle)
+                               config=load_config(settings.data_dir), embedder=embedder)
+        self.matcher = Matcher(bundle, embedder=embedder)
         self._write_lock = threading.Lock()
         self._rebuild_lock = threading.Lock()
         self._coverage: dict[tuple[int, str], Coverage] = {}
@@ -109,7 +121,8 @@ class ServiceState:
         with self._write_lock:
             # Profiles written since the bundle's catalogue was taken are applied on top.
             same = bundle.embedder_name == self.matcher.bundle.embedder_name
-            matcher = Matcher(bundle, embedder=self.matcher.embedder if same else None)
+            embedder = self.matcher.embedder if same else load_embedder(bundle.embedder_name)
+            matcher = Matcher(bundle, embedder=embedder)
             for profile in self.store.catalogue(self.reference).profiles:
                 if matcher.catalogue.by_id.get(profile.id) != profile:
                     matcher = matcher.with_profile(profile)

@@ -503,3 +503,32 @@ def test_host_header_never_reaches_a_page(client: TestClient) -> None:
         page = client.get(path, headers={"Host": "evil.example"})
         assert "evil.example" not in page.text, path
         assert 'href="/static/style.css"' in page.text, path
+
+
+def test_the_query_embedder_is_loaded_and_warm_before_ready(settings: Settings,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcher.embedding import HashingEmbedder
+
+    with TestClient(create_app(settings)):
+        pass  # builds the bundle, so that the next start reuses it
+    created: list[HashingEmbedder] = []
+    encoded: list[int] = []
+    init, encode = HashingEmbedder.__init__, HashingEmbedder.encode
+
+    def counting_init(self: HashingEmbedder, *args: object, **kwargs: object) -> None:
+        created.append(self)
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counting_encode(self: HashingEmbedder, texts):  # type: ignore[no-untyped-def]
+        encoded.append(len(texts))
+        return encode(self, texts)
+
+    monkeypatch.setattr(HashingEmbedder, "__init__", counting_init)
+    monkeypatch.setattr(HashingEmbedder, "encode", counting_encode)
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/readyz").status_code == 200
+        assert len(created) == 1 and encoded, "the embedder must be loaded and used before ready"
+        body = {"profile": {"name": "Laser Net", "country": "DE", "description": "Laser makers."}}
+        assert c.post("/api/v1/match", json=body).status_code == 200
+        assert c.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH).status_code == 201
+        assert len(created) == 1  # the same embedder serves every later request
