@@ -11,6 +11,7 @@ from matcher import BundleError, Catalogue, Filters, MatchResult, Profile, parse
 from matcher.filters import select_profiles
 from matcher.partnership_network import edges_csv, nodes_csv, to_graphml
 from matcher.profiles import parse_profile
+from matcher.report_archive import ReportRecord
 from matcher.reports import parse_formats
 
 from .deps import FiltersDep, MatcherDep, StateDep, WriterDep, require_reader
@@ -28,7 +29,6 @@ from .schemas import (
     ReportRequest,
     WriteResult,
 )
-from .state import ReportJob
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorPublic, "description": "the request cannot be served; see error.code"},
@@ -213,15 +213,16 @@ def network(
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post("/reports", response_model=ReportPublic, status_code=202, responses=ERRORS,
-    summary="Start a batch report (bearer token)")
+@router.post("/reports", response_model=ReportPublic, status_code=202, responses={
+    **ERRORS, 429: {"model": ErrorPublic, "description": "the report queue is full (Retry-After)"},
+}, summary="Start a batch report (bearer token)")
 def start_report(body: ReportRequest, state: StateDep, _: WriterDep) -> ReportPublic:
     formats = parse_formats(",".join(body.formats))
     job_id = state.start_report(body.top, formats, tuple(body.clusters))
     return ReportPublic(id=job_id, status="running", files=[])
 
 
-def _job(state: StateDep, report_id: str) -> ReportJob:
+def _job(state: StateDep, report_id: str) -> ReportRecord:
     job = state.reports.get(report_id)
     if job is None:
         raise APIError(404, f"unknown report {report_id!r}", {"id": report_id})
@@ -238,8 +239,9 @@ def report_status(report_id: str, state: StateDep) -> ReportPublic:
 @router.get("/reports/{report_id}/files/{name}", responses=ERRORS, response_class=FileResponse,
             summary="Download one file of a finished report")
 def report_file(report_id: str, name: str, state: StateDep) -> FileResponse:
-    path = _job(state, report_id).file(name)
-    if path is None or not path.is_file():
+    _job(state, report_id)
+    path = state.reports.file(report_id, name)
+    if path is None:
         raise APIError(404, f"report {report_id!r} has no file {name!r}", {"name": name})
     return FileResponse(path, filename=name)
 

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
         "BLAS threads per request: requests already run in parallel, and more BLAS threads "
         "than cores make them wait on each other"))
     report_dir: Path = Field(default_factory=lambda: default_models_dir() / "reports")
+    report_queue: int = Field(default=4, ge=1, description=(
+        "reports queued or being written at once; one more gets 429 with Retry-After"))
+    report_max_age_days: float = Field(default=30.0, gt=0, description=(
+        "a report is deleted this many days after it was started"))
+    report_max_total_mb: float = Field(default=1000.0, gt=0, description=(
+        "finished reports together take at most this many MB; the oldest are deleted first"))
 
     @field_validator("max_body_bytes", "writes_per_minute")
     @classmethod
