@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from matcher import BundleError, Catalogue, Filters, MatchResult, Profile, parse_query_profile
@@ -108,20 +108,27 @@ def profile_matches(
                                         scope=scope, strict=strict))
 
 
-@router.post("/match", response_model=MatchesPublic, responses=ERRORS,
-             summary="Suggested partners of an ad-hoc profile")
-def match_ad_hoc(body: MatchRequest, matcher: MatcherDep) -> MatchesPublic:
-    profile, mappings = parse_query_profile(body.profile.record(), matcher.catalogue.reference)
-    filters = Filters(
-        countries=tuple(body.country), world_regions=tuple(body.world_region),
-        continents=tuple(body.continent), fields=tuple(body.field), kinds=tuple(body.kind),
-        exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
-        include_home=body.include_home,
-    )
-    result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity,
-                           scope=body.scope, strict=body.strict)
-    return matches_public(MatchResult(result.query, result.matches, mappings, result.candidates,
-                                      result.scope))
+@router.post("/match", response_model=MatchesPublic, responses={
+    **ERRORS, 503: {"model": ErrorPublic, "description": "busy (Retry-After) or timed out"},
+}, summary="Suggested partners of an ad-hoc profile")
+async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) -> MatchesPublic:
+    # async only to wait: the work runs on the bounded ad-hoc queue, never on the event loop.
+    matcher = state.matcher
+
+    def work() -> MatchesPublic:
+        profile, mappings = parse_query_profile(body.profile.record(), matcher.catalogue.reference)
+        filters = Filters(
+            countries=tuple(body.country), world_regions=tuple(body.world_region),
+            continents=tuple(body.continent), fields=tuple(body.field), kinds=tuple(body.kind),
+            exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
+            include_home=body.include_home,
+        )
+        result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity,
+                               scope=body.scope, strict=body.strict)
+        return matches_public(MatchResult(result.query, result.matches, mappings,
+                                          result.candidates, result.scope))
+
+    return await state.adhoc.run(request, work)
 
 
 @router.put("/profiles/{profile_id}", response_model=WriteResult, responses={

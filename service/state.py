@@ -31,6 +31,7 @@ from matcher.report_archive import ReportArchive
 from matcher.reports import collect, write_report
 from matcher.store import ProfileStore, VersionConflictError
 
+from .admission import WorkQueue
 from .errors import APIError
 from .settings import Settings
 
@@ -69,6 +70,9 @@ class ServiceState:
         bundle = ensure_bundle(catalogue, settings.embedder, models_dir=settings.models_dir,
                                config=load_config(settings.data_dir), embedder=embedder)
         self.matcher = Matcher(bundle, embedder=embedder)
+        # Ad-hoc matches embed their query: a bounded queue of its own, off the server's pool.
+        self.adhoc = WorkQueue(settings.adhoc_workers, settings.adhoc_queue,
+                               settings.adhoc_timeout_s, "ad-hoc")
         self._write_lock = threading.Lock()
         self._rebuild_lock = threading.Lock()
         self._coverage: dict[tuple[int, str], Coverage] = {}
@@ -185,6 +189,7 @@ class ServiceState:
         return self.matcher is not None and self.store.integrity_ok()
 
     def close(self) -> None:
+        self.adhoc.close()
         self._reports.shutdown(wait=True, cancel_futures=True)
         self.reports.fail_running()  # those cancelled in the queue
         self.store.close()
