@@ -288,19 +288,13 @@ def test_coverage_api_and_pages(client: TestClient) -> None:
 
 
 def test_report_api_runs_and_downloads_only_its_files(client: TestClient) -> None:
-    import time
-
     assert_error(client.post("/api/v1/reports", json={}), 401)
     assert_error(client.post("/api/v1/reports", json={"formats": ["docx"]}, headers=AUTH), 422)
     assert_error(client.post("/api/v1/reports", json={"clusters": ["nope"]}, headers=AUTH), 404)
     started = client.post("/api/v1/reports", json={"top": 3, "formats": ["csv"]}, headers=AUTH)
     assert started.status_code == 202
     report_id = started.json()["id"]
-    for _ in range(100):
-        status = client.get(f"/api/v1/reports/{report_id}").json()
-        if status["status"] != "running":
-            break
-        time.sleep(0.1)
+    status = wait_for_report(client, report_id)
     assert status["status"] == "done" and "suggestions.csv" in status["files"]
     download = client.get(f"/api/v1/reports/{report_id}/files/suggestions.csv")
     assert download.status_code == 200 and download.text.startswith("cluster_id,")
