@@ -17,7 +17,10 @@ from matcher.reports import parse_formats
 from .deps import FiltersDep, MatcherDep, StateDep, WriterDep, require_reader
 from .errors import APIError
 from .schemas import (
+    MAX_FIELDS,
+    MAX_WORLD_REGIONS,
     ErrorPublic,
+    FieldTerm,
     MatchesPublic,
     MatchRequest,
     PartnershipNetworkPublic,
@@ -27,6 +30,7 @@ from .schemas import (
     ReloadPublic,
     ReportPublic,
     ReportRequest,
+    WorldRegionName,
     WriteResult,
 )
 
@@ -195,17 +199,14 @@ NETWORK_FORMATS = {"graphml": "application/graphml+xml", "csv": "text/csv"}
                                             for t in NETWORK_FORMATS.values()}}})
 def network(
     state: StateDep,
-    field: Annotated[list[str], Query(max_length=80, description="taxonomy term; profiles holding "
-                                                                  "one of them")] = [],  # noqa: B006
-    world_region: Annotated[list[str], Query(max_length=60, description="UN M49 sub-region of the "
-                                             "partners; German profiles always stay")] = [],  # noqa: B006
+    field: Annotated[list[FieldTerm], Query(max_length=MAX_FIELDS, description=(
+        "taxonomy term; profiles holding one of them"))] = [],  # noqa: B006
+    world_region: Annotated[list[WorldRegionName], Query(max_length=MAX_WORLD_REGIONS, description=(
+        "UN M49 sub-region of the partners; German profiles always stay"))] = [],  # noqa: B006
     edges: Literal["all", "bilateral", "co_membership"] = "all",
     format: Literal["json", "graphml", "csv"] = "json",
     table: Literal["edges", "nodes"] = "edges",
 ) -> PartnershipNetworkPublic | Response:
-    for name, values in (("field", field), ("world_region", world_region)):
-        if len(values) > 100:
-            raise APIError(422, f"{name}: too many values", {"field": name})
     view = state.network(tuple(v for v in field if v), tuple(v for v in world_region if v), edges)
     if format == "json":
         return PartnershipNetworkPublic.model_validate(view.to_dict())
