@@ -327,10 +327,12 @@ def ensure_bundle(
     *,
     models_dir: Path | None = None,
     config: MatcherConfig | None = None,
+    embedder: Embedder | None = None,
 ) -> Bundle:
     """The current bundle if it was built from ``catalogue`` with ``embedder_name``; else build.
 
-    Rebuilding embeds only texts missing from the embedding cache in ``models/cache``.
+    Rebuilding embeds only texts missing from the embedding cache in ``models/cache``, with
+    ``embedder`` when one called ``embedder_name`` is already loaded (else one is created).
     """
     from .embedding import get_embedder
 
@@ -345,7 +347,12 @@ def ensure_bundle(
         logger.warning("the catalogue or settings changed since the last build; rebuilding")
     except BundleMissingError:
         logger.warning("no bundle yet; building one")
-    embedder = get_embedder(embedder_name)
+    except BundleCorruptError as exc:
+        # A bundle is a cache of the catalogue: one that cannot be used (a snapshot written
+        # before a validation rule, a damaged file) is rebuilt, never served.
+        logger.warning("the current bundle cannot be used (%s); rebuilding", exc)
+    if embedder is None or embedder.name != embedder_name:
+        embedder = get_embedder(embedder_name)
     cache = EmbeddingCache(models_dir / "cache", embedder)
     path = build_bundle(catalogue, embedder, models_dir=models_dir, config=config, cache=cache)
     return load_bundle(path, reference=catalogue.reference)

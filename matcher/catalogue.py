@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import heapq
 import json
 import os
 import re
@@ -27,11 +28,13 @@ from typing import Any
 from .config import MatcherConfig, Weights
 from .errors import CatalogueError, ConfigError, Problem, ProfileValidationError, UnknownProfileError
 from .geography import Geography
-from .profiles import Profile, as_problems, parse_profile
+from .profiles import MAX_ID, Profile, as_problems, parse_profile
 from .relationships import Partnership, Relationships, SharedNetwork, read_relationships
 from .taxonomy import Taxonomy
 
 HOME_COUNTRY = "DE"
+#: Ids compared exactly when looking for the closest ones (the rest only by a cheap bound).
+HINT_SHORTLIST = 200
 
 
 PROJECT_DATA = Path(__file__).resolve().parents[1] / "data"
@@ -103,10 +106,30 @@ class Catalogue:
         try:
             return self.by_id[profile_id]
         except KeyError:
-            raise UnknownProfileError(profile_id, self.closest_ids(profile_id)) from None
+            # No id is longer than MAX_ID: nothing is close to such a text, and looking costs.
+            closest = self.closest_ids(profile_id) if len(profile_id) <= MAX_ID else []
+            raise UnknownProfileError(profile_id, closest) from None
 
     def closest_ids(self, text: str, n: int = 3) -> list[str]:
-        return difflib.get_close_matches(text, list(self.by_id), n=n, cutoff=0.0)
+        """Up to ``n`` ids most like ``text`` by difflib's ratio, best first (a hint for a typo).
+
+        Bounded in time for any input: ``text`` is cut to :data:`MAX_ID` characters, every id is
+        ranked by difflib's linear upper bound of the ratio, and only the
+        :data:`HINT_SHORTLIST` best by that bound are compared exactly (quadratic in length).
+        """
+        matcher = difflib.SequenceMatcher(autojunk=False)
+        matcher.set_seq2(text[:MAX_ID])
+
+        def bound(candidate: str) -> float:
+            matcher.set_seq1(candidate)
+            return matcher.quick_ratio()
+
+        def ratio(candidate: str) -> tuple[float, str]:
+            matcher.set_seq1(candidate)
+            return matcher.ratio(), candidate
+
+        shortlist = heapq.nlargest(HINT_SHORTLIST, self.by_id, key=bound)
+        return [c for _, c in heapq.nlargest(n, map(ratio, shortlist))]
 
     @property
     def partnerships(self) -> list[Partnership]:

@@ -39,9 +39,11 @@ class InvalidInputError(ClusterBridgeError):
 
 
 class UnknownProfileError(InvalidInputError):
-    """A profile id that is not in the catalogue."""
+    """A profile id that is not in the catalogue; an over-long one is cut for display."""
 
     def __init__(self, profile_id: str, closest: Sequence[str]) -> None:
+        if len(profile_id) > 130:
+            profile_id = f"{profile_id[:120]}… ({len(profile_id)} characters)"
         hint = f"; closest ids: {', '.join(closest)}" if closest else ""
         super().__init__(f"unknown profile id {profile_id!r}{hint}", field="id")
         self.profile_id = profile_id

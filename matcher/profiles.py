@@ -37,12 +37,20 @@ ROLES: tuple[str, ...] = (
     "funding",
 )
 SIZE_KEYS: tuple[str, ...] = ("members", "smes", "research_institutions")
-ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ID_RE = re.compile(r"\A[a-z0-9]+(?:-[a-z0-9]+)*\Z")  # \Z: no trailing newline either
 URL_RE = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 #: Longest accepted free text, in characters (descriptions; phrases are shorter).
 MAX_TEXT = 4000
 MAX_PHRASE = 300
 MAX_ITEMS = 30
+#: Longest possible id: a longer one is refused at once, whatever is asked of it.
+MAX_ID = 120
+#: Code points no text may hold: C0 and C1 control characters, lone surrogates and the
+#: non-characters U+FFFE and U+FFFF. None can be written to an XLSX sheet (XML), and a lone
+#: surrogate not even to UTF-8 (a JSON response, a CSV file).
+NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+#: Tabs and line breaks: allowed in a description, not in a one-line text (a name, a list item).
+LINE_BREAKS = re.compile("[\t\n\r]")
 
 
 @dataclass(frozen=True)
@@ -87,8 +95,49 @@ class Profile:
         return out
 
 
+def text_problem(value: str, *, multiline: bool = False) -> str | None:
+    """Why ``value`` cannot be kept as text (:data:`NOT_TEXT`; :data:`LINE_BREAKS` unless
+    ``multiline``), or None. The message names the code point, never the character itself."""
+    found = NOT_TEXT.search(value) or (None if multiline else LINE_BREAKS.search(value))
+    if found is None:
+        return None
+    kind = "line break or tab" if LINE_BREAKS.match(found.group()) else \
+        "control character, lone surrogate or non-character"
+    return f"must not contain a {kind} (U+{ord(found.group()):04X} at position {found.start()})"
+
+
+def id_problem(value: str) -> str | None:
+    """Why ``value`` is not a canonical id, or None. Never stripped: " formula-1" is another
+    id, not a spelling of "formula-1"."""
+    if len(value) > MAX_ID:
+        return f"is longer than {MAX_ID} characters"
+    if not ID_RE.match(value):
+        return "must be a slug: lower-case letters, digits and single hyphens, nothing around them"
+    return None
+
+
+def scrub(value: str, *, multiline: bool = False, replacement: str = " ") -> str:
+    """``value`` with every character that :func:`text_problem` refuses replaced."""
+    value = NOT_TEXT.sub(replacement, value)
+    return value if multiline else LINE_BREAKS.sub(replacement, value)
+
+
+def scrub_record(record: Mapping[str, Any]) -> dict[str, Any]:
+    """``record`` with every refused character of its texts replaced by a space: for records
+    stored before such characters were refused (the description keeps its line breaks)."""
+
+    def clean(key: str, value: Any) -> Any:
+        if isinstance(value, str):
+            return scrub(value, multiline=key == "description")
+        if isinstance(value, list):
+            return [clean(key, v) for v in value]
+        return value
+
+    return {key: clean(key, value) for key, value in record.items()}
+
+
 def _text(value: Any, name: str, problems: list[tuple[str, str]], *, required: bool,
-          limit: int = MAX_TEXT) -> str:
+          limit: int = MAX_TEXT, multiline: bool = False) -> str:
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             problems.append((name, "is required and must not be empty"))
@@ -98,6 +147,9 @@ def _text(value: Any, name: str, problems: list[tuple[str, str]], *, required: b
         return ""
     if len(value) > limit:
         problems.append((name, f"is longer than {limit} characters"))
+    problem = text_problem(value, multiline=multiline)
+    if problem:
+        problems.append((name, problem))
     return value.strip()
 
 
@@ -113,6 +165,9 @@ def _phrases(value: Any, name: str, problems: list[tuple[str, str]]) -> tuple[st
     for i, item in enumerate(value):
         if len(item) > MAX_PHRASE:
             problems.append((f"{name}[{i}]", f"is longer than {MAX_PHRASE} characters"))
+        problem = text_problem(item)
+        if problem:
+            problems.append((f"{name}[{i}]", problem))
         if item.strip():
             out.append(item.strip())
     return tuple(out)
@@ -133,6 +188,10 @@ def _url(value: Any, name: str, problems: list[tuple[str, str]]) -> str | None:
         return None
     if not isinstance(value, str) or not URL_RE.match(value):
         problems.append((name, "must be an http(s) URL"))
+        return None
+    problem = text_problem(value)
+    if problem:
+        problems.append((name, problem))
         return None
     return value
 
@@ -186,9 +245,15 @@ def parse_profile(
     raw_id = record.get("id")
     if raw_id is None and not strict:
         raw_id = re.sub(r"[^a-z0-9]+", "-", name.casefold()).strip("-") or "query"
-    profile_id = _text(raw_id, "id", problems, required=True, limit=120)
-    if profile_id and not ID_RE.match(profile_id):
-        problems.append(("id", "must be a slug: lower-case letters, digits and single hyphens"))
+    profile_id = ""
+    if raw_id is None or raw_id == "":
+        problems.append(("id", "is required and must not be empty"))
+    elif not isinstance(raw_id, str):
+        problems.append(("id", f"must be a string, got {type(raw_id).__name__}"))
+    elif problem := id_problem(raw_id):
+        problems.append(("id", problem))
+    else:
+        profile_id = raw_id
 
     kind = record.get("kind") or "cluster organisation"
     if kind not in KINDS:
@@ -205,7 +270,8 @@ def parse_profile(
         elif country and geography.nuts_country(nuts) != country:
             problems.append(("nuts", f"{nuts!r} is not in country {country!r}"))
 
-    description = _text(record.get("description"), "description", problems, required=True)
+    description = _text(record.get("description"), "description", problems, required=True,
+                        multiline=True)
     mappings: list[TermMapping] = []
     field_terms: list[str] = []
     raw_fields = record.get("fields") or []
@@ -213,7 +279,10 @@ def parse_profile(
         problems.append(("fields", "must be a list of strings"))
         raw_fields = []
     for i, given in enumerate(raw_fields):
-        if given in taxonomy:
+        problem = text_problem(given)
+        if problem:
+            problems.append((f"fields[{i}]", problem))
+        elif given in taxonomy:
             field_terms.append(given)
         elif strict:
             closest = ", ".join(taxonomy.closest(given))

@@ -14,8 +14,10 @@
 
 The same inputs give byte-identical CSV files. Text cells that a spreadsheet would read as a
 formula (starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed with an
-apostrophe. Everything is written to a temporary directory beside DIR and each finished file is
-renamed into DIR, the manifest last, so an interrupted run leaves no half-written file in DIR.
+apostrophe. Characters no profile may hold (control characters, lone surrogates; text stored
+before they were refused) are written as U+FFFD in every format. Everything is written to a
+temporary directory beside DIR and each finished file is renamed into DIR, the manifest last, so
+an interrupted run leaves no half-written file in DIR.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from .config import COMPONENTS
 from .coverage import Cell, Coverage, compute_coverage
 from .errors import InvalidInputError
 from .languages import country_name, format_number, region_name
+from .profiles import scrub
 from .ranking import Match, Matcher, MatchResult
 from .taxonomy import Taxonomy
 
@@ -55,11 +58,24 @@ COVERAGE_COLUMNS = ("field", "region", "german_clusters", "partnerships", "stron
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def printable(value: str) -> str:
+    """``value`` with every character a profile may not hold shown as U+FFFD: writable to UTF-8,
+    to XML (XLSX) and to a PDF, whatever was stored."""
+    return scrub(value, multiline=True, replacement="\ufffd")
+
+
 def safe_cell(value: Any) -> Any:
-    """``value`` with an apostrophe in front if a spreadsheet would run it as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """``value`` printable, with an apostrophe in front if a spreadsheet would run it as a
+    formula."""
+    if not isinstance(value, str):
+        return value
+    value = printable(value)
+    return "'" + value if value.startswith(FORMULA_PREFIXES) else value
+
+
+def escape(value: Any) -> str:
+    """``value`` as printable, escaped HTML text."""
+    return html.escape(printable(str(value)))
 
 
 #: Words of the HTML and PDF reports per language (CSV and XLSX keep English column names, so
@@ -231,7 +247,7 @@ def region_bars_svg(result: MatchResult, data: ReportData, width: int = 260) -> 
     for i, (region, count) in enumerate(counts):
         y = i * 18
         bar = round(width * count / top)
-        parts.append(f'<text x="0" y="{y + 13}" font-size="11">{html.escape(region)}</text>'
+        parts.append(f'<text x="0" y="{y + 13}" font-size="11">{escape(region)}</text>'
                      f'<rect x="150" y="{y + 3}" width="{bar}" height="12" fill="#0b5cad"/>'
                      f'<text x="{155 + bar}" y="{y + 13}" font-size="11">{count}</text>')
     parts.append("</svg>")
@@ -274,7 +290,7 @@ def heatmap_png(data: ReportData) -> bytes:
 
 
 def write_html(path: Path, data: ReportData, heatmap: bytes) -> None:
-    e, w = html.escape, data.word
+    e, w = escape, data.word
     out = [
         f"<!doctype html><html lang='{data.lang}'><head><meta charset='utf-8'>",
         "<meta name='viewport' content='width=device-width, initial-scale=1'>",
@@ -331,12 +347,22 @@ def write_html(path: Path, data: ReportData, heatmap: bytes) -> None:
     path.write_text("\n".join(out), encoding="utf-8")
 
 
-def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
-    import matplotlib
+def printable_pdf() -> Any:
+    """An A4 FPDF document that writes every text through :func:`printable`."""
     from fpdf import FPDF
 
+    class PrintablePDF(FPDF):
+        def normalize_text(self, text: str) -> str:  # every cell and multi_cell passes here
+            return str(super().normalize_text(printable(text)))
+
+    return PrintablePDF(format="A4", unit="mm")
+
+
+def write_pdf(path: Path, data: ReportData, heatmap: bytes) -> None:
+    import matplotlib
+
     font = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
-    pdf = FPDF(format="A4", unit="mm")
+    pdf = printable_pdf()
     pdf.set_creation_date(dt.datetime(2000, 1, 1, tzinfo=dt.UTC))
     pdf.set_auto_page_break(auto=True, margin=15)
     pdf.add_font("DejaVu", fname=str(font))

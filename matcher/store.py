@@ -12,6 +12,7 @@ replaced from ``data/`` (:attr:`ProfileStore.needs_relationships`).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from .catalogue import Catalogue, Reference
 from .errors import CatalogueError, ClusterBridgeError, Problem
-from .profiles import Profile, as_problems, parse_profile
+from .profiles import Profile, as_problems, parse_profile, scrub_record
 from .relationships import Relationships, parse_membership, parse_network, parse_partnership
 
 SCHEMA_VERSION = 2
@@ -46,9 +47,23 @@ CREATE TABLE IF NOT EXISTS network_members (
 RELATIONSHIP_TABLES = ("partnerships", "networks", "network_members")
 
 
+logger = logging.getLogger(__name__)
+
+
 def _parse_stored(body: str, reference: Reference) -> tuple[Profile | None, list[tuple[str, str]]]:
-    """A stored profile row, checked like a catalogue record except that sources are optional."""
-    profile, problems, _ = parse_profile(json.loads(body), reference.geography,
+    """A stored profile row, checked like a catalogue record except that sources are optional.
+
+    Control characters in a row written before they were refused are replaced by spaces, so
+    that such a row neither stops the service nor reaches a page or report.
+    """
+    record = json.loads(body)
+    if isinstance(record, dict):
+        cleaned = scrub_record(record)
+        if cleaned != record:
+            logger.warning("profile %r: control characters in stored text read as spaces",
+                           record.get("id"))
+            record = cleaned
+    profile, problems, _ = parse_profile(record, reference.geography,
                                          reference.taxonomy, strict=True, require_sources=False)
     return profile, problems
 

@@ -4,19 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from matcher import BundleError, Catalogue, Filters, MatchResult, Profile, parse_query_profile
 from matcher.filters import select_profiles
 from matcher.partnership_network import edges_csv, nodes_csv, to_graphml
 from matcher.profiles import parse_profile
+from matcher.report_archive import ReportRecord
 from matcher.reports import parse_formats
 
 from .deps import FiltersDep, MatcherDep, StateDep, WriterDep, require_reader
 from .errors import APIError
 from .schemas import (
+    MAX_FIELDS,
+    MAX_WORLD_REGIONS,
     ErrorPublic,
+    FieldTerm,
     MatchesPublic,
     MatchRequest,
     PartnershipNetworkPublic,
@@ -26,9 +30,9 @@ from .schemas import (
     ReloadPublic,
     ReportPublic,
     ReportRequest,
+    WorldRegionName,
     WriteResult,
 )
-from .state import ReportJob
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     "4XX": {"model": ErrorPublic, "description": "the request cannot be served; see error.code"},
@@ -108,20 +112,27 @@ def profile_matches(
                                         scope=scope, strict=strict))
 
 
-@router.post("/match", response_model=MatchesPublic, responses=ERRORS,
-             summary="Suggested partners of an ad-hoc profile")
-def match_ad_hoc(body: MatchRequest, matcher: MatcherDep) -> MatchesPublic:
-    profile, mappings = parse_query_profile(body.profile.record(), matcher.catalogue.reference)
-    filters = Filters(
-        countries=tuple(body.country), world_regions=tuple(body.world_region),
-        continents=tuple(body.continent), fields=tuple(body.field), kinds=tuple(body.kind),
-        exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
-        include_home=body.include_home,
-    )
-    result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity,
-                           scope=body.scope, strict=body.strict)
-    return matches_public(MatchResult(result.query, result.matches, mappings, result.candidates,
-                                      result.scope))
+@router.post("/match", response_model=MatchesPublic, responses={
+    **ERRORS, 503: {"model": ErrorPublic, "description": "busy (Retry-After) or timed out"},
+}, summary="Suggested partners of an ad-hoc profile")
+async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) -> MatchesPublic:
+    # async only to wait: the work runs on the bounded ad-hoc queue, never on the event loop.
+    matcher = state.matcher
+
+    def work() -> MatchesPublic:
+        profile, mappings = parse_query_profile(body.profile.record(), matcher.catalogue.reference)
+        filters = Filters(
+            countries=tuple(body.country), world_regions=tuple(body.world_region),
+            continents=tuple(body.continent), fields=tuple(body.field), kinds=tuple(body.kind),
+            exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
+            include_home=body.include_home,
+        )
+        result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity,
+                               scope=body.scope, strict=body.strict)
+        return matches_public(MatchResult(result.query, result.matches, mappings,
+                                          result.candidates, result.scope))
+
+    return await state.adhoc.run(request, work)
 
 
 @router.put("/profiles/{profile_id}", response_model=WriteResult, responses={
@@ -188,17 +199,14 @@ NETWORK_FORMATS = {"graphml": "application/graphml+xml", "csv": "text/csv"}
                                             for t in NETWORK_FORMATS.values()}}})
 def network(
     state: StateDep,
-    field: Annotated[list[str], Query(max_length=80, description="taxonomy term; profiles holding "
-                                                                  "one of them")] = [],  # noqa: B006
-    world_region: Annotated[list[str], Query(max_length=60, description="UN M49 sub-region of the "
-                                             "partners; German profiles always stay")] = [],  # noqa: B006
+    field: Annotated[list[FieldTerm], Query(max_length=MAX_FIELDS, description=(
+        "taxonomy term; profiles holding one of them"))] = [],  # noqa: B006
+    world_region: Annotated[list[WorldRegionName], Query(max_length=MAX_WORLD_REGIONS, description=(
+        "UN M49 sub-region of the partners; German profiles always stay"))] = [],  # noqa: B006
     edges: Literal["all", "bilateral", "co_membership"] = "all",
     format: Literal["json", "graphml", "csv"] = "json",
     table: Literal["edges", "nodes"] = "edges",
 ) -> PartnershipNetworkPublic | Response:
-    for name, values in (("field", field), ("world_region", world_region)):
-        if len(values) > 100:
-            raise APIError(422, f"{name}: too many values", {"field": name})
     view = state.network(tuple(v for v in field if v), tuple(v for v in world_region if v), edges)
     if format == "json":
         return PartnershipNetworkPublic.model_validate(view.to_dict())
@@ -213,15 +221,16 @@ def network(
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
-@router.post("/reports", response_model=ReportPublic, status_code=202, responses=ERRORS,
-    summary="Start a batch report (bearer token)")
+@router.post("/reports", response_model=ReportPublic, status_code=202, responses={
+    **ERRORS, 429: {"model": ErrorPublic, "description": "the report queue is full (Retry-After)"},
+}, summary="Start a batch report (bearer token)")
 def start_report(body: ReportRequest, state: StateDep, _: WriterDep) -> ReportPublic:
     formats = parse_formats(",".join(body.formats))
     job_id = state.start_report(body.top, formats, tuple(body.clusters))
     return ReportPublic(id=job_id, status="running", files=[])
 
 
-def _job(state: StateDep, report_id: str) -> ReportJob:
+def _job(state: StateDep, report_id: str) -> ReportRecord:
     job = state.reports.get(report_id)
     if job is None:
         raise APIError(404, f"unknown report {report_id!r}", {"id": report_id})
@@ -238,8 +247,9 @@ def report_status(report_id: str, state: StateDep) -> ReportPublic:
 @router.get("/reports/{report_id}/files/{name}", responses=ERRORS, response_class=FileResponse,
             summary="Download one file of a finished report")
 def report_file(report_id: str, name: str, state: StateDep) -> FileResponse:
-    path = _job(state, report_id).file(name)
-    if path is None or not path.is_file():
+    _job(state, report_id)
+    path = state.reports.file(report_id, name)
+    if path is None:
         raise APIError(404, f"report {report_id!r} has no file {name!r}", {"name": name})
     return FileResponse(path, filename=name)
 

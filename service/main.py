@@ -60,7 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
-    def healthz() -> Health:
+    async def healthz() -> Health:
+        # On the event loop: it must answer even when every worker thread is busy.
         return Health(status="ok")
 
     @app.get("/readyz", response_model=Health, tags=["health"],

@@ -117,10 +117,9 @@ def _lines(text: str) -> list[str]:
 
 
 @router.post("/match", response_class=HTMLResponse)
-def adhoc_page(
+async def adhoc_page(
     request: Request,
     state: StateDep,
-    matcher: MatcherDep,
     name: Annotated[str, Form(max_length=300)],
     country: Annotated[str, Form(max_length=2)],
     description: Annotated[str, Form(max_length=4000)],
@@ -133,9 +132,14 @@ def adhoc_page(
         "fields": [f.strip() for f in fields.split(",") if f.strip()],
         "offers": _lines(offers), "seeks": _lines(seeks),
     }
-    profile, mappings = parse_query_profile(record, matcher.catalogue.reference)
-    result = matcher.match(profile, top=10)
-    result = MatchResult(result.query, result.matches, mappings, result.candidates)
+    matcher = state.matcher
+
+    def work() -> MatchResult:  # on the bounded ad-hoc queue, like POST /api/v1/match
+        profile, mappings = parse_query_profile(record, matcher.catalogue.reference)
+        result = matcher.match(profile, top=10)
+        return MatchResult(result.query, result.matches, mappings, result.candidates)
+
+    result = await state.adhoc.run(request, work)
     return page(request, "adhoc.html", results_context(state, result))
 
 

@@ -5,11 +5,32 @@ Lengths and list sizes are capped here, so that an over-long value is a 422 nami
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from matcher.profiles import MAX_ITEMS, MAX_PHRASE, MAX_TEXT
+from matcher.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
+
+
+def _canonical_id(value: str) -> str:
+    problem = id_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+#: A profile id as the catalogue writes it; anything else is a 422 naming the field.
+ProfileId = Annotated[str, AfterValidator(_canonical_id)]
+
+# One value of a filter, capped; the lists of values are capped by the MAX_* counts, a little
+# above the number of distinct values (247 countries, 22 world regions, 6 continents, 78 fields,
+# 7 kinds), so that every value can be named at once.
+CountryCode = Annotated[str, StringConstraints(max_length=2)]
+WorldRegionName = Annotated[str, StringConstraints(max_length=60)]
+ContinentName = Annotated[str, StringConstraints(max_length=30)]
+FieldTerm = Annotated[str, StringConstraints(max_length=80)]
+KindName = Annotated[str, StringConstraints(max_length=40)]
+MAX_COUNTRIES, MAX_WORLD_REGIONS, MAX_CONTINENTS, MAX_FIELDS, MAX_KINDS = 300, 30, 10, 100, 10
 
 
 class SizeIn(BaseModel):
@@ -24,7 +45,7 @@ class ProfileIn(BaseModel):
     description are required; free-text field names are mapped to the taxonomy."""
 
     model_config = ConfigDict(extra="forbid")
-    id: str | None = Field(default=None, max_length=120)
+    id: str | None = Field(default=None, max_length=MAX_ID)
     name: str = Field(min_length=1, max_length=MAX_PHRASE)
     kind: str | None = Field(default=None, max_length=40)
     country: str = Field(min_length=2, max_length=2)
@@ -190,11 +211,11 @@ class MatchRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     profile: ProfileIn
     top: int = Field(default=10, ge=1, le=100)
-    country: list[str] = Field(default_factory=list, max_length=300)
-    world_region: list[str] = Field(default_factory=list, max_length=30)
-    continent: list[str] = Field(default_factory=list, max_length=10)
-    field: list[str] = Field(default_factory=list, max_length=100)
-    kind: list[str] = Field(default_factory=list, max_length=10)
+    country: list[CountryCode] = Field(default_factory=list, max_length=MAX_COUNTRIES)
+    world_region: list[WorldRegionName] = Field(default_factory=list, max_length=MAX_WORLD_REGIONS)
+    continent: list[ContinentName] = Field(default_factory=list, max_length=MAX_CONTINENTS)
+    field: list[FieldTerm] = Field(default_factory=list, max_length=MAX_FIELDS)
+    kind: list[KindName] = Field(default_factory=list, max_length=MAX_KINDS)
     exclude_partners: bool = False
     exclude_co_members: bool = False
     include_home: bool = False
@@ -218,7 +239,7 @@ class ReportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     top: int = Field(default=10, ge=1, le=50)
     formats: list[str] = Field(default_factory=lambda: ["html", "csv", "xlsx", "pdf"], max_length=4)
-    clusters: list[str] = Field(default_factory=list, max_length=500)
+    clusters: list[ProfileId] = Field(default_factory=list, max_length=500)
 
 
 class ReportPublic(BaseModel):

@@ -33,7 +33,20 @@ class Settings(BaseSettings):
     blas_threads: int = Field(default=1, ge=1, le=64, description=(
         "BLAS threads per request: requests already run in parallel, and more BLAS threads "
         "than cores make them wait on each other"))
+    adhoc_workers: int = Field(default=2, ge=1, le=64, description=(
+        "threads computing ad-hoc matches (each embeds its query); about the number of cores"))
+    adhoc_queue: int = Field(default=8, ge=0, description=(
+        "ad-hoc matches that may wait for a thread; one more gets 503 with Retry-After"))
+    adhoc_timeout_s: float = Field(default=10.0, gt=0, description=(
+        "an ad-hoc match not started within this many seconds is dropped, and its client gets "
+        "503; one whose client disconnects is dropped at once"))
     report_dir: Path = Field(default_factory=lambda: default_models_dir() / "reports")
+    report_queue: int = Field(default=4, ge=1, description=(
+        "reports queued or being written at once; one more gets 429 with Retry-After"))
+    report_max_age_days: float = Field(default=30.0, gt=0, description=(
+        "a report is deleted this many days after it was started"))
+    report_max_total_mb: float = Field(default=1000.0, gt=0, description=(
+        "finished reports together take at most this many MB; the oldest are deleted first"))
 
     @field_validator("max_body_bytes", "writes_per_minute")
     @classmethod

@@ -9,43 +9,44 @@ from __future__ import annotations
 
 import logging
 import threading
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 
 from matcher import (
     Bundle,
+    Embedder,
     EmbeddingCache,
     Matcher,
     Profile,
     Reference,
     build_bundle,
     ensure_bundle,
+    get_embedder,
     load_bundle,
     load_catalogue,
 )
 from matcher.catalogue import load_config
 from matcher.coverage import Coverage, compute_coverage
 from matcher.partnership_network import PartnershipNetwork, partnership_network
+from matcher.report_archive import ReportArchive
 from matcher.reports import collect, write_report
 from matcher.store import ProfileStore, VersionConflictError
 
+from .admission import WorkQueue
+from .errors import APIError
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
-class ReportJob:
-    id: str
-    directory: Path
-    status: str = "running"
-    files: list[str] = field(default_factory=list)
+#: Seconds a client is asked to wait when the report queue is full (a report takes ~15 s).
+REPORT_RETRY_AFTER = 30
 
-    def file(self, name: str) -> Path | None:
-        """The path of one of this report's files; None for any other name."""
-        return self.directory / name if self.status == "done" and name in self.files else None
+
+def load_embedder(name: str) -> Embedder:
+    """The embedder called ``name``, loaded and warmed up by one encode."""
+    embedder = get_embedder(name)
+    embedder.encode(["warm-up"])
+    return embedder
 
 
 class ServiceState:
@@ -63,15 +64,25 @@ class ServiceState:
             logger.info("replaced the relationships of %s from %s (schema upgrade)",
                         settings.database, settings.data_dir)
         catalogue = self.store.catalogue(self.reference)
+        # Loaded (and used once) before the service says it is ready: the first ad-hoc match or
+        # write must not wait for a model.
+        embedder = load_embedder(settings.embedder)
         bundle = ensure_bundle(catalogue, settings.embedder, models_dir=settings.models_dir,
-                               config=load_config(settings.data_dir))
-        self.matcher = Matcher(bundle)
+                               config=load_config(settings.data_dir), embedder=embedder)
+        self.matcher = Matcher(bundle, embedder=embedder)
+        # Ad-hoc matches embed their query: a bounded queue of its own, off the server's pool.
+        self.adhoc = WorkQueue(settings.adhoc_workers, settings.adhoc_queue,
+                               settings.adhoc_timeout_s, "ad-hoc")
         self._write_lock = threading.Lock()
         self._rebuild_lock = threading.Lock()
         self._coverage: dict[tuple[int, str], Coverage] = {}
         self._networks: tuple[Matcher, dict[tuple[object, ...], PartnershipNetwork]] | None = None
-        self.reports: dict[str, ReportJob] = {}
-        # One report at a time: a burst of requests queues instead of starving the matcher.
+        self.reports = ReportArchive(settings.report_dir,
+                                     max_age=settings.report_max_age_days * 86400,
+                                     max_bytes=int(settings.report_max_total_mb * 1_000_000))
+        self._report_lock = threading.Lock()
+        # One report at a time: a burst of requests queues (up to report_queue) instead of
+        # starving the matcher.
         self._reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
 
     def update_profile(self, profile: Profile, expected_version: int | None) -> int:
@@ -109,7 +120,8 @@ class ServiceState:
         with self._write_lock:
             # Profiles written since the bundle's catalogue was taken are applied on top.
             same = bundle.embedder_name == self.matcher.bundle.embedder_name
-            matcher = Matcher(bundle, embedder=self.matcher.embedder if same else None)
+            embedder = self.matcher.embedder if same else load_embedder(bundle.embedder_name)
+            matcher = Matcher(bundle, embedder=embedder)
             for profile in self.store.catalogue(self.reference).profiles:
                 if matcher.catalogue.by_id.get(profile.id) != profile:
                     matcher = matcher.with_profile(profile)
@@ -145,29 +157,39 @@ class ServiceState:
         return cached
 
     def start_report(self, top: int, formats: tuple[str, ...], clusters: tuple[str, ...]) -> str:
-        """Queue a report for the background worker; returns its id."""
+        """Queue a report for the background worker; returns its id.
+
+        Raises:
+            APIError: 429 when ``report_queue`` reports are already queued or being written.
+        """
         for cluster in clusters:
             self.matcher.catalogue.get(cluster)
-        job_id = uuid.uuid4().hex
-        job = ReportJob(job_id, self.settings.report_dir / job_id)
-        self.reports[job_id] = job
+        with self._report_lock:
+            pending = self.reports.running()
+            if pending >= self.settings.report_queue:
+                raise APIError(429, f"{pending} reports are queued or being written, the limit; "
+                               "try again later", {"limit": self.settings.report_queue},
+                               headers={"Retry-After": str(REPORT_RETRY_AFTER)})
+            record = self.reports.create()
         matcher = self.matcher
 
         def work() -> None:
             try:
                 data = collect(matcher, top=top, clusters=clusters)
-                job.files = write_report(data, job.directory, formats)
-                job.status = "done"
+                files = write_report(data, self.reports.folder(record.id), formats)
+                self.reports.finish(record.id, files)
             except Exception:
-                logger.exception("report %s failed", job_id)
-                job.status = "failed"
+                logger.exception("report %s failed", record.id)
+                self.reports.fail(record.id)
 
         self._reports.submit(work)
-        return job_id
+        return record.id
 
     def ready(self) -> bool:
         return self.matcher is not None and self.store.integrity_ok()
 
     def close(self) -> None:
+        self.adhoc.close()
         self._reports.shutdown(wait=True, cancel_futures=True)
+        self.reports.fail_running()  # those cancelled in the queue
         self.store.close()

@@ -288,19 +288,13 @@ def test_coverage_api_and_pages(client: TestClient) -> None:
 
 
 def test_report_api_runs_and_downloads_only_its_files(client: TestClient) -> None:
-    import time
-
     assert_error(client.post("/api/v1/reports", json={}), 401)
     assert_error(client.post("/api/v1/reports", json={"formats": ["docx"]}, headers=AUTH), 422)
     assert_error(client.post("/api/v1/reports", json={"clusters": ["nope"]}, headers=AUTH), 404)
     started = client.post("/api/v1/reports", json={"top": 3, "formats": ["csv"]}, headers=AUTH)
     assert started.status_code == 202
     report_id = started.json()["id"]
-    for _ in range(100):
-        status = client.get(f"/api/v1/reports/{report_id}").json()
-        if status["status"] != "running":
-            break
-        time.sleep(0.1)
+    status = wait_for_report(client, report_id)
     assert status["status"] == "done" and "suggestions.csv" in status["files"]
     download = client.get(f"/api/v1/reports/{report_id}/files/suggestions.csv")
     assert download.status_code == 200 and download.text.startswith("cluster_id,")
@@ -376,3 +370,159 @@ def test_nothing_is_ever_unpickled() -> None:
         for line in text.splitlines():
             if "np.load(" in line:
                 assert "allow_pickle=False" in line, (path, line)
+
+
+def test_overlong_id_is_refused_at_once(client: TestClient) -> None:
+    from tests.test_profiles import adversarial_id
+
+    long_id = adversarial_id()
+    for path in (f"/api/v1/profiles/{long_id}", f"/api/v1/profiles/{long_id}/matches"):
+        error = assert_error(client.get(path), 404)
+        assert error["details"]["closest"] == []  # no hint is computed for an impossible id
+        assert len(error["message"]) < 300 and len(error["details"]["id"]) < 300
+    assert client.get(f"/clusters/{long_id}").status_code == 404
+
+
+@pytest.mark.parametrize("path_id", ["%20formula-1", "formula-1%0A", "formula-1%20", "%09formula-1"])
+def test_put_refuses_an_id_that_is_not_canonical(client: TestClient, path_id: str) -> None:
+    error = assert_error(client.put(f"/api/v1/profiles/{path_id}", json=new_profile(), headers=AUTH), 422)
+    assert error["details"]["field"] == "id"
+    assert_error(client.get("/api/v1/profiles/formula-1"), 404)  # nothing was written
+
+
+def post_json(client: TestClient, url: str, body: object, method: str = "POST",
+              headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    """Send ``body`` as JSON with \\u escapes, so that lone surrogates reach the server."""
+    import json
+
+    return client.request(method, url, content=json.dumps(body),
+                          headers={"Content-Type": "application/json", **(headers or {})})
+
+
+def test_control_characters_in_a_profile_get_422(client: TestClient) -> None:
+    body = new_profile(name="Ctrl\u000bCluster\u0001")
+    error = assert_error(client.put("/api/v1/profiles/ctrl-fr", json=body, headers=AUTH), 422)
+    assert error["details"]["field"] == "name"
+    assert_error(client.get("/api/v1/profiles/ctrl-fr"), 404)
+
+
+@pytest.mark.parametrize("key", ["fields", "offers", "seeks"])
+def test_lone_surrogate_in_an_ad_hoc_list_gets_422(client: TestClient, key: str) -> None:
+    profile = {"name": "ab", "country": "FR", "description": "robotics", key: ["bio\ud800"]}
+    error = assert_error(post_json(client, "/api/v1/match", {"profile": profile}), 422)
+    assert error["details"]["field"] == f"{key}[0]"
+
+
+@pytest.mark.parametrize("key", ["offers", "seeks", "sources"])
+def test_lone_surrogate_in_a_written_list_gets_422(client: TestClient, key: str) -> None:
+    body = new_profile(**{key: ["https://example.org/bio\ud800"]})
+    error = assert_error(post_json(client, "/api/v1/profiles/surrogate-fr", body, "PUT", AUTH), 422)
+    assert error["details"]["field"] == f"{key}[0]"
+
+
+def test_lone_surrogate_in_report_clusters_gets_422(client: TestClient) -> None:
+    error = assert_error(post_json(client, "/api/v1/reports", {"clusters": ["de-aero\ud800"]},
+                                   headers=AUTH), 422)
+    assert error["details"]["field"] == "clusters.0"
+
+
+def wait_for_report(client: TestClient, report_id: str) -> dict:  # type: ignore[type-arg]
+    import time
+
+    for _ in range(300):
+        status = client.get(f"/api/v1/reports/{report_id}").json()
+        if status["status"] != "running":
+            return status  # type: ignore[no-any-return]
+        time.sleep(0.1)
+    raise AssertionError("report still running")
+
+
+def test_text_stored_before_the_rule_does_not_break_start_or_reports(settings: Settings) -> None:
+    """A database row and a bundle snapshot with control characters, as written before they
+    were refused: the service starts, serves the profile and writes every report format."""
+    import hashlib
+    import json
+    import sqlite3
+    from dataclasses import replace
+
+    from matcher import load_bundle
+
+    with TestClient(create_app(settings)):
+        pass
+    legacy = "Ctrl\u000bCluster\u0001"
+    db = sqlite3.connect(settings.database)
+    body = json.loads(db.execute("SELECT body FROM profiles WHERE id = 'fr-aero-oneside'").fetchone()[0])
+    db.execute("UPDATE profiles SET body = ? WHERE id = 'fr-aero-oneside'",
+               (json.dumps({**body, "name": legacy}),))
+    db.commit()
+    db.close()
+    bundle = load_bundle(settings.models_dir / "current")
+    catalogue = bundle.catalogue.with_profile(replace(bundle.catalogue.get("fr-aero-oneside"),
+                                                      name=legacy))
+    snapshot = next((settings.models_dir / "current" / "catalogue" / "profiles").glob("*.jsonl"))
+    snapshot.write_text(snapshot.read_text().replace(json.dumps(body["name"]), json.dumps(legacy)))
+    manifest_path = settings.models_dir / "current" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["checksums"][f"catalogue/profiles/{snapshot.name}"] = hashlib.sha256(
+        snapshot.read_bytes()).hexdigest()
+    manifest["data_hash"] = catalogue.data_hash()
+    manifest_path.write_text(json.dumps(manifest))
+    with TestClient(create_app(settings)) as c:
+        profile = c.get("/api/v1/profiles/fr-aero-oneside").json()
+        assert profile["name"].startswith("Ctrl") and "\u000b" not in profile["name"]
+        started = c.post("/api/v1/reports", json={"top": 3, "clusters": ["de-aero"]}, headers=AUTH)
+        assert wait_for_report(c, started.json()["id"])["status"] == "done"
+
+
+
+def test_filters_take_several_values_each_capped(client: TestClient) -> None:
+    three = [("country", "FR"), ("country", "IT"), ("country", "ES")]
+    for path in ("/api/v1/profiles", "/api/v1/profiles/de-aero/matches", "/clusters/de-aero"):
+        assert client.get(path, params=three).status_code == 200, path
+        assert client.get(path, params=[("country", "FRA")]).status_code == 422, path
+        assert client.get(path, params=[("country", "FR")] * 301).status_code == 422, path
+    error = assert_error(client.get("/api/v1/profiles", params=[("field", "x" * 81)]), 422)
+    assert error["details"]["field"] == "field.0"
+    body = {"profile": {"name": "X", "country": "DE", "description": "d"}, "country": ["FR", "IT", "ES"]}
+    assert client.post("/api/v1/match", json=body).status_code == 200
+    error = assert_error(client.post("/api/v1/match", json={**body, "field": ["x" * 5000]}), 422)
+    assert error["details"]["field"] == "field.0"
+    parameters = client.get("/openapi.json").json()["paths"]["/api/v1/profiles"]["get"]["parameters"]
+    country = next(p for p in parameters if p["name"] == "country")["schema"]
+    assert country["items"]["maxLength"] == 2 and country["maxItems"] >= 250
+
+
+def test_host_header_never_reaches_a_page(client: TestClient) -> None:
+    for path in ("/", "/clusters/de-aero", "/coverage", "/clusters/nope"):
+        page = client.get(path, headers={"Host": "evil.example"})
+        assert "evil.example" not in page.text, path
+        assert 'href="/static/style.css"' in page.text, path
+
+
+def test_the_query_embedder_is_loaded_and_warm_before_ready(settings: Settings,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcher.embedding import HashingEmbedder
+
+    with TestClient(create_app(settings)):
+        pass  # builds the bundle, so that the next start reuses it
+    created: list[HashingEmbedder] = []
+    encoded: list[int] = []
+    init, encode = HashingEmbedder.__init__, HashingEmbedder.encode
+
+    def counting_init(self: HashingEmbedder, *args: object, **kwargs: object) -> None:
+        created.append(self)
+        init(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    def counting_encode(self: HashingEmbedder, texts):  # type: ignore[no-untyped-def]
+        encoded.append(len(texts))
+        return encode(self, texts)
+
+    monkeypatch.setattr(HashingEmbedder, "__init__", counting_init)
+    monkeypatch.setattr(HashingEmbedder, "encode", counting_encode)
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/readyz").status_code == 200
+        assert len(created) == 1 and encoded, "the embedder must be loaded and used before ready"
+        body = {"profile": {"name": "Laser Net", "country": "DE", "description": "Laser makers."}}
+        assert c.post("/api/v1/match", json=body).status_code == 200
+        assert c.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH).status_code == 201
+        assert len(created) == 1  # the same embedder serves every later request

@@ -103,3 +103,12 @@ def test_network_page_and_cluster_section(client: TestClient) -> None:
     assert 'data-fields="Photonics' not in section
     assert "Über das eigene Themenfeld hinaus" in client.get("/clusters/de-photonics",
                                                              params={"lang": "de"}).text
+
+
+def test_network_filters_take_several_values_each_capped(client: TestClient) -> None:
+    # The per-value length limit was applied to the list: at most 80 fields, each of any length.
+    many = [("field", "Photonics")] * 90 + [("world_region", "Eastern Asia")] * 25
+    assert client.get("/api/v1/network", params=many).status_code == 200
+    error = assert_error(client.get("/api/v1/network", params=[("field", "x" * 5000)]), 422)
+    assert error["details"]["field"] == "field.0"
+    assert_error(client.get("/api/v1/network", params=[("field", "Photonics")] * 101), 422)

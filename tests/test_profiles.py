@@ -117,3 +117,71 @@ def test_german_field_names_are_mapped(reference: Reference) -> None:
          "fields": ["Medizintechnik", "Luft- und Raumfahrt", "Photonik"]}, reference)
     assert [m["terms"][0] for m in mappings] == ["Medical Devices", "Aerospace Vehicles and Defense",
                                                  "Photonics"]
+
+
+def adversarial_id(length: int = 60_000) -> str:
+    """The probe's id: every slug character shuffled, just under difflib's "popular" threshold,
+    then padding that difflib treats as junk."""
+    import random
+    import string
+
+    chars = list((string.ascii_lowercase + string.digits + "-") * (length // 100))
+    random.Random(1).shuffle(chars)
+    return "".join(chars) + "Z" * (length - len(chars))
+
+
+def test_closest_ids_is_bounded_for_any_input(reference: Reference) -> None:
+    import time
+
+    from matcher import Catalogue, Profile
+    from matcher.relationships import Relationships
+
+    profiles = [Profile(id=f"xx-cluster-{i:05d}-{'abcdefgh'[i % 8] * (1 + i % 20)}", name=f"C {i}",
+                        country="FR", description="d") for i in range(2000)]
+    catalogue = Catalogue(profiles, Relationships(), reference)
+    for text in (adversarial_id(), adversarial_id(120), "x" * 5000):
+        start = time.process_time()
+        catalogue.closest_ids(text)
+        assert time.process_time() - start < 0.5, len(text)
+    # Still a useful hint for a typo.
+    typo = profiles[13].id.replace("cluster", "clustr")
+    assert catalogue.closest_ids(typo)[0] == profiles[13].id
+
+
+@pytest.mark.parametrize("given", [" formula-1", "formula-1 ", "formula-1\n", "\tformula-1"])
+def test_an_id_that_is_not_canonical_is_refused(reference: Reference, given: str) -> None:
+    with pytest.raises(ProfileValidationError) as info:
+        parse_query_profile({"id": given, "name": "F", "country": "FR", "description": "d"}, reference)
+    assert info.value.field == "id"
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({"name": "Ctrl\u000bCluster\u0001"}, "name"),
+        ({"name": "Two\nlines"}, "name"),
+        ({"description": "nul \u0000 in text"}, "description"),
+        ({"description": "lone \ud800 surrogate"}, "description"),
+        ({"region": "del \u007f"}, "region"),
+        ({"city": "next line \u0085"}, "city"),
+        ({"fields": ["bio\ud800"]}, "fields[0]"),
+        ({"fields": ["Photonics", "x\u001f"]}, "fields[1]"),
+        ({"offers": ["ok", "bio\ud800"]}, "offers[1]"),
+        ({"seeks": ["tab\there"]}, "seeks[0]"),
+        ({"website": "https://example.org/\u0001"}, "website"),
+        ({"sources": ["https://example.org/\ud800"]}, "sources[0]"),
+        ({"name": "not a character \uffff"}, "name"),
+    ],
+)
+def test_text_with_control_characters_is_refused(reference: Reference, record: dict, field: str) -> None:
+    base = {"name": "Clean", "country": "FR", "description": "d"}
+    with pytest.raises(ProfileValidationError) as info:
+        parse_query_profile({**base, **record}, reference)
+    assert info.value.field == field
+    str(info.value).encode("utf-8")  # the message never carries the character itself
+
+
+def test_a_description_may_hold_line_breaks_and_tabs(reference: Reference) -> None:
+    profile, _ = parse_query_profile({"name": "X", "country": "FR",
+                                      "description": "First line.\r\nSecond\tline."}, reference)
+    assert profile.description == "First line.\r\nSecond\tline."

@@ -139,3 +139,31 @@ def test_reports_in_german(hashing_matcher: Matcher, tmp_path: Path) -> None:
     assert header.startswith("cluster_id,cluster_name,rank")
     with pytest.raises(InvalidInputError, match="language"):
         collect(hashing_matcher, top=3, lang="xx")
+
+
+NOT_TEXT = "Ctrl\u000bCluster\u0001 \u0000\u001f\u007f\u0085 \ud800 \ufffe tab\tline\n="
+
+
+def test_every_writer_is_safe_for_any_stored_text(hashing_matcher: Matcher, tmp_path: Path) -> None:
+    """Text stored before control characters were refused must not break any format."""
+    from dataclasses import replace
+
+    from openpyxl import load_workbook
+
+    from matcher import MatchResult
+
+    data = collect(hashing_matcher, top=3)
+    data.results = [MatchResult(replace(r.query, name=NOT_TEXT),
+                                [replace(m, name=NOT_TEXT) for m in r.matches], r.field_mappings,
+                                r.candidates) for r in data.results]
+    data.sources = dict.fromkeys(data.sources, "https://example.org/\u0001\ud800")
+    out = tmp_path / "out"
+    names = write_report(data, out)
+    assert "suggestions.xlsx" in names and "report.pdf" in names
+    wb = load_workbook(out / "suggestions.xlsx", read_only=True)
+    values = [v for row in wb["suggestions"].iter_rows(values_only=True) for v in row]
+    wb.close()
+    assert any(isinstance(v, str) and v.startswith("Ctrl") for v in values)
+    for name in ("suggestions.csv", "report.html"):
+        text = (out / name).read_text(encoding="utf-8")
+        assert "Ctrl" in text and "\u000b" not in text and "\u0000" not in text
