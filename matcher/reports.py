@@ -49,7 +49,7 @@ FORMATS = ("html", "csv", "xlsx", "pdf")
 COLUMNS = (
     "cluster_id", "cluster_name", "rank", "partner_id", "partner_name", "partner_country",
     "partner_world_region", "score", "label", *COMPONENTS, "existing_partner", "reasons",
-    "partner_source",
+    "partner_website", "partner_contact", "partner_source",
 )
 #: The suggestion columns plus the strongest field link: their field and the one of ours.
 CROSS_FIELD_COLUMNS = (*COLUMNS, "their_field", "our_field")
@@ -88,7 +88,8 @@ WORDS: dict[str, dict[str, str]] = {
            "unpartnered": "German clusters without an international partner",
            "untapped": "Strong international profiles no German cluster works with",
            "suggestions": "Suggestions per cluster", "partner": "partner", "country": "country",
-           "score": "score", "why": "why", "source": "source",
+           "score": "score", "why": "why", "source": "source", "website": "website",
+           "contact": "contact",
            "heatmap": "Strong matches / known partnerships by field and world region",
            "beyond": "Beyond your field: partners from linked fields",
            "no_beyond": "No partner from a linked field."},
@@ -99,7 +100,8 @@ WORDS: dict[str, dict[str, str]] = {
            "unpartnered": "Deutsche Cluster ohne internationalen Partner",
            "untapped": "Starke internationale Profile ohne deutschen Partner",
            "suggestions": "Vorschläge je Cluster", "partner": "Partner", "country": "Land",
-           "score": "Wert", "why": "Begründung", "source": "Quelle",
+           "score": "Wert", "why": "Begründung", "source": "Quelle", "website": "Webseite",
+           "contact": "Kontakt",
            "heatmap": "Starke Vorschläge / bekannte Partnerschaften nach Themenfeld und Weltregion",
            "beyond": "Über das eigene Feld hinaus: Partner aus verbundenen Feldern",
            "no_beyond": "Kein Partner aus einem verbundenen Feld."},
@@ -115,6 +117,9 @@ class ReportData:
     coverage: Coverage
     manifest: dict[str, Any]
     sources: dict[str, str]
+    #: Each profile's website and contact page ("" when not known).
+    websites: dict[str, str] = field(default_factory=dict)
+    contacts: dict[str, str] = field(default_factory=dict)
     #: Each cluster's "beyond your field" suggestions, in the order of ``results``.
     cross_field: list[MatchResult] = field(default_factory=list)
     lang: str = "en"
@@ -154,7 +159,8 @@ class ReportData:
                 row = [
                     q.id, q.name, rank, m.id, m.name, m.country, m.world_region,
                     round(m.score, 4), e.label, *(round(e.components[c], 4) for c in COMPONENTS),
-                    "yes" if e.existing_partner else "no", e.summary, self.sources.get(m.id, ""),
+                    "yes" if e.existing_partner else "no", e.summary,
+                    self.websites.get(m.id, ""), self.contacts.get(m.id, ""), self.sources.get(m.id, ""),
                 ]
                 if linked:
                     link = e.value_chain.links[0] if e.value_chain and e.value_chain.links else None
@@ -197,8 +203,10 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         "clusters": [q.id for q in queries],
     }
     sources = {p.id: p.sources[0] if p.sources else "" for p in catalogue.profiles}
-    return ReportData(results, coverage, manifest, sources, cross_field, lang,
-                      catalogue.reference.taxonomy)
+    return ReportData(results, coverage, manifest, sources,
+                      {p.id: p.website or "" for p in catalogue.profiles},
+                      {p.id: p.contact or "" for p in catalogue.profiles},
+                      cross_field, lang, catalogue.reference.taxonomy)
 
 
 # --- writers -------------------------------------------------------------------------------
@@ -327,8 +335,10 @@ def write_html(path: Path, data: ReportData, heatmap: bytes) -> None:
         out.append(f"<table><tr><th>#</th><th>{e(w('partner'))}</th><th>{e(w('country'))}</th>"
                    f"<th>{e(w('score'))}</th><th>{e(w('why'))}</th></tr>")
         for rank, m in enumerate(result.matches, start=1):
-            src = data.sources.get(m.id, "")
-            link = f" <a href='{e(src)}'>{e(w('source'))}</a>" if src else ""
+            links = [(data.websites.get(m.id, ""), w("website")),
+                     (data.contacts.get(m.id, ""), w("contact")),
+                     (data.sources.get(m.id, ""), w("source"))]
+            link = "".join(f" <a href='{e(url)}'>{e(label)}</a>" for url, label in links if url)
             out.append(f"<tr><td>{rank}</td><td>{e(m.name)}{link}</td><td>{e(data.country(m.country))}</td>"
                        f"<td>{data.num(m.score, 3)}</td><td>{e(data.summary(m))}</td></tr>")
         out.append("</table>")
@@ -419,6 +429,9 @@ def pdf_match(pdf: Any, rank: int, m: Match, data: ReportData) -> None:
                          f"{data.num(m.score, 3)}", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", size=7)
     pdf.multi_cell(0, 3.5, data.summary(m), new_x="LMARGIN", new_y="NEXT")
+    reach = [url for url in (data.websites.get(m.id, ""), data.contacts.get(m.id, "")) if url]
+    if reach:
+        pdf.multi_cell(0, 3.5, " · ".join(reach), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(1)
 
 

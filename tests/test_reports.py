@@ -167,3 +167,15 @@ def test_every_writer_is_safe_for_any_stored_text(hashing_matcher: Matcher, tmp_
     for name in ("suggestions.csv", "report.html"):
         text = (out / name).read_text(encoding="utf-8")
         assert "Ctrl" in text and "\u000b" not in text and "\u0000" not in text
+
+
+def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_path: Path) -> None:
+    out = tmp_path / "reach"
+    write_report(collect(hashing_matcher, top=5, clusters=["de-aero"]), out, ["csv", "html"])
+    with open(out / "suggestions.csv", newline="", encoding="utf-8") as f:
+        rows = {r["partner_id"]: r for r in csv.DictReader(f)}
+    assert rows["ca-aero-mutual"]["partner_website"] == "https://example.org/ca-aero-mutual"
+    assert rows["ca-aero-mutual"]["partner_contact"] == "https://example.org/ca-aero-mutual/contact"
+    assert rows["ca-aero-mutual"]["partner_source"].startswith("https://")
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "href='https://example.org/ca-aero-mutual'>website</a>" in page
