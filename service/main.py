@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
-from . import api, errors, pages
+from . import api, errors, feeds, pages
 from .deps import RateLimiter
 from .limits import BodyLimitMiddleware
 from .schemas import Health
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app, pages.page)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
     app.include_router(api.router)
+    app.include_router(feeds.router)
     app.include_router(pages.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
