@@ -327,6 +327,9 @@ def training_data(es: EvaluationSet, queries: Sequence[int], *,
     labels = {i: es.queries[i].hidden - (set() if use_feedback else es.queries[i].from_feedback)
               for i in queries}
     kept = [i for i in queries if labels[i]]
+    if not kept:
+        raise InvalidInputError("no query with a label to learn the weights from (with feedback "
+                                "below its minimum, try fewer folds)", field="labels")
     x = np.concatenate([es.queries[i].features for i in kept])
     y = np.concatenate([np.isin(np.arange(len(es.candidates)), list(labels[i]))
                         for i in kept]).astype(np.int64)

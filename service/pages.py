@@ -204,8 +204,9 @@ def outcomes_page(request: Request, state: StateDep) -> Response:
     return page(request, "outcomes.html", {
         "funnel": funnel,
         "stages": STAGES,
-        "bars": [(s, funnel.overall[s], round(CHART_WIDTH * 2 * funnel.overall[s] / top))
-                 for s in STAGES],
+        # A stage with any pair gets a visible bar, however small beside "suggested".
+        "bars": [(s, n, max(round(CHART_WIDTH * 2 * n / top), 2 if n else 0))
+                 for s in STAGES for n in [funnel.overall[s]]],
         "anchor": ANCHOR,
         "minimum": MIN_COMPARABLE_MEETINGS,
     })

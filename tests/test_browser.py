@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from pydantic import SecretStr
 
 from matcher.catalogue import default_data_dir
 from service.main import create_app
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "browser"
+TOKEN = "browser-admin-token"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -35,7 +37,8 @@ def free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory, real_models: Path) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("browser")
     settings = Settings(data_dir=default_data_dir(), models_dir=real_models,
-                        database=tmp / "db.sqlite3", report_dir=tmp / "reports")
+                        database=tmp / "db.sqlite3", report_dir=tmp / "reports",
+                        api_token=SecretStr(TOKEN))
     port = free_port()
     config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     srv = uvicorn.Server(config)
@@ -199,3 +202,52 @@ def test_network_page_and_beyond_your_field(server: str, browser, width: int) ->
     assert "Value-chain link" in items.nth(0).locator(".value-chain").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 10
     section.screenshot(path=str(SHOTS / f"12-beyond-your-field-{width}.png"))
+
+
+def test_marking_a_suggestion(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    """A cluster manager signs in with a token, marks one suggestion and dismisses another."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
+    page.goto(server + "/clusters/bavairia")
+    assert page.locator("#atom-link").get_attribute("href").startswith("/clusters/bavairia/feed.atom")
+    page.fill("#signin-token", TOKEN)
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#signout")
+    cards = page.locator("#matches li.match")
+    assert cards.count() == 10
+    first, second = cards.nth(0), cards.nth(1)
+    marked, dismissed = first.get_attribute("data-id"), second.get_attribute("data-id")
+    first.locator("details summary").click()
+    first.locator("select[name=status]").select_option("contacted")
+    first.screenshot(path=str(SHOTS / "13-marking-form.png"))
+    first.locator("button[type=submit]").click()
+    page.wait_for_selector(f'#matches li.match[data-id="{marked}"] .mark')
+    mark = page.locator(f'#matches li.match[data-id="{marked}"] .mark')
+    assert mark.get_attribute("data-status") == "contacted"
+    assert "Your status: contacted" in mark.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1290
+    page.screenshot(path=str(SHOTS / "14-marked.png"), full_page=True)
+
+    card = page.locator(f'#matches li.match[data-id="{dismissed}"]')
+    card.locator("details summary").click()
+    card.locator("select[name=status]").select_option("not_relevant")
+    card.locator("select[name=reason]").select_option("wrong_size")
+    card.locator("button[type=submit]").click()
+    page.wait_for_selector("#dismissed-note")
+    assert page.locator(f'#matches li.match[data-id="{dismissed}"]').count() == 0
+    assert page.locator("#matches li.match").count() == 10  # the next suggestion moved up
+    page.click("#dismissed-note a")
+    page.wait_for_selector(f'#matches li.match[data-id="{dismissed}"] .mark')
+    shown = page.locator(f'#matches li.match[data-id="{dismissed}"]')
+    assert "wrong size" in shown.locator(".mark").inner_text()
+    shown.screenshot(path=str(SHOTS / "15-dismissed-shown.png"))
+
+    import httpx
+
+    for _ in range(300):  # the follow loop takes the first top-10 lists in the background
+        if httpx.get(server + "/api/v1/outcomes").json()["overall"]["contacted"] == 1:
+            break
+        time.sleep(0.1)
+    page.goto(server + "/outcomes")
+    assert page.locator("#funnel td[data-stage=contacted]").inner_text() == "1"
+    assert "10.5 %" in page.inner_text("#anchor")
+    page.screenshot(path=str(SHOTS / "16-outcomes.png"), full_page=True)
