@@ -35,7 +35,8 @@ DISMISSED = "not_relevant"
 STAGES: tuple[str, ...] = ("suggested", *POSITIVE)
 REASONS: tuple[str, ...] = ("wrong_field", "wrong_size", "already_working_together", "other")
 MAX_NOTE = 500
-#: Positive feedback labels needed before they take part in fitting the weights.
+#: Positive feedback labels (on candidates not already partners) needed before they take part in
+#: fitting the weights.
 MIN_FEEDBACK_LABELS = 30
 #: Pairs that reached a meeting needed before our meeting -> agreement rate is compared.
 MIN_COMPARABLE_MEETINGS = 30

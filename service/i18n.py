@@ -266,14 +266,14 @@ STRINGS.update({
     "out.compare": {"en": "From meeting to agreement, beside the one public anchor",
                     "de": "Vom Treffen zur Vereinbarung, neben dem einzigen öffentlichen Vergleichswert"},
     "out.rate": {"en": "agreements per meeting", "de": "Vereinbarungen je Treffen"},
-    "out.interval": {"en": "95% interval {a}–{b} %", "de": "95-%-Intervall {a}–{b} %"},
+    "out.interval": {"en": "95% interval {a}–{b} %", "de": "95-%-Intervall {a}–{b} %"},
     "out.anchor_name": {"en": "EU “Clusters Go International”",
                         "de": "EU „Clusters Go International“"},
     "out.anchor_source": {
         "en": "Anchor: the EU action “Clusters Go International” reported 370 cluster-to-cluster "
-              "meetings leading to 39 memoranda of understanding (10.5 %) and 45 projects.",
+              "meetings leading to 39 memoranda of understanding (10.5 %) and 45 projects.",
         "de": "Vergleichswert: Die EU-Maßnahme „Clusters Go International“ meldete 370 Treffen "
-              "zwischen Clustern, aus denen 39 Absichtserklärungen (10,5 %) und 45 Projekte "
+              "zwischen Clustern, aus denen 39 Absichtserklärungen (10,5 %) und 45 Projekte "
               "hervorgingen."},
     "out.verdict.no_meetings": {"en": "No meeting recorded yet: nothing to compare.",
                                 "de": "Noch kein Treffen erfasst: nichts zu vergleichen."},
@@ -282,13 +282,13 @@ STRINGS.update({
               "shown, but says little yet.",
         "de": "Zu wenige Treffen für einen Vergleich (mindestens {a} nötig): unsere Quote steht "
               "da, sagt aber noch wenig."},
-    "out.verdict.consistent": {"en": "Consistent with the anchor: 10.5 % lies within our interval.",
-                               "de": "Vereinbar mit dem Vergleichswert: 10,5 % liegen in "
+    "out.verdict.consistent": {"en": "Consistent with the anchor: 10.5 % lies within our interval.",
+                               "de": "Vereinbar mit dem Vergleichswert: 10,5 % liegen in "
                                      "unserem Intervall."},
-    "out.verdict.above": {"en": "Above the anchor: our whole interval lies above 10.5 %.",
-                          "de": "Über dem Vergleichswert: unser ganzes Intervall liegt über 10,5 %."},
-    "out.verdict.below": {"en": "Below the anchor: our whole interval lies below 10.5 %.",
-                          "de": "Unter dem Vergleichswert: unser ganzes Intervall liegt unter 10,5 %."},
+    "out.verdict.above": {"en": "Above the anchor: our whole interval lies above 10.5 %.",
+                          "de": "Über dem Vergleichswert: unser ganzes Intervall liegt über 10,5 %."},
+    "out.verdict.below": {"en": "Below the anchor: our whole interval lies below 10.5 %.",
+                          "de": "Unter dem Vergleichswert: unser ganzes Intervall liegt unter 10,5 %."},
     "out.by_field": {"en": "By field of the German cluster", "de": "Nach Themenfeld des deutschen Clusters"},
     "out.by_region": {"en": "By world region of the partner", "de": "Nach Weltregion des Partners"},
     "out.outside": {"en": "{a} marked pairs were never in a top-10 list and are not counted above.",

@@ -257,7 +257,7 @@ def test_outcomes_api_page_and_command(client: TestClient, capsys: pytest.Captur
     assert body["anchor"]["rate"] == 0.1054
     page = client.get("/outcomes")
     assert page.status_code == 200 and 'id="funnel"' in page.text
-    assert "10.5 %" in page.text and "Too few meetings" in page.text
+    assert "10.5&nbsp;%" in page.text and "Too few meetings" in page.text
     assert "Zu wenige Treffen" in client.get("/outcomes", params={"lang": "de"}).text
     assert cli(["outcomes", "--database", str(state.settings.database), "--json"]) == 0
     printed = capsys.readouterr().out

@@ -249,5 +249,5 @@ def test_marking_a_suggestion(server: str, browser) -> None:  # type: ignore[no-
         time.sleep(0.1)
     page.goto(server + "/outcomes")
     assert page.locator("#funnel td[data-stage=contacted]").inner_text() == "1"
-    assert "10.5 %" in page.inner_text("#anchor")
+    assert "10.5\u00a0%" in page.inner_text("#anchor")
     page.screenshot(path=str(SHOTS / "16-outcomes.png"), full_page=True)
