@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help run test lint typecheck pytest build bench system-deps clean
+.PHONY: help run test lint typecheck pytest build bench system-deps node-deps clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -16,9 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-system-deps:  ## Debian packages the tests need (chromium, poppler-utils, fonts)
-	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-dejavu-core >/dev/null; }
+system-deps:  ## Debian packages the tests need (chromium, poppler-utils, fonts, node for axe-core)
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v npm >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-dejavu-core npm >/dev/null; }
+
+AXE := build/npm/node_modules/axe-core/axe.min.js
+$(AXE): | system-deps
+	npm install --prefix build/npm --no-audit --no-fund --silent axe-core@4.10.3
+
+node-deps: $(AXE)  ## axe-core from npm, for the accessibility checks of the browser tests
 
 build: $(STAMP)  ## embed the catalogue into models/current
 	$(BIN)/clusterbridge build
@@ -33,7 +39,7 @@ lint: $(STAMP)  ## ruff
 typecheck: $(STAMP)  ## mypy --strict on matcher and service
 	$(BIN)/mypy
 
-pytest: $(STAMP) system-deps  ## the test suite, slow and browser tests included
+pytest: $(STAMP) system-deps node-deps  ## the test suite, slow and browser tests included
 	$(BIN)/pytest
 
 test: lint typecheck pytest  ## set up and run every check (what CI runs)

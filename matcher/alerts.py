@@ -1,10 +1,10 @@
 """What changed in a German cluster's top-k since the last catalogue version: follow and alerts.
 
 When the catalogue a matcher serves changes (a profile written, a rebuild or reload), each German
-cluster's top-k (as its page shows it, less the candidates it dismissed) is taken again and
-compared with the stored one. A candidate that is new in the list, or moved up by at least
-``min_rise`` places, with a score of at least ``min_score``, becomes an alert. A cluster without
-a previous list gets none: its first list is the baseline.
+cluster's top-k (its new suggestions as its page lists them, less the candidates it dismissed) is
+taken again and compared with the stored one. A candidate that is new in the list, or moved up by
+at least ``min_rise`` places, with a score of at least ``min_score``, becomes an alert. A cluster
+without a previous list gets none: its first list is the baseline.
 
 :func:`diff_topk` is the pure tier (lists in, changes out); :func:`take_snapshots` runs the
 matcher; :func:`catalogue_version` names what a matcher serves.
@@ -102,11 +102,13 @@ def alerts_between(previous: Mapping[str, Sequence[Entry]], current: Mapping[str
 
 def take_snapshots(matcher: Matcher, *, top: int,
                    dismissed: Mapping[str, Collection[str]]) -> dict[str, list[Entry]]:
-    """The top-``top`` of every German cluster of ``matcher`` (default filters and diversity,
-    as on its page), leaving out the candidates it dismissed."""
+    """The top-``top`` of every German cluster of ``matcher`` as its page lists its new
+    suggestions (default filters and diversity, no known partner or network co-member), leaving
+    out the candidates it dismissed."""
     out = {}
     for profile in matcher.catalogue.german():
-        filters = Filters(exclude_ids=tuple(sorted(dismissed.get(profile.id, ()))))
+        filters = Filters(exclude_partners=True, exclude_co_members=True,
+                          exclude_ids=tuple(sorted(dismissed.get(profile.id, ()))))
         result = matcher.match(profile.id, top=top, filters=filters)
         out[profile.id] = [Entry(m.id, place, m.score)
                            for place, m in enumerate(result.matches, start=1)]

@@ -113,15 +113,17 @@ class FilterIndex:
 
 def select_profiles(catalogue: Catalogue, filters: Filters, side: str | None = None,
                     query: str | None = None) -> list[Profile]:
-    """Profiles passing ``filters``, on one side (``german``/``international``), whose name or id
-    contains ``query`` (case-insensitive)."""
+    """Profiles passing ``filters``, on one side (``german``/``international``), that the search
+    ``query`` finds (name, place, field and description words; see :mod:`matcher.search`),
+    those matching by name first."""
+    from .search import search_for
+
     check_filters(catalogue, filters)
     geo = catalogue.reference.geography
-    needle = (query or "").casefold().strip()
-    return [
+    selected = [
         p for p in catalogue.profiles
         if passes(p, filters, geo)
         and (side != "german" or p.country == HOME_COUNTRY)
         and (side != "international" or p.country != HOME_COUNTRY)
-        and (not needle or needle in p.name.casefold() or needle in p.id)
     ]
+    return search_for(catalogue).search(query, selected) if query and query.strip() else selected

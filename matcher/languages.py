@@ -120,6 +120,10 @@ class Vocabulary:
         """The name of ``term`` in ``lang`` (the English term when there is none)."""
         return self.names.get(lang, {}).get(term, term)
 
+    def synonyms_of(self, term: str) -> list[str]:
+        """Every name and synonym of ``term`` in the three languages (folded)."""
+        return [synonym for synonym, t in self.synonyms.items() if t == term]
+
     def term_of(self, given: str) -> str | None:
         """The term a free-text field name stands for: a synonym in any language, or a compound
         that ends or begins with one ("Wasserstofftechnologie", "Medizintechnikcluster")."""

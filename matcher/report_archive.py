@@ -221,6 +221,11 @@ class ReportArchive:
         with self._lock:
             return self._records.get(report_id)
 
+    def records(self) -> list[ReportRecord]:
+        """Every report, newest first."""
+        with self._lock:
+            return sorted(self._records.values(), key=lambda r: (-r.created, r.id))
+
     def running(self) -> int:
         """How many reports are queued or being written."""
         with self._lock:

@@ -313,7 +313,7 @@ def network(
 }, summary="Start a batch report (bearer token)")
 def start_report(body: ReportRequest, state: StateDep, _: WriterDep) -> ReportPublic:
     formats = parse_formats(",".join(body.formats))
-    job_id = state.start_report(body.top, formats, tuple(body.clusters))
+    job_id = state.start_report(body.top, formats, tuple(body.clusters), body.lang)
     return ReportPublic(id=job_id, status="running", files=[])
 
 

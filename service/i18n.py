@@ -23,7 +23,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "tagline": {"en": "Find complementary international partners for innovation clusters",
                 "de": "Komplementäre internationale Partner für Innovationscluster finden"},
     "skip": {"en": "Skip to content", "de": "Zum Inhalt springen"},
-    "search_label": {"en": "Find a cluster by name", "de": "Cluster nach Namen suchen"},
+    "search_label": {"en": "Find a cluster", "de": "Cluster suchen"},
     "search": {"en": "Search", "de": "Suchen"},
     "german_clusters": {"en": "German clusters", "de": "Deutsche Cluster"},
     "results_for": {"en": "Clusters matching", "de": "Cluster mit"},
@@ -142,6 +142,123 @@ STRINGS: dict[str, dict[str, str]] = {
     "status.503": {"en": "The service is not available right now.",
                    "de": "Der Dienst ist gerade nicht verfügbar."},
     "details": {"en": "Details", "de": "Details"},
+    "nav": {"en": "main", "de": "Hauptmenü"},
+    "nav.find": {"en": "Find partners", "de": "Partner finden"},
+    "nav.api": {"en": "API", "de": "API"},
+    "reports": {"en": "Reports", "de": "Berichte"},
+    "search_placeholder": {"en": "e.g. Hamburg Aviation, München, Munich biotech, Photonik",
+                           "de": "z. B. Hamburg Aviation, München, Munich biotech, Photonik"},
+    "search_hint": {"en": "Searches names, places (German and English names), fields and "
+                          "description words; every word must be found.",
+                    "de": "Sucht in Namen, Orten (deutsche und englische Namen), Themenfeldern "
+                          "und Beschreibungen; jedes Wort muss vorkommen."},
+    "describe_hint": {"en": "Fields marked * are needed. The results page has a link you can "
+                            "share or bookmark.",
+                      "de": "Mit * markierte Felder sind nötig. Die Ergebnisseite hat einen Link "
+                            "zum Teilen oder Merken."},
+    "region": {"en": "Region", "de": "Region"},
+    "members_n": {"en": "{n} members", "de": "{n} Mitglieder"},
+    "members_hint": {"en": "Number of member organisations", "de": "Zahl der Mitgliedsorganisationen"},
+    "at_most": {"en": "at most {n} characters", "de": "höchstens {n} Zeichen"},
+    "busy": {"en": "Searching partners …", "de": "Partner werden gesucht …"},
+    "err.form": {"en": "Please check the fields marked below; your input is kept.",
+                 "de": "Bitte prüfen Sie die markierten Felder; Ihre Eingaben bleiben erhalten."},
+    "err.too_long": {"en": "This has {n} characters; at most {limit} are read. Please shorten it.",
+                     "de": "Hier stehen {n} Zeichen; gelesen werden höchstens {limit}. Bitte kürzen."},
+    "err.number": {"en": "Please enter a whole number.", "de": "Bitte eine ganze Zahl eingeben."},
+    "err.required": {"en": "Please fill this in.", "de": "Bitte ausfüllen."},
+    "err.invalid": {"en": "This is not valid", "de": "Das ist ungültig"},
+    "score.title": {"en": "how far this partner stands out among all candidates (0.5 = average)",
+                    "de": "wie weit dieser Partner unter allen Kandidaten heraussticht (0,5 = Durchschnitt)"},
+    "score.what": {"en": "Listed best first. The score (0 to 1) says how far a partner stands out "
+                         "among all {n} candidates for this cluster: 0.5 is an average candidate, "
+                         "close to 1 one that fits clearly better than the others. Its parts are "
+                         "under \u201cHow the score is made\u201d on each card.",
+                   "de": "Die besten zuerst. Der Wert (0 bis 1) sagt, wie weit ein Partner unter "
+                         "allen {n} Kandidaten für dieses Cluster heraussticht: 0,5 ist ein "
+                         "durchschnittlicher Kandidat, nahe 1 einer, der deutlich besser passt als "
+                         "die anderen. Seine Teile stehen auf jeder Karte unter \u201eWie der Wert "
+                         "entsteht\u201c."},
+    "parts": {"en": "How the score is made", "de": "Wie der Wert entsteht"},
+    "c.thematic": {"en": "Same topics", "de": "Gleiche Themen"},
+    "c.lexical": {"en": "Shared specialist words", "de": "Gemeinsame Fachbegriffe"},
+    "c.complementarity": {"en": "Needs and offers that fit both ways",
+                          "de": "Bedarf und Angebot passen in beide Richtungen"},
+    "c.relatedness": {"en": "Related fields", "de": "Verwandte Themenfelder"},
+    "c.roles": {"en": "Roles we lack", "de": "Rollen, die uns fehlen"},
+    "c.parity": {"en": "Similar size", "de": "Ähnliche Größe"},
+    "contact": {"en": "Contact", "de": "Kontakt"},
+    "no_website": {"en": "no website known yet", "de": "noch keine Webseite bekannt"},
+    "show_more": {"en": "Show more (up to {n})", "de": "Mehr zeigen (bis zu {n})"},
+    "by_region": {"en": "Suggestions by world region", "de": "Vorschläge nach Weltregion"},
+    "several": {"en": "(several with Ctrl or ⌘)", "de": "(mehrere mit Strg oder ⌘)"},
+    "show_known": {"en": "Show known partners and network co-members among the suggestions",
+                   "de": "Bekannte Partner und Netzwerkmitglieder unter den Vorschlägen zeigen"},
+    "known_title": {"en": "Already working together", "de": "Bereits in Zusammenarbeit"},
+    "known_none": {"en": "No known partners or shared networks.",
+                   "de": "Keine bekannten Partner oder gemeinsamen Netzwerke."},
+    "edit_query": {"en": "Change this description", "de": "Beschreibung ändern"},
+    "share": {"en": "Link to these results:", "de": "Link zu diesen Ergebnissen:"},
+    "cov.lead": {"en": "Where German clusters already have partners abroad, and where strong "
+                       "partners wait that nobody works with yet.",
+                 "de": "Wo deutsche Cluster schon Partner im Ausland haben und wo starke Partner "
+                       "warten, mit denen noch niemand zusammenarbeitet."},
+    "cov.strong_def_title": {"en": "Strong match", "de": "Starker Vorschlag"},
+    "cov.strong_def": {"en": "a German cluster and a partner abroad whose score is among the best "
+                             "2% of all such pairs (score at least {a}).",
+                       "de": "ein deutsches Cluster und ein Partner im Ausland, deren Wert zu den "
+                             "besten 2 % aller solchen Paare gehört (Wert mindestens {a})."},
+    "cov.gap_def_title": {"en": "Gap", "de": "Lücke"},
+    "cov.gap_def": {"en": "how many fewer partnerships a field has in a region than its strong "
+                          "matches would lead one to expect, in standard deviations (the "
+                          "standardised residual); above 2 is a clear gap, below 0 more "
+                          "partnerships than expected.",
+                    "de": "wie viel weniger Partnerschaften ein Themenfeld in einer Region hat, "
+                          "als seine starken Vorschläge erwarten ließen, in Standardabweichungen "
+                          "(standardisiertes Residuum); über 2 ist eine deutliche Lücke, unter 0 "
+                          "gibt es mehr Partnerschaften als erwartet."},
+    "cov.map": {"en": "One field on the map", "de": "Ein Themenfeld auf der Karte"},
+    "cov.show_map": {"en": "Show", "de": "Zeigen"},
+    "cov.map_legend": {"en": "green = partnerships exist; blue = strong matches only, darker = "
+                             "more; grey = none",
+                       "de": "grün = Partnerschaften vorhanden; blau = nur starke Vorschläge, "
+                             "dunkler = mehr; grau = keine"},
+    "cov.table": {"en": "All fields and regions", "de": "Alle Themenfelder und Regionen"},
+    "rep.lead": {"en": "A batch report lists the suggested partners of every German cluster (or "
+                       "those you choose) with the coverage and its gaps. Formats:",
+                 "de": "Ein Sammelbericht listet die vorgeschlagenen Partner aller deutschen "
+                       "Cluster (oder der gewählten) mit der Abdeckung und ihren Lücken. Formate:"},
+    "rep.html": {"en": "HTML: one self-contained page with charts, for reading and sharing",
+                 "de": "HTML: eine eigenständige Seite mit Grafiken, zum Lesen und Weitergeben"},
+    "rep.pdf": {"en": "PDF: A4 pages for printing", "de": "PDF: A4-Seiten zum Drucken"},
+    "rep.csv": {"en": "CSV: suggestions and coverage as tables, numbers as numbers",
+                "de": "CSV: Vorschläge und Abdeckung als Tabellen, Zahlen als Zahlen"},
+    "rep.xlsx": {"en": "XLSX: the same tables as a workbook",
+                 "de": "XLSX: dieselben Tabellen als Arbeitsmappe"},
+    "rep.start": {"en": "Start a report", "de": "Bericht starten"},
+    "rep.token": {"en": "Access token", "de": "Zugangstoken"},
+    "rep.formats": {"en": "Formats", "de": "Formate"},
+    "rep.top": {"en": "Suggestions per cluster (1 to 50)", "de": "Vorschläge je Cluster (1 bis 50)"},
+    "rep.lang": {"en": "Language of HTML and PDF", "de": "Sprache von HTML und PDF"},
+    "rep.clusters": {"en": "Clusters (none chosen = all German clusters)",
+                     "de": "Cluster (keins gewählt = alle deutschen Cluster)"},
+    "rep.go": {"en": "Start the report", "de": "Bericht starten"},
+    "rep.starting": {"en": "Starting …", "de": "Wird gestartet …"},
+    "rep.list": {"en": "Reports", "de": "Berichte"},
+    "rep.none": {"en": "No reports yet.", "de": "Noch keine Berichte."},
+    "rep.refresh": {"en": "This page refreshes every 5 seconds while a report is being written.",
+                    "de": "Diese Seite lädt alle 5 Sekunden neu, solange ein Bericht entsteht."},
+    "rep.status.running": {"en": "being written", "de": "wird erstellt"},
+    "rep.status.done": {"en": "done", "de": "fertig"},
+    "rep.status.failed": {"en": "failed", "de": "fehlgeschlagen"},
+    "rep.problem.token": {"en": "This token is not valid for starting reports.",
+                          "de": "Dieses Token gilt nicht zum Starten von Berichten."},
+    "rep.problem.options": {"en": "Please choose at least one format and 1 to 50 suggestions.",
+                            "de": "Bitte mindestens ein Format und 1 bis 50 Vorschläge wählen."},
+    "rep.problem.busy": {"en": "Several reports are already being written; please try again in "
+                               "a minute.",
+                         "de": "Es werden schon mehrere Berichte erstellt; bitte in einer Minute "
+                               "erneut versuchen."},
 }
 
 ROLE_NAMES = {

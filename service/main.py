@@ -9,8 +9,12 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from swagger_ui_bundle import swagger_ui_path
 from threadpoolctl import threadpool_limits
 
 from . import api, errors, feeds, pages
@@ -45,6 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="1.0",
         summary="Complementary international partners for innovation clusters",
         lifespan=lifespan,
+        docs_url=None,  # served below from the packaged Swagger UI, never from a CDN
+        redoc_url=None,
     )
     resolved_for_cors = settings or get_settings()
     if resolved_for_cors.cors_origins:
@@ -53,9 +59,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_headers=["Authorization", "Content-Type", "If-Match"])
 
     app.add_middleware(BodyLimitMiddleware, max_bytes=resolved_for_cors.max_body_bytes)
+    # Pages carry an inline world map: compress answers a browser accepts compressed.
+    app.add_middleware(GZipMiddleware, minimum_size=2048)
 
     errors.install(app, pages.page)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json", title="ClusterBridge API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png")
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)

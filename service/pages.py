@@ -8,6 +8,9 @@ coordinates of the network drawing).
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -23,7 +26,10 @@ from matcher.filters import select_profiles
 from matcher.geography import Geography
 from matcher.languages import country_name
 from matcher.partnership_network import PartnershipNetwork
+from matcher.profiles import MAX_PHRASE, MAX_TEXT, parse_profile
+from matcher.reports import FORMATS, parse_formats
 
+from . import worldmap
 from .deps import (
     FiltersDep,
     MatcherDep,
@@ -34,6 +40,7 @@ from .deps import (
 )
 from .errors import APIError
 from .i18n import LANGUAGES, Words, pick_language
+from .querylinks import MAX_PACKED, pack, unpack
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -43,6 +50,13 @@ CHART_WIDTH = 120
 NETWORK_WIDTH, NETWORK_HEIGHT, NETWORK_MARGIN = 960, 640, 24
 #: How many of the cluster's "beyond your field" suggestions its page shows.
 CROSS_FIELD_SHOWN = 5
+#: The most suggestions a page shows (the API's maximum).
+MAX_TOP = 100
+#: The longest input of each field of the ad-hoc form; longer input is refused with its length.
+FORM_LIMITS = {"name": MAX_PHRASE, "region": MAX_PHRASE, "description": MAX_TEXT,
+               "fields": 1000, "offers": MAX_TEXT, "seeks": MAX_TEXT, "members": 8}
+#: Profile fields -> the form field a problem is shown beside.
+FORM_FIELD = {"size": "members", "id": "name", "kind": "name"}
 #: The cookie that remembers a cluster token after "sign in with token" (HttpOnly, SameSite).
 TOKEN_COOKIE = "cb_token"
 TOKEN_COOKIE_AGE = 30 * 24 * 3600
@@ -79,25 +93,54 @@ def chart_by_region(result: MatchResult) -> list[tuple[str, int, int]]:
     return [(region, count, round(CHART_WIDTH * count / top)) for region, count in counts]
 
 
-def results_context(state: Any, result: MatchResult) -> dict[str, Any]:
+def results_context(state: Any, result: MatchResult, top: int) -> dict[str, Any]:
+    """What the list of suggestions shows: the matches with each partner's website, contact and
+    sources, the chart and map of where they are, and the link to show more."""
     catalogue = state.matcher.catalogue
+    counts: dict[str, int] = {}
+    for m in result.matches:
+        counts[m.country] = counts.get(m.country, 0) + 1
     return {
         "result": result,
         "chart": chart_by_region(result),
-        "sources": {m.id: (catalogue.by_id[m.id].sources or ("",))[0] for m in result.matches},
+        "map_counts": counts,
+        "partners_of": {m.id: catalogue.by_id[m.id] for m in result.matches},
+        "top": top,
+        "more": min(top + 10, MAX_TOP) if len(result.matches) >= top and top < MAX_TOP else None,
     }
 
 
+def world_map(words: Words, counts: dict[str, int], label: str) -> str:
+    """The world map with the countries of ``counts`` shaded by how many suggestions they have."""
+    most = max(counts.values(), default=1)
+    shade = {code: (f"level-{min(3, 1 + (2 * n) // most)}",
+                    f"{words.country(code)}: {n}") for code, n in counts.items()}
+    return worldmap.load().svg(shade, label)
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request, state: StateDep, q: str | None = None) -> Response:
+def home(request: Request, state: StateDep,
+         q: Annotated[str | None, Query(max_length=200)] = None,
+         edit: Annotated[str | None, Query(max_length=MAX_PACKED)] = None) -> Response:
+    """The start page; ``edit`` fills the form with a query from a results link."""
+    return home_page(request, state, q=q, form=form_values(unpack(edit)) if edit else None)
+
+
+def home_page(request: Request, state: Any, *, q: str | None = None,
+              form: dict[str, Any] | None = None,
+              problems: dict[str, dict[str, Any]] | None = None, status: int = 200) -> Response:
     catalogue = state.matcher.catalogue
-    found = select_profiles(catalogue, Filters(), query=q[:200]) if q else []
+    found = select_profiles(catalogue, Filters(), query=q) if q else []
     return page(request, "home.html", {
         "q": q,
         "found": found[:50],
+        "found_count": len(found),
         "german": select_profiles(catalogue, Filters(), side="german"),
         "countries": countries_by_name(request, catalogue.reference.geography),
-    })
+        "form": form or {"country": "DE"},
+        "problems": problems or {},
+        "limits": FORM_LIMITS,
+    }, status)
 
 
 def signed_in(request: Request, state: Any, cluster: str) -> bool:
@@ -113,16 +156,21 @@ def signed_in(request: Request, state: Any, cluster: str) -> bool:
 
 @router.get("/clusters/{profile_id}", response_class=HTMLResponse)
 def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: MatcherDep,
-                 filters: FiltersDep, top: int = 10, diversity: bool = True,
+                 filters: FiltersDep, top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10,
+                 diversity: bool = True, known: bool = False,
                  include_dismissed: bool = False) -> Response:
     catalogue = matcher.catalogue
     profile = catalogue.get(profile_id)
     marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed)
-    result = matcher.match(profile_id, top=max(1, min(top, 50)), filters=shown,
-                           diversity=diversity)
+    # New suggestions first: known partners and co-members have their own section unless asked.
+    if not known:
+        shown = replace(shown, exclude_partners=True, exclude_co_members=True)
+    result = matcher.match(profile_id, top=top, filters=shown, diversity=diversity)
     cross = matcher.match(profile_id, top=CROSS_FIELD_SHOWN, filters=shown, diversity=diversity,
                           scope="cross_field")
     geo = catalogue.reference.geography
+    words = Words(pick_language(request), catalogue.reference.taxonomy)
+    context = results_context(state, result, top)
     return page(request, "cluster.html", {
         "feedback_form": profile.country == HOME_COUNTRY,
         "marks": marks,
@@ -133,16 +181,32 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
         "reasons": REASONS,
         "profile": profile,
         "world_region": geo.world_region(profile.country),
-        "partners": [catalogue.by_id[p] for p in sorted(catalogue.partners_of(profile_id))
-                     if p in catalogue.by_id],
+        "relations": relations(catalogue, profile_id),
         "networks": catalogue.relationships.networks_of(profile_id),
         "filters": filters,
+        "known": known,
         "world_regions": geo.world_regions,
         "countries": countries_by_name(request, geo),
-        "terms": catalogue.reference.taxonomy.terms,
+        "terms": sorted(catalogue.reference.taxonomy.terms, key=words.field),
         "cross": cross,
-        **results_context(state, result),
+        "candidates": len(catalogue) - 1,
+        "map_svg": world_map(words, context["map_counts"], words.t("where")),
+        "page_query": urlencode([(k, v) for k, v in request.query_params.multi_items()
+                                 if k not in ("top", "lang")]),
+        **context,
     })
+
+
+def relations(catalogue: Any, profile_id: str) -> list[dict[str, Any]]:
+    """The profile's known partners and network co-members, with what links them."""
+    rel = catalogue.relationships
+    out = []
+    for other in sorted(rel.related_to(profile_id), key=lambda o: catalogue.by_id[o].name):
+        if other not in catalogue.by_id:
+            continue
+        out.append({"profile": catalogue.by_id[other], "tie": rel.tie(profile_id, other),
+                    "networks": rel.shared_networks(profile_id, other)})
+    return out
 
 
 def _back(profile_id: str, lang: str, anchor: str = "") -> str:
@@ -216,50 +280,147 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.splitlines() if line.strip()]
 
 
-@router.post("/match", response_class=HTMLResponse)
-async def adhoc_page(
-    request: Request,
-    state: StateDep,
-    name: Annotated[str, Form(max_length=300)],
-    country: Annotated[str, Form(max_length=2)],
-    description: Annotated[str, Form(max_length=4000)],
-    fields: Annotated[str, Form(max_length=1000)] = "",
-    offers: Annotated[str, Form(max_length=4000)] = "",
-    seeks: Annotated[str, Form(max_length=4000)] = "",
-) -> Response:
-    record = {
-        "name": name, "country": country, "description": description,
-        "fields": [f.strip() for f in fields.split(",") if f.strip()],
-        "offers": _lines(offers), "seeks": _lines(seeks),
+def form_record(form: dict[str, str]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """The profile record of the ad-hoc form and the problems of each form field."""
+    problems: dict[str, dict[str, Any]] = {}
+    for name, limit in FORM_LIMITS.items():
+        value = form.get(name, "")
+        if len(value) > limit:
+            problems[name] = {"code": "too_long", "n": len(value), "limit": limit}
+    record: dict[str, Any] = {
+        "name": form.get("name", ""), "country": form.get("country", ""),
+        "description": form.get("description", ""), "region": form.get("region", ""),
+        "fields": [f.strip() for f in form.get("fields", "").split(",") if f.strip()],
+        "offers": _lines(form.get("offers", "")), "seeks": _lines(form.get("seeks", "")),
     }
+    members = form.get("members", "").strip()
+    if members:
+        if members.isdigit() and int(members) <= 10**7:
+            record["members"] = int(members)
+        else:
+            problems["members"] = {"code": "number"}
+    return record, problems
+
+
+def form_values(record: dict[str, Any]) -> dict[str, str]:
+    """The ad-hoc form's fields filled from a record (to edit a query again)."""
+    joined = {"fields": ", ", "offers": "\n", "seeks": "\n"}
+    return {k: joined[k].join(v) if k in joined else str(v) for k, v in record.items()}
+
+
+def profile_record(record: dict[str, Any]) -> dict[str, Any]:
+    """The record the matcher reads (size nested, empty values left out)."""
+    out = {k: v for k, v in record.items() if k != "members" and v not in ("", [], None)}
+    if record.get("members") is not None:
+        out["size"] = {"members": record["members"]}
+    return out
+
+
+@router.post("/match", response_class=HTMLResponse)
+async def adhoc_submit(request: Request, state: StateDep) -> Response:
+    """The ad-hoc form: on a problem the form comes back with the input and the problem beside
+    its field; else a redirect to the shareable results page."""
+    raw = await request.form()
+    form = {k: v for k, v in raw.items() if isinstance(v, str)}
+    record, problems = form_record(form)
+    reference = state.matcher.catalogue.reference
+    _, found, _ = parse_profile(profile_record(record), reference.geography, reference.taxonomy,
+                                strict=False)
+    for name, message in found:
+        base = name.split("[")[0].split(".")[0]
+        code = "required" if "required" in message else "invalid"
+        problems.setdefault(FORM_FIELD.get(base, base), {"code": code, "message": message})
+    if problems:
+        return home_page(request, state, form=form, problems=problems, status=422)
+    lang = pick_language(request)
+    return RedirectResponse(f"/match?{urlencode({'p': pack(record), 'lang': lang})}", status_code=303)
+
+
+@router.get("/match", response_class=HTMLResponse)
+async def adhoc_page(request: Request, state: StateDep, filters: FiltersDep,
+                     p: Annotated[str, Query(max_length=MAX_PACKED)],
+                     top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10) -> Response:
+    record = unpack(p)
     matcher = state.matcher
 
     def work() -> MatchResult:  # on the bounded ad-hoc queue, like POST /api/v1/match
-        profile, mappings = parse_query_profile(record, matcher.catalogue.reference)
-        result = matcher.match(profile, top=10)
+        profile, mappings = parse_query_profile(profile_record(record), matcher.catalogue.reference)
+        result = matcher.match(profile, top=top, filters=filters)
         return MatchResult(result.query, result.matches, mappings, result.candidates)
 
     result = await state.adhoc.run(request, work)
-    return page(request, "adhoc.html", results_context(state, result))
+    catalogue = matcher.catalogue
+    geo = catalogue.reference.geography
+    words = Words(pick_language(request), catalogue.reference.taxonomy)
+    context = results_context(state, result, top)
+    return page(request, "adhoc.html", {
+        "record": record,
+        "packed": p,
+        "filters": filters,
+        "world_regions": geo.world_regions,
+        "countries": countries_by_name(request, geo),
+        "terms": sorted(catalogue.reference.taxonomy.terms, key=words.field),
+        "candidates": len(catalogue),
+        "map_svg": world_map(words, context["map_counts"], words.t("where")),
+        "page_query": urlencode([(k, v) for k, v in request.query_params.multi_items()
+                                 if k not in ("top", "lang")]),
+        "edit_query": urlencode({"edit": p, "lang": words.lang}),
+        **context,
+    })
 
 
 def shade(cell: Any) -> str:
-    """Cell colour: blue by strong matches, with a darker edge where partnerships exist."""
+    """Cell colour: blue by strong matches, green where partnerships exist; never darker than
+    dark text stays readable on (WCAG AA)."""
     if not cell.strong_matches and not cell.partnerships:
         return "#ffffff"
-    alpha = min(0.15 + 0.08 * cell.strong_matches, 0.85)
+    alpha = min(0.12 + 0.05 * cell.strong_matches, 0.45)
     return f"rgba(11, 92, 173, {alpha:.2f})" if not cell.partnerships else f"rgba(46, 160, 67, {alpha:.2f})"
 
 
 @router.get("/coverage", response_class=HTMLResponse)
 def coverage_page(request: Request, state: StateDep,
-                  level: Literal["world_region", "continent"] = "world_region") -> Response:
+                  level: Literal["world_region", "continent"] = "world_region",
+                  field: Annotated[str | None, Query(max_length=80)] = None) -> Response:
     coverage = state.coverage(level)
+    cells = {(c.field, c.region): c for c in coverage.cells}
+    gaps = coverage.top_gaps(10)
+    if field is not None and field not in coverage.fields:
+        raise APIError(422, f"field: {field!r} is not a field of the German clusters",
+                       {"field": "field", "closest": coverage.fields[:3]})
+    chosen = field or (gaps[0].field if gaps else (coverage.fields[0] if coverage.fields else ""))
+    # Rows: the field with the largest gap first.
+    rows = sorted(coverage.fields, key=lambda f: (-max(cells[(f, r)].gap for r in coverage.regions), f))
+    words = Words(pick_language(request), state.reference.taxonomy)
     return page(request, "coverage.html", {
         "coverage": coverage,
-        "cells": {(c.field, c.region): c for c in coverage.cells},
+        "cells": cells,
+        "rows": rows,
+        "gaps": gaps,
         "shade": shade,
+        "chosen": chosen,
+        "map_svg": coverage_map(words, state.matcher.catalogue.reference.geography, coverage,
+                                cells, chosen) if chosen else "",
     })
+
+
+def coverage_map(words: Words, geography: Geography, coverage: Any, cells: dict[Any, Any],
+                 field_name: str) -> str:
+    """One field of the coverage matrix as a world map: every country takes its region's cell
+    (green where partnerships exist, blue where only strong matches are)."""
+    shade_of: dict[str, tuple[str, str]] = {}
+    level = coverage.level
+    for code, country in geography.countries.items():
+        region = country.continent if level == "continent" else country.world_region
+        cell = cells.get((field_name, region))
+        if cell is None or not (cell.strong_matches or cell.partnerships):
+            continue
+        css = "covered" if cell.partnerships else f"level-{min(3, 1 + cell.strong_matches // 5)}"
+        tip = (f"{words.region(region)}: {cell.strong_matches} {words.t('cov.strong')}, "
+               f"{cell.partnerships} {words.t('cov.partnerships')}, {words.t('cov.gap')} "
+               f"{words.num(cell.gap)}")
+        shade_of[code] = (css, tip)
+    return worldmap.load().svg(shade_of, f"{words.t('coverage')}: {words.field(field_name)}")
 
 
 @router.get("/coverage/cell", response_class=HTMLResponse)
@@ -328,3 +489,51 @@ def network_page(request: Request, state: StateDep,
         "world_regions": geo.world_regions,
         "download_query": query,
     })
+
+
+@router.get("/reports", response_class=HTMLResponse)
+def reports_page(request: Request, state: StateDep) -> Response:
+    return reports_view(request, state)
+
+
+def reports_view(request: Request, state: Any, *, problem: str | None = None,
+                 form: dict[str, Any] | None = None, status: int = 200) -> Response:
+    """Batch reports: start one (with the token), watch it, download earlier ones."""
+    records = state.reports.records()
+    catalogue = state.matcher.catalogue
+    return page(request, "reports.html", {
+        "records": records,
+        "running": any(r.status == "running" for r in records),
+        "german": select_profiles(catalogue, Filters(), side="german"),
+        "formats": FORMATS,
+        "problem": problem,
+        "form": form or {"formats": list(FORMATS), "top": "10", "lang": pick_language(request)},
+        "created": {r.id: dt.datetime.fromtimestamp(r.created, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+                    for r in records},
+    }, status)
+
+
+@router.post("/reports", response_class=HTMLResponse)
+async def reports_submit(request: Request, state: StateDep) -> Response:
+    """Start a report from the page; the token is the same bearer token as the API's."""
+    raw = await request.form()
+    top, lang = str(raw.get("top") or "10"), str(raw.get("lang") or "en")
+    chosen = [str(v) for v in raw.getlist("formats")]
+    clusters = [str(v) for v in raw.getlist("clusters")]
+    form = {"top": top, "lang": lang, "formats": chosen, "clusters": clusters}
+    token = str(raw.get("token") or "")
+    expected = state.settings.api_token
+    if expected is None or not hmac.compare_digest(token.encode(),
+                                                   expected.get_secret_value().encode()):
+        return reports_view(request, state, problem="token", form=form, status=403)
+    if not chosen or not top.isdigit() or not 1 <= int(top) <= 50:
+        return reports_view(request, state, problem="options", form=form, status=422)
+    try:
+        formats = parse_formats(",".join(chosen))
+        report_id = state.start_report(int(top), formats, tuple(clusters),
+                                       lang if lang in ("en", "de") else "en")
+    except APIError as exc:  # the queue is full
+        return reports_view(request, state, problem="busy" if exc.status == 429 else "options",
+                            form=form, status=exc.status)
+    return RedirectResponse(f"/reports?lang={pick_language(request)}#report-{report_id}",
+                            status_code=303)

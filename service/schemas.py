@@ -279,6 +279,7 @@ class ReportRequest(BaseModel):
     top: int = Field(default=10, ge=1, le=50)
     formats: list[str] = Field(default_factory=lambda: ["html", "csv", "xlsx", "pdf"], max_length=4)
     clusters: list[ProfileId] = Field(default_factory=list, max_length=500)
+    lang: Literal["en", "de"] = Field(default="en", description="language of the HTML and PDF")
 
 
 class ReportPublic(BaseModel):

@@ -176,7 +176,8 @@ class ServiceState:
             views[key] = cached
         return cached
 
-    def start_report(self, top: int, formats: tuple[str, ...], clusters: tuple[str, ...]) -> str:
+    def start_report(self, top: int, formats: tuple[str, ...], clusters: tuple[str, ...],
+                     lang: str = "en") -> str:
         """Queue a report for the background worker; returns its id.
 
         Raises:
@@ -195,7 +196,7 @@ class ServiceState:
 
         def work() -> None:
             try:
-                data = collect(matcher, top=top, clusters=clusters)
+                data = collect(matcher, top=top, clusters=clusters, lang=lang)
                 files = write_report(data, self.reports.folder(record.id), formats)
                 self.reports.finish(record.id, files)
             except Exception:

@@ -231,6 +231,12 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
     assert "put" in paths["/api/v1/profiles/{profile_id}"]
 
 
+def suggested(page: str) -> list[str]:
+    """The ids of the suggestion cards of a page (main list only)."""
+    main_list = page.split('id="matches"', 1)[1].split("</ol>", 1)[0]
+    return re.findall(r'<li class="match" data-id="([^"]+)"', main_list)
+
+
 def test_pages_render(client: TestClient) -> None:
     home = client.get("/")
     assert home.status_code == 200 and "Test Aviation Hamburg" in home.text
@@ -238,8 +244,12 @@ def test_pages_render(client: TestClient) -> None:
     page = client.get("/clusters/de-aero")
     assert page.status_code == 200 and "Test Aero Montreal" in page.text
     assert "Answers our need for" in page.text
-    filtered = client.get("/clusters/de-photonics", params={"country": "KR"})
-    assert "Test Photonics Korea" in filtered.text and "Test Photonics Japan" not in filtered.text
+    # Known partners and co-members are apart unless asked for among the suggestions.
+    default = suggested(client.get("/clusters/de-photonics").text)
+    assert not {"us-photonics", "kr-photonics", "jp-photonics-2"} & set(default)
+    filtered = suggested(client.get("/clusters/de-photonics",
+                                    params={"country": ["KR", "JP"], "known": "true"}).text)
+    assert "kr-photonics" in filtered and {c.split("-")[0] for c in filtered} <= {"kr", "jp"}
     form = client.post("/match", data={"name": "Laser Net", "country": "DE",
                                        "description": "Laser makers.", "fields": "Optics and Photonics",
                                        "seeks": "semiconductor fab access"})

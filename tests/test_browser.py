@@ -1,5 +1,7 @@
 """The web pages in real headless Chromium (Debian's), driven by Playwright, on the real catalogue
-and the real bundled model. Screenshots of each step go to ``test-output/browser/``."""
+and the real bundled model: each user group's tasks at 1280 and 390 px, every page checked with
+axe-core (installed from npm by ``make node-deps``) for serious and critical violations.
+Screenshots of each step go to ``test-output/browser/``."""
 
 from __future__ import annotations
 
@@ -21,8 +23,11 @@ from service.settings import Settings
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[1] / "test-output" / "browser"
-TOKEN = "browser-admin-token"
+ROOT = Path(__file__).resolve().parents[1]
+SHOTS = ROOT / "test-output" / "browser"
+AXE = ROOT / "build" / "npm" / "node_modules" / "axe-core" / "axe.min.js"
+TOKEN = "browser-token"
+WIDTHS = (1280, 390)
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -67,65 +72,195 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def test_cluster_manager_journey(server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page.goto(server + "/")
-    assert page.locator("#german-list li").count() >= 50
-    page.screenshot(path=str(SHOTS / "1-home.png"), full_page=False)
+def check_page(page, name: str, width: int) -> None:  # type: ignore[no-untyped-def]
+    """No sideways scrolling, no serious or critical accessibility violation; a screenshot."""
+    assert page.evaluate("document.documentElement.scrollWidth") <= width, f"{name} scrolls sideways"
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed (make node-deps installs it)")
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
+           for v in result["violations"] if v["impact"] in ("serious", "critical")]
+    assert bad == [], f"{name} at {width}px: {bad}"
+    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
 
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_manager_finds_a_partner_and_a_way_to_reach_it(server: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    page.goto(server + "/")
+    check_page(page, "01-home", width)
+    for query, expected in (("München", "BioM"), ("Munich biotech", "m4"), ("Luftfahrt", "Hamburg Aviation")):
+        page.fill("#q", query)
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#search-results li")
+        assert expected in page.inner_text("#search-results"), query
     page.fill("#q", "Hamburg Aviation")
     page.keyboard.press("Enter")
-    page.wait_for_selector("#search-results li")
-    page.screenshot(path=str(SHOTS / "2-search.png"))
     page.click("#search-results a:has-text('Hamburg Aviation')")
     page.wait_for_selector("#matches li.match")
     items = page.locator("#matches li.match")
     assert items.count() == 10
+    scores = [float(x) for x in items.evaluate_all("els => els.map(e => e.dataset.score)")]
+    assert scores == sorted(scores, reverse=True)  # rank and shown score agree
+    assert "0.5 is an average candidate" in page.inner_text("#score-explained")
+    # Known partners are apart: none of them among the suggestions, all in their own section.
+    hrefs = "els => els.map(e => e.getAttribute('href'))"
+    known = set(page.locator("#known-section li a").evaluate_all(hrefs))
+    shown = set(items.locator("a.match-name").evaluate_all(hrefs))
+    assert known and not known & shown
     first = items.nth(0)
     assert first.locator(".reasons li").count() >= 1
-    assert first.locator("a.match-name").get_attribute("href").startswith("/clusters/")
-    assert page.locator("figure.chart svg rect").count() >= 1
-    page.screenshot(path=str(SHOTS / "3-cluster.png"), full_page=True)
-    before = items.evaluate_all("els => els.map(e => e.dataset.id)")
+    assert first.locator(".sources a").count() >= 1
+    # Every card shows the partner's website and contact page, or says that none is known yet.
+    assert items.locator("a.website").count() >= 1
+    for i in range(items.count()):
+        reach = items.nth(i).locator(".reach")
+        assert reach.locator("a.website, a.contact").count() or "no website" in reach.inner_text()
+    first.locator("details.parts summary").click()
+    assert first.locator(".bar-fill").count() == 6
+    shaded = "svg.worldmap path.level-1, svg.worldmap path.level-2, svg.worldmap path.level-3"
+    assert page.locator(shaded).count() >= 3
+    check_page(page, "02-cluster", width)
 
-    page.select_option("#world_region", "Eastern Asia")
+    page.select_option("#world_region", ["Eastern Asia", "Northern America"])
     page.click("#apply")
+    page.wait_for_selector("#matches li.match")
+    countries = set(page.locator("#matches li.match").evaluate_all("els => els.map(e => e.dataset.country)"))
+    assert countries and countries <= {"JP", "KR", "CN", "TW", "HK", "MN", "KP", "MO", "US", "CA"}
+    assert len({c in ("US", "CA") for c in countries}) == 2  # both regions at once
+    page.click("#show-more")
     page.wait_for_load_state()
-    after_items = page.locator("#matches li.match")
-    after = after_items.evaluate_all("els => els.map(e => e.dataset.id)")
-    countries = set(after_items.evaluate_all("els => els.map(e => e.dataset.country)"))
-    assert after and after != before
-    assert countries <= {"JP", "KR", "CN", "TW", "HK", "MN", "KP", "MO"}
-    page.screenshot(path=str(SHOTS / "4-filtered.png"), full_page=True)
+    assert page.locator("#matches li.match").count() == 20
+    check_page(page, "03-cluster-filtered", width)
 
-    page.goto(server + "/")
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_ad_hoc_results_are_first_class(server: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    page.goto(server + "/?lang=en")
     page.fill("#f-name", "Laser Cluster Jena")
+    page.fill("#f-region", "Thuringia")
+    page.fill("#f-members", "120")
     page.fill("#f-description", "Network of laser, optics and photonics companies and institutes "
-                                "that builds optical systems and seeks partners in Asia.")
+                                "that builds optical systems for industry and medicine.")
     page.fill("#f-fields", "Optics and Photonics")
     page.fill("#f-offers", "laser system integration\noptical metrology")
-    page.fill("#f-seeks", "photonics component suppliers in Asia")
+    page.fill("#f-seeks", "photonics component suppliers")
+    started = time.monotonic()
     page.click("form.adhoc button[type=submit]")
     page.wait_for_selector("#matches li.match")
+    assert time.monotonic() - started < 20  # the model is loaded before the service is ready
     assert "Photonics" in page.inner_text("#mappings")
-    assert page.locator("#matches li.match").count() == 10
-    page.screenshot(path=str(SHOTS / "5-adhoc.png"), full_page=True)
+    assert "120 members" in page.inner_text("main")
+    shared = page.input_value("#share-link")
+    assert shared.startswith("/match?p=")
+    check_page(page, "04-adhoc", width)
+
+    page.select_option("#country", ["JP", "KR"])
+    page.click("#apply")
+    page.wait_for_selector("#matches li.match")
+    countries = page.locator("#matches li.match").evaluate_all("els => els.map(e => e.dataset.country)")
+    assert set(countries) <= {"JP", "KR"}
+
+    fresh = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    fresh.goto(server + shared)  # the link alone brings the results back
+    fresh.wait_for_selector("#matches li.match")
+    assert "Laser Cluster Jena" in fresh.inner_text("h1")
+    fresh.click("#lang-switch")  # the language switch keeps the query
+    fresh.wait_for_selector("#matches li.match")
+    assert fresh.get_attribute("html", "lang") == "de" and "Laser Cluster Jena" in fresh.inner_text("h1")
+    fresh.click("#edit-query")  # and the description can be changed from there
+    assert fresh.input_value("#f-name") == "Laser Cluster Jena"
+    assert "optical metrology" in fresh.input_value("#f-offers")
 
 
-def test_keyboard_and_phone(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("width", WIDTHS)
+def test_bad_input_keeps_the_form_and_says_what_is_wrong(server: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    page.goto(server + "/?lang=en")
+    page.fill("#f-name", "   ")
+    long_text = "laser " * 3400  # 20,400 characters
+    page.fill("#f-description", long_text)
+    page.fill("#f-fields", "Photonics")
+    page.click("form.adhoc button[type=submit]")
+    page.wait_for_selector("#form-problems")
+    assert page.get_attribute("#f-name", "aria-invalid") == "true"
+    assert "Please fill this in." in page.inner_text("#name-problem")
+    assert "20400 characters" in page.inner_text("#description-problem")
+    assert page.input_value("#f-description") == long_text  # nothing cut without a word
+    assert page.input_value("#f-fields") == "Photonics"
+    check_page(page, "05-form-problems", width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_programme_staff_see_gaps_first(server: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    page.goto(server + "/coverage?lang=en")
+    text = page.inner_text("main")
+    assert text.index("Largest gaps") < text.index("All fields and regions")
+    assert "Strong match" in text and "standardised residual" in text
+    assert page.locator("#gaps li").count() == 10
+    gaps = [float(t.rsplit(" ", 1)[1]) for t in page.locator("#gaps li").all_inner_texts()]
+    assert gaps == sorted(gaps, reverse=True)
+    assert page.locator("svg.worldmap path.covered, svg.worldmap path.level-1, "
+                        "svg.worldmap path.level-2, svg.worldmap path.level-3").count() >= 10
+    check_page(page, "06-coverage", width)
+    page.click("#gaps li:first-child a")
+    page.wait_for_selector("#cell-matches li")
+    check_page(page, "07-coverage-cell", width)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_analyst_starts_and_downloads_a_report(server: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    page.goto(server + "/reports?lang=en")
+    text = page.inner_text("main")
+    assert all(f in text for f in ("HTML:", "PDF:", "CSV:", "XLSX:"))  # formats listed
+    check_page(page, "08-reports", width)
+    page.fill("#r-token", "wrong")
+    page.click("form.adhoc button[type=submit]")
+    page.wait_for_selector("#report-problem")
+    page.fill("#r-token", TOKEN)
+    for f in ("html", "pdf", "xlsx"):
+        page.uncheck(f"input[name=formats][value={f}]")
+    page.select_option("#r-clusters", ["hamburg-aviation"])
+    page.click("form.adhoc button[type=submit]")
+    page.wait_for_selector("#report-list li")
+    deadline = time.monotonic() + 120
+    while page.locator("#report-list li").first.get_attribute("data-status") == "running":
+        assert time.monotonic() < deadline, "the report did not finish"
+        time.sleep(2)
+        page.reload()
+    item = page.locator("#report-list li").first
+    assert item.get_attribute("data-status") == "done"
+    with page.expect_download() as download:
+        item.locator("a:has-text('suggestions.csv')").click()
+    assert download.value.suggested_filename == "suggestions.csv"
+
+
+def test_api_docs_work_offline(server: str, browser) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(server + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock", timeout=20_000)
+    assert all(url.startswith(server) for url in requests), requests
+    page.screenshot(path=str(SHOTS / "09-docs.png"))
+
+
+def test_keyboard_reaches_the_content_first(server: str, browser) -> None:  # type: ignore[no-untyped-def]
     page = browser.new_page(viewport={"width": 390, "height": 844}, locale="en-GB")
     page.goto(server + "/clusters/its-owl")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 400, f"page scrolls sideways on a phone ({width}px)"
-    page.screenshot(path=str(SHOTS / "6-phone.png"), full_page=False)
 
 
-def test_german_pages_and_german_query(server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="de-DE",
+@pytest.mark.parametrize("width", WIDTHS)
+def test_german_pages_and_german_query(server: str, browser, width: int) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="de-DE",
                             extra_http_headers={"Accept-Language": "de-DE,de;q=0.9"})
-    page.goto(server + "/")
+    page.goto(server + "/?lang=de")
     assert page.get_attribute("html", "lang") == "de"
     assert "Partner finden" in page.inner_text("form.adhoc")
     page.fill("#f-name", "Medizintechnik Testnetz")
@@ -143,29 +278,19 @@ def test_german_pages_and_german_query(server: str, browser) -> None:  # type: i
     assert "Medizintechnik" in mappings and "Wasserstoff und Brennstoffzellen" in mappings
     scores = page.locator("#matches .score").all_inner_texts()
     assert scores and all("," in s and "." not in s for s in scores)  # decimal comma
-    page.screenshot(path=str(SHOTS / "7-german-adhoc.png"), full_page=True)
+    check_page(page, "10-german-adhoc", width)
 
-    page.goto(server + "/clusters/hamburg-aviation")
+    page.goto(server + "/clusters/hamburg-aviation?lang=de")
     text = page.inner_text("main")
     assert "Luft- und Raumfahrzeuge und Verteidigung" in text  # field name in German
     assert "Deutschland" in text and "Westeuropa" in text  # CLDR country and region names
     options = page.locator("#world_region option").all_inner_texts()
     assert "Ostasien" in options and "Eastern Asia" not in options
-    page.screenshot(path=str(SHOTS / "7-german-cluster.png"), full_page=True)
+    check_page(page, "11-german-cluster", width)
 
-    page.goto(server + "/clusters/no-such-cluster")
+    page.goto(server + "/clusters/no-such-cluster?lang=de")
     assert "Diese Seite oder dieses Profil gibt es nicht." in page.inner_text("main")
-
-
-def test_programme_staff_coverage(server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1400, "height": 1000}, locale="en-GB")
-    page.goto(server + "/coverage")
-    assert page.locator("#heatmap tbody tr").count() >= 20
-    page.screenshot(path=str(SHOTS / "8-coverage.png"), full_page=False)
-    page.click("#gaps li:first-child a")
-    page.wait_for_selector("#cell-matches li")
-    assert page.locator("#cell-matches li").count() >= 1
-    page.screenshot(path=str(SHOTS / "9-coverage-cell.png"), full_page=True)
+    check_page(page, "12-german-error", width)
 
 
 @pytest.mark.parametrize("width", [1280, 390])
@@ -180,7 +305,7 @@ def test_network_page_and_beyond_your_field(server: str, browser, width: int) ->
     assert page.locator("#brokers li").count() == 10
     assert page.locator("#network-table tbody tr").count() >= 76
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 10
-    page.screenshot(path=str(SHOTS / f"10-network-{width}.png"), full_page=False)
+    check_page(page, "13-network", width)
 
     page.select_option("#net-region", "Eastern Asia")
     page.select_option("#net-edges", "bilateral")
@@ -204,11 +329,15 @@ def test_network_page_and_beyond_your_field(server: str, browser, width: int) ->
     section.screenshot(path=str(SHOTS / f"12-beyond-your-field-{width}.png"))
 
 
-def test_marking_a_suggestion(server: str, browser) -> None:  # type: ignore[no-untyped-def]
-    """A cluster manager signs in with a token, marks one suggestion and dismisses another."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page.goto(server + "/clusters/bavairia")
-    assert page.locator("#atom-link").get_attribute("href").startswith("/clusters/bavairia/feed.atom")
+@pytest.mark.parametrize(("width", "cluster"), [(1280, "bavairia"), (390, "bbaa")])
+def test_marking_a_suggestion(server: str, browser, width: int, cluster: str) -> None:  # type: ignore[no-untyped-def]
+    """A cluster manager signs in with a token, marks one suggestion and dismisses another; the
+    outcomes page counts the mark."""
+    import httpx
+
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    page.goto(f"{server}/clusters/{cluster}")
+    assert page.locator("#atom-link").get_attribute("href").startswith(f"/clusters/{cluster}/feed.atom")
     page.fill("#signin-token", TOKEN)
     page.click("#signin button[type=submit]")
     page.wait_for_selector("#signout")
@@ -216,22 +345,22 @@ def test_marking_a_suggestion(server: str, browser) -> None:  # type: ignore[no-
     assert cards.count() == 10
     first, second = cards.nth(0), cards.nth(1)
     marked, dismissed = first.get_attribute("data-id"), second.get_attribute("data-id")
-    first.locator("details summary").click()
+    first.locator(".feedback details summary").click()
     first.locator("select[name=status]").select_option("contacted")
-    first.screenshot(path=str(SHOTS / "13-marking-form.png"))
-    first.locator("button[type=submit]").click()
+    first.screenshot(path=str(SHOTS / f"14-marking-form-{width}.png"))
+    check_page(page, "14-marking", width)
+    first.locator(".feedback-form button[type=submit]").click()
     page.wait_for_selector(f'#matches li.match[data-id="{marked}"] .mark')
     mark = page.locator(f'#matches li.match[data-id="{marked}"] .mark')
     assert mark.get_attribute("data-status") == "contacted"
     assert "Your status: contacted" in mark.inner_text()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 1290
-    page.screenshot(path=str(SHOTS / "14-marked.png"), full_page=True)
+    check_page(page, "15-marked", width)
 
     card = page.locator(f'#matches li.match[data-id="{dismissed}"]')
-    card.locator("details summary").click()
+    card.locator(".feedback details summary").click()
     card.locator("select[name=status]").select_option("not_relevant")
     card.locator("select[name=reason]").select_option("wrong_size")
-    card.locator("button[type=submit]").click()
+    card.locator(".feedback-form button[type=submit]").click()
     page.wait_for_selector("#dismissed-note")
     assert page.locator(f'#matches li.match[data-id="{dismissed}"]').count() == 0
     assert page.locator("#matches li.match").count() == 10  # the next suggestion moved up
@@ -239,15 +368,13 @@ def test_marking_a_suggestion(server: str, browser) -> None:  # type: ignore[no-
     page.wait_for_selector(f'#matches li.match[data-id="{dismissed}"] .mark')
     shown = page.locator(f'#matches li.match[data-id="{dismissed}"]')
     assert "wrong size" in shown.locator(".mark").inner_text()
-    shown.screenshot(path=str(SHOTS / "15-dismissed-shown.png"))
-
-    import httpx
+    shown.screenshot(path=str(SHOTS / f"16-dismissed-shown-{width}.png"))
 
     for _ in range(300):  # the follow loop takes the first top-10 lists in the background
-        if httpx.get(server + "/api/v1/outcomes").json()["overall"]["contacted"] == 1:
+        if httpx.get(server + "/api/v1/outcomes").json()["overall"]["contacted"] >= 1:
             break
         time.sleep(0.1)
     page.goto(server + "/outcomes")
-    assert page.locator("#funnel td[data-stage=contacted]").inner_text() == "1"
+    assert int(page.locator("#funnel td[data-stage=contacted]").inner_text()) >= 1
     assert "10.5\u00a0%" in page.inner_text("#anchor")
-    page.screenshot(path=str(SHOTS / "16-outcomes.png"), full_page=True)
+    check_page(page, "17-outcomes", width)
