@@ -4,6 +4,9 @@ The pipeline, one module per stage::
 
     profiles / relationships / catalogue -> embedding -> bundle (+ index) -> complementarity
     (+ value_chain) -> ranking -> (coverage | reports | evaluation | partnership_network)
+
+and the outcome loop around it: feedback (marks of suggestions, labels, the funnel), alerts
+(what changed in a top-k), tokens (who may mark), store (the service database).
 """
 
 from .bundle import Bundle, build_bundle, ensure_bundle, load_bundle

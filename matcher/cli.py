@@ -1,7 +1,8 @@
 """The ``clusterbridge`` command line: an edge that maps errors to one line and exit code 2.
 
 Commands: ``build``, ``match``, ``stats``, ``catalogue check``, ``coverage``, ``report``,
-``evaluate``, ``crosslingual``, ``network``, ``serve`` (the web service), ``export``.
+``evaluate``, ``crosslingual``, ``network``, ``serve`` (the web service), ``export``, ``token``
+(per-cluster tokens for feedback), ``outcomes`` (the funnel of what suggestions became).
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import logging
 import sys
 import textwrap
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bundle import build_bundle, default_models_dir, ensure_bundle
 from .catalogue import (
+    HOME_COUNTRY,
     Catalogue,
     Reference,
     default_data_dir,
@@ -27,9 +30,13 @@ from .catalogue import (
 )
 from .config import MatcherConfig, Weights
 from .embedding import DEFAULT_EMBEDDER, EmbeddingCache, get_embedder
-from .errors import CatalogueError, ClusterBridgeError, ProfileValidationError
+from .errors import CatalogueError, ClusterBridgeError, InvalidInputError, ProfileValidationError
+from .feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
 from .filters import Filters
 from .ranking import Matcher, MatchResult
+
+if TYPE_CHECKING:
+    from .store import ProfileStore
 
 logger = logging.getLogger("clusterbridge")
 
@@ -161,17 +168,68 @@ def cmd_serve(args: argparse.Namespace, out: Any) -> int:  # pragma: no cover - 
     return 0
 
 
-def cmd_export(args: argparse.Namespace, out: Any) -> int:
+DEFAULT_DATABASE = default_models_dir() / "clusterbridge.sqlite3"
+
+
+@contextmanager
+def _store(args: argparse.Namespace) -> Iterator[ProfileStore]:
+    """The service database named by ``--database``, which must exist."""
     from .store import ProfileStore
 
     if not args.database.exists():
         raise ProfileValidationError(f"database {args.database} not found", field="database")
     store = ProfileStore(args.database)
     try:
-        store.export(Reference.load(args.reference), args.out)
+        yield store
     finally:
         store.close()
+
+
+def cmd_export(args: argparse.Namespace, out: Any) -> int:
+    with _store(args) as store:
+        store.export(Reference.load(args.reference), args.out)
     out.write(f"exported {args.database} to {args.out}\n")
+    return 0
+
+
+def cmd_token(args: argparse.Namespace, out: Any) -> int:
+    from . import tokens
+    from .store import utc_now
+
+    with _store(args) as store:
+        if args.action == "create":
+            profile = store.catalogue(Reference.load(args.reference)).get(args.cluster)
+            if profile.country != HOME_COUNTRY:
+                raise InvalidInputError(f"tokens are for German clusters; {args.cluster!r} is in "
+                                        f"{profile.country}", field="cluster")
+            token, record = tokens.issue(profile.id, utc_now())
+            store.add_token(record)
+            out.write(f"{token}\n")
+            sys.stderr.write(f"token {record.id} for {profile.id}: shown once, only its digest is "
+                             f"stored; revoke with `clusterbridge token revoke {record.id}`\n")
+        elif args.action == "revoke":
+            found = store.token(args.id)
+            if found is None or not store.revoke_token(args.id, utc_now()):
+                raise InvalidInputError(f"no live token with id {args.id!r}", field="id")
+            out.write(f"revoked token {args.id} of {found.cluster}\n")
+        else:
+            records = store.tokens()
+            if args.json:
+                out.write(json.dumps([r.public() for r in records], indent=2) + "\n")
+            for r in [] if args.json else records:
+                state = f"revoked {r.revoked_at}" if r.revoked_at else "live"
+                out.write(f"{r.id}  {r.cluster}  created {r.created_at}  {state}\n")
+    return 0
+
+
+def cmd_outcomes(args: argparse.Namespace, out: Any) -> int:
+    from .feedback import catalogue_funnel, format_funnel
+
+    with _store(args) as store:
+        catalogue = store.catalogue(Reference.load(args.reference))
+        result = catalogue_funnel(catalogue, store.suggested_pairs(), store.feedback_history())
+    out.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n" if args.json
+              else format_funnel(result))
     return 0
 
 
@@ -216,9 +274,31 @@ def cmd_report(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
+def _feedback_labels(args: argparse.Namespace, catalogue: Catalogue) -> FeedbackLabels | None:
+    """The feedback labels of ``--database`` when ``--labels`` asks for them, restricted to
+    pairs of the catalogue (a German query, an international candidate)."""
+    from .feedback import feedback_labels
+
+    asked = set(_split([args.labels]))
+    if asked - {"partnerships", "feedback"} or "partnerships" not in asked:
+        raise InvalidInputError("labels: partnerships, optionally with feedback "
+                                "(--labels partnerships,feedback)", field="labels")
+    if "feedback" not in asked:
+        return None
+    with _store(args) as store:
+        history = store.feedback_history()
+    labels, dropped = feedback_labels(history).restricted(
+        (p.id for p in catalogue.german()), (p.id for p in catalogue.international()))
+    if dropped:
+        logger.warning("%d feedback labels name ids that are not a German cluster and an "
+                       "international candidate of %s; left out", dropped, args.data)
+    return labels
+
+
 def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
     from .evaluation import evaluate, format_table, save_learned_weights
 
+    feedback = _feedback_labels(args, _catalogue(args))
     matcher = _matcher(args)
     if args.cross_field:
         from .cross_field_evaluation import format_measures, measure
@@ -228,7 +308,8 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
                   else format_measures(measures))
         return 0
     hand = Matcher(matcher.bundle, MatcherConfig())  # the hand-set weights, as the `full` model
-    result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split, shipped=matcher)
+    result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split, shipped=matcher,
+                      feedback=feedback, min_feedback=args.min_feedback)
     if args.save_weights:
         save_learned_weights(result, matcher.catalogue, args.data,
                              standardise=hand.config.standardise)
@@ -369,6 +450,14 @@ def build_parser() -> argparse.ArgumentParser:
                           help="write the learned weights to DATA/learned_weights.json")
     evaluate.add_argument("--cross-field", action="store_true",
                           help="measure the 'beyond your field' list against the main list instead")
+    evaluate.add_argument("--labels", default="partnerships",
+                          help="partnerships (default), or partnerships,feedback: also the "
+                               "suggestions cluster managers marked, read from --database")
+    evaluate.add_argument("--database", type=Path, default=DEFAULT_DATABASE,
+                          help="the service database holding the feedback (with --labels ...,feedback)")
+    evaluate.add_argument("--min-feedback", type=int, default=MIN_FEEDBACK_LABELS,
+                          help="positive feedback labels (not already partners) needed before "
+                               "they take part in fitting the weights")
 
     crosslingual = sub.add_parser("crosslingual", help="German and French queries against English ones")
     crosslingual.add_argument("--queries", type=Path, default=None,
@@ -393,8 +482,25 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
 
     export = sub.add_parser("export", help="write the service database in the catalogue format")
-    export.add_argument("--database", type=Path, default=default_models_dir() / "clusterbridge.sqlite3")
+    export.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
     export.add_argument("--out", type=Path, required=True, help="directory to write")
+
+    token = sub.add_parser("token", help="per-cluster tokens that let a cluster's managers mark "
+                           "its suggestions (stored as salted digests)")
+    token.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    token_sub = token.add_subparsers(dest="action", required=True)
+    create = token_sub.add_parser("create", help="issue a token for a German cluster; printed once")
+    create.add_argument("--cluster", required=True, help="German cluster id")
+    revoke = token_sub.add_parser("revoke", help="revoke a token by its id (at the next request)")
+    revoke.add_argument("id", help="the token's id (token list shows it)")
+    listing = token_sub.add_parser("list", help="ids, clusters, dates; never the tokens")
+    listing.add_argument("--json", action="store_true")
+
+    outcomes = sub.add_parser("outcomes", help="the funnel suggested -> interested -> contacted -> "
+                              "meeting -> agreement, by field and world region, beside the 10.5%% "
+                              "meeting-to-MoU anchor")
+    outcomes.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    outcomes.add_argument("--json", action="store_true")
     return parser
 
 
@@ -402,7 +508,7 @@ COMMANDS = {"build": cmd_build, "match": cmd_match, "stats": cmd_stats, "serve":
             "catalogue": cmd_catalogue,
             "export": cmd_export, "coverage": cmd_coverage,
             "report": cmd_report, "evaluate": cmd_evaluate, "crosslingual": cmd_crosslingual,
-            "network": cmd_network}
+            "network": cmd_network, "token": cmd_token, "outcomes": cmd_outcomes}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -22,6 +22,15 @@ Learned weights: a logistic regression on the score components of (query, candid
 labelled 1 for a partnership, fitted with cross-validation grouped by German cluster, so no
 query's own partnerships are used to score it; its coefficients, clipped at zero and normalised,
 are the learned weights.
+
+With feedback (``evaluate(..., feedback=labels)``, ``clusterbridge evaluate --labels
+partnerships,feedback``): a candidate that a German cluster's managers marked positive
+(:mod:`matcher.feedback`) is relevant beside its partners, and a German cluster with such marks is
+a query even without a partnership. Feedback labels take part in fitting the weights only from
+:data:`matcher.feedback.MIN_FEEDBACK_LABELS` positive labels on (below, the weights are fitted on
+the partnerships alone); candidates marked not relevant give a further measure, the share of them
+that a model still ranks in the top 10 (lower is better). The secondary tables and the temporal
+split stay on partnerships.
 """
 
 from __future__ import annotations
@@ -40,6 +49,7 @@ import numpy.typing as npt
 from .catalogue import LEARNED_WEIGHTS_FILE, Catalogue, Reference, parse_query_profile
 from .config import COMPONENTS, Weights
 from .errors import ClusterBridgeError, InvalidInputError
+from .feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
 from .languages import stop_words
 from .lexical import profile_words
 from .profiles import Profile
@@ -110,6 +120,8 @@ class Query:
     profile: Profile
     hidden: set[int]
     features: Array  # (n_candidates, len(COMPONENTS)) as the matcher weighs them (COMPONENTS order)
+    from_feedback: set[int] = field(default_factory=set)  # of hidden: relevant by feedback only
+    dismissed: set[int] = field(default_factory=set)  # marked not relevant by its managers
 
 
 @dataclass
@@ -163,11 +175,13 @@ def as_new_user(profile: Profile, reference: Reference) -> Profile:
 
 
 def build_set(matcher: Matcher, *, task: str = "partners", cold_start: bool = False,
-              since_after: int | None = None, since_until: int | None = None) -> EvaluationSet:
+              since_after: int | None = None, since_until: int | None = None,
+              feedback: FeedbackLabels | None = None) -> EvaluationSet:
     """The queries of ``task`` (see :func:`relevant`) over every international profile.
 
     Each query is scored with all of its own relationships removed; ``cold_start`` runs it
-    through the ad-hoc path (:func:`as_new_user`).
+    through the ad-hoc path (:func:`as_new_user`). ``feedback``'s positive labels join the
+    relevant candidates (see the module docstring); its dismissed ones are recorded per query.
     """
     catalogue = matcher.catalogue
     candidates = catalogue.international()
@@ -175,6 +189,12 @@ def build_set(matcher: Matcher, *, task: str = "partners", cold_start: bool = Fa
     row_of = {p.id: i for i, p in enumerate(catalogue.profiles)}
     rows = np.asarray([row_of[p.id] for p in candidates], dtype=np.int64)
     answers = relevant(catalogue, task, since_after, since_until)
+    added: dict[str, set[str]] = {}
+    for pid, ids in (feedback.positive if feedback is not None else {}).items():
+        new = {c for c in ids if c in pos} - answers.get(pid, set())
+        if new:
+            added[pid] = new
+            answers[pid] = answers.get(pid, set()) | new
     if not answers:
         raise ClusterBridgeError(f"no German profile has a relevant candidate for task {task!r}")
     queries, degree_without, visible_partners = [], [], []
@@ -184,7 +204,10 @@ def build_set(matcher: Matcher, *, task: str = "partners", cold_start: bool = Fa
         query = as_new_user(profile, catalogue.reference) if cold_start else profile
         matrix, _ = matcher.features(query, rows, matcher._query_arrays(query))
         features = matrix.astype(np.float64)
-        queries.append(Query(query, {pos[c] for c in answers[pid]}, features))
+        dismissed = feedback.dismissed.get(pid, set()) if feedback is not None else set()
+        queries.append(Query(query, {pos[c] for c in answers[pid]}, features,
+                             {pos[c] for c in added.get(pid, ())},
+                             {pos[c] for c in dismissed if c in pos}))
         degree_without.append(np.asarray([visible.degree(c.id) for c in candidates], dtype=np.float64))
         visible_partners.append({pos[c] for c in visible.related_to(pid) if c in pos})
     profiles = [catalogue.by_id[pid] for pid in sorted(answers)]
@@ -297,14 +320,24 @@ class WeightLearner:
         return self.weights_
 
 
-def training_data(es: EvaluationSet, queries: Sequence[int]) -> tuple[Array, npt.NDArray[np.int64]]:
-    x = np.concatenate([es.queries[i].features for i in queries])
-    y = np.concatenate([np.isin(np.arange(len(es.candidates)), list(es.queries[i].hidden))
-                        for i in queries]).astype(np.int64)
+def training_data(es: EvaluationSet, queries: Sequence[int], *,
+                  use_feedback: bool = True) -> tuple[Array, npt.NDArray[np.int64]]:
+    """Features and labels of ``queries``; without ``use_feedback`` the labels that come from
+    feedback only are left out, and so is a query left without any label."""
+    labels = {i: es.queries[i].hidden - (set() if use_feedback else es.queries[i].from_feedback)
+              for i in queries}
+    kept = [i for i in queries if labels[i]]
+    if not kept:
+        raise InvalidInputError("no query with a label to learn the weights from (with feedback "
+                                "below its minimum, try fewer folds)", field="labels")
+    x = np.concatenate([es.queries[i].features for i in kept])
+    y = np.concatenate([np.isin(np.arange(len(es.candidates)), list(labels[i]))
+                        for i in kept]).astype(np.int64)
     return x, y
 
 
-def cross_validated_learned(es: EvaluationSet, *, folds: int, seed: int) -> tuple[Model, list[Weights]]:
+def cross_validated_learned(es: EvaluationSet, *, folds: int, seed: int,
+                            use_feedback: bool = True) -> tuple[Model, list[Weights]]:
     """A model scoring each query with weights fitted on the other folds' queries only."""
     from sklearn.model_selection import GroupKFold
 
@@ -314,7 +347,8 @@ def cross_validated_learned(es: EvaluationSet, *, folds: int, seed: int) -> tupl
     learned: list[Weights] = []
     splitter = GroupKFold(n_splits=folds)
     for train, test in splitter.split(np.zeros(n), groups=np.arange(n)):
-        weights = WeightLearner(seed=seed).fit(*training_data(es, train)).weights
+        weights = WeightLearner(seed=seed).fit(
+            *training_data(es, train, use_feedback=use_feedback)).weights
         learned.append(weights)
         for i in test:
             fold_weights[int(i)] = weights
@@ -335,6 +369,13 @@ PROTOCOL = {
     "candidates": "every international profile",
     "diversity": "none: ranked by score",
 }
+FEEDBACK_PROTOCOL = {
+    **PROTOCOL,
+    "name": "partners and feedback, all relationships hidden",
+    "queries": "German profiles with at least one international bilateral partnership or a "
+               "candidate its managers marked interested, contacted, meeting or agreement",
+    "relevant": f"{PROTOCOL['relevant']}, and the candidates marked so",
+}
 
 
 @dataclass
@@ -349,9 +390,15 @@ class EvaluationResult:
     #: Secondary tables: name -> {"n_queries", "description", "models"}.
     secondary: dict[str, dict[str, Any]] = field(default_factory=dict)
     exposure: dict[str, Any] | None = None
+    #: With feedback labels: their counts, whether they moved the weights, dismissed in the top 10.
+    labels: dict[str, Any] | None = None
+
+    @property
+    def protocol(self) -> dict[str, str]:
+        return PROTOCOL if self.labels is None else FEEDBACK_PROTOCOL
 
     def to_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"protocol": PROTOCOL, "n_queries": self.n_queries,
+        out: dict[str, Any] = {"protocol": self.protocol, "n_queries": self.n_queries,
                                "models": self.models, "learned_weights": self.learned_weights,
                                "fold_weights": self.fold_weights}
         if self.temporal is not None:
@@ -359,14 +406,19 @@ class EvaluationResult:
         out.update(self.secondary)
         if self.exposure is not None:
             out["exposure"] = self.exposure
+        if self.labels is not None:
+            out["labels"] = self.labels
         return out
 
 
-def run_models(es: EvaluationSet, weights: Weights, *, seed: int, folds: int,
-               ablations: bool = True,
-               ) -> tuple[dict[str, list[dict[str, float]]], Weights, list[Weights]]:
-    learned_model, fold_weights = cross_validated_learned(es, folds=folds, seed=seed)
-    final = WeightLearner(seed=seed).fit(*training_data(es, range(len(es.queries)))).weights
+def model_set(es: EvaluationSet, weights: Weights, *, seed: int, folds: int,
+              ablations: bool = True, use_feedback: bool = True,
+              ) -> tuple[dict[str, Model], Weights, list[Weights]]:
+    """Every model of the tables, the learned weights fitted on all queries, and per fold."""
+    learned_model, fold_weights = cross_validated_learned(es, folds=folds, seed=seed,
+                                                          use_feedback=use_feedback)
+    final = WeightLearner(seed=seed).fit(*training_data(es, range(len(es.queries)),
+                                                        use_feedback=use_feedback)).weights
     models: dict[str, Model] = {
         "full": linear(weights),
         "learned": learned_model,
@@ -379,19 +431,59 @@ def run_models(es: EvaluationSet, weights: Weights, *, seed: int, folds: int,
     if ablations:
         for component in COMPONENTS:
             models[f"without_{component}"] = linear(weights.without(component))
+    return models, final, fold_weights
+
+
+def run_models(es: EvaluationSet, weights: Weights, *, seed: int, folds: int,
+               ablations: bool = True,
+               ) -> tuple[dict[str, list[dict[str, float]]], Weights, list[Weights]]:
+    models, final, fold_weights = model_set(es, weights, seed=seed, folds=folds,
+                                            ablations=ablations)
     return ({name: evaluate_model(es, model, seed) for name, model in models.items()},
             final, fold_weights)
 
 
+def dismissed_in_top(es: EvaluationSet, model: Model, seed: int, k: int = 10) -> list[float]:
+    """Per query with dismissed candidates: the share of them that ``model`` ranks in the top
+    ``k`` (the same tie-breaking as :func:`evaluate_model`)."""
+    out = []
+    for i, q in enumerate(es.queries):
+        if q.dismissed:
+            order = rank_positions(model(es, i), seed + 7919 * i)[:k]
+            out.append(len(q.dismissed & {int(c) for c in order}) / len(q.dismissed))
+    return out
+
+
 def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
              temporal_split: int | None = 2018, secondary: bool = True,
-             shipped: Matcher | None = None) -> EvaluationResult:
+             shipped: Matcher | None = None, feedback: FeedbackLabels | None = None,
+             min_feedback: int = MIN_FEEDBACK_LABELS) -> EvaluationResult:
     """The full evaluation: every model on the same queries; with ``secondary`` also the
     co-membership and cold-start tables; a temporal split; and the exposure of ``shipped`` (the
-    ranking as configured, default ``matcher``)."""
-    es = build_set(matcher)
+    ranking as configured, default ``matcher``). ``feedback`` labels join the partnerships (see
+    the module docstring; they move the weights from ``min_feedback`` positive labels on)."""
+    es = build_set(matcher, feedback=feedback)
     weights = matcher.config.weights
-    per_query, final, fold_weights = run_models(es, weights, seed=seed, folds=folds)
+    new_labels = sum(len(q.from_feedback) for q in es.queries)
+    use_feedback = feedback is not None and new_labels >= min_feedback
+    models, final, fold_weights = model_set(es, weights, seed=seed, folds=folds,
+                                            use_feedback=use_feedback)
+    per_query = {name: evaluate_model(es, model, seed) for name, model in models.items()}
+    labels = None
+    if feedback is not None:
+        labels = {
+            "partnership_pairs": sum(len(q.hidden - q.from_feedback) for q in es.queries),
+            "feedback_positive": feedback.count(),
+            "feedback_positive_new": new_labels,
+            "feedback_dismissed": feedback.count("dismissed"),
+            "feedback_moves_weights": use_feedback,
+            "min_feedback_for_weights": min_feedback,
+            "dismissed_in_top_10": {
+                name: {"n_queries": len(values), **summarise([{"v": v} for v in values], seed)["v"]}
+                if values else {"n_queries": 0, "value": None, "ci95": [0.0, 0.0]}
+                for name in ("full", "learned", "random", "popularity", "tfidf")
+                for values in [dismissed_in_top(es, models[name], seed)]},
+        }
     temporal = None
     if temporal_split is not None:
         temporal = evaluate_temporal(matcher, weights, split=temporal_split, seed=seed)
@@ -424,6 +516,7 @@ def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
         temporal=temporal,
         secondary=tables,
         exposure=exposure(shipped or matcher) if secondary else None,
+        labels=labels,
     )
 
 
@@ -480,10 +573,26 @@ def evaluate_temporal(matcher: Matcher, weights: Weights, *, split: int, seed: i
 
 def format_table(result: EvaluationResult) -> str:
     cols = ["hit@1", "hit@5", "hit@10", "hit@20", "recall@10", "mrr", "ndcg@10", "country_hit@10"]
-    lines = [f"protocol: {PROTOCOL['name']}; n_queries = {result.n_queries} ({PROTOCOL['queries']})",
+    protocol = result.protocol
+    lines = [f"protocol: {protocol['name']}; n_queries = {result.n_queries} ({protocol['queries']})",
              "", *_metrics_table(result.models, cols), ""]
     lines.append("learned weights: " + ", ".join(f"{k} {v:.3f}" for k, v in
                                                   result.learned_weights.items()))
+    if result.labels is not None:
+        lab = result.labels
+        moves = ("yes" if lab["feedback_moves_weights"] else
+                 f"no, fewer than {lab['min_feedback_for_weights']} new positive labels; the "
+                 "weights are fitted on the partnerships alone")
+        dismissed = lab["dismissed_in_top_10"]
+        shown = ", ".join(f"{name} {d['value']:.3f}" for name, d in dismissed.items()
+                          if d["value"] is not None)
+        n = next(iter(dismissed.values()))["n_queries"]
+        lines += [f"labels: {lab['partnership_pairs']} partnership pairs + feedback "
+                  f"({lab['feedback_positive']} positive, {lab['feedback_positive_new']} of them "
+                  f"not already partners; {lab['feedback_dismissed']} marked not relevant); "
+                  f"feedback moves the weights: {moves}",
+                  f"share of the candidates marked not relevant still in the top 10 ({n} queries; "
+                  f"lower is better): {shown or 'none marked'}"]
     if result.temporal and result.temporal.get("models"):
         t = result.temporal
         lines += ["", f"temporal split: learn on partnerships up to {t['split']} "

@@ -19,7 +19,11 @@ Mask = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrictions on candidates. Empty tuples mean no restriction."""
+    """Restrictions on candidates. Empty tuples mean no restriction.
+
+    ``exclude_ids`` are left out whatever else holds: the candidates a cluster dismissed, as the
+    caller (the service) read them from its store; ids not in the catalogue are ignored.
+    """
 
     countries: tuple[str, ...] = ()
     world_regions: tuple[str, ...] = ()
@@ -29,6 +33,7 @@ class Filters:
     exclude_partners: bool = False
     exclude_co_members: bool = False
     include_home: bool = False
+    exclude_ids: tuple[str, ...] = ()
 
 
 def passes(profile: Profile, filters: Filters, geography: Geography) -> bool:
@@ -79,7 +84,8 @@ class FilterIndex:
         """(N,) True where a profile may be suggested for ``query``: it passes ``filters``, is
         not the query itself, not from its country unless ``include_home``, not a bilateral
         partner when ``exclude_partners`` and not a co-member of one of its networks when
-        ``exclude_co_members`` (which also leaves out bilateral partners)."""
+        ``exclude_co_members`` (which also leaves out bilateral partners), and not one of
+        ``exclude_ids``."""
         keep = np.ones(len(self.countries), dtype=bool)
         if query.id in self.position:
             keep[self.position[query.id]] = False
@@ -94,7 +100,7 @@ class FilterIndex:
         if filters.fields:
             index = self.catalogue.reference.taxonomy.index
             keep &= self.fields[:, [index[f] for f in filters.fields]].any(axis=1)
-        related: set[str] = set()
+        related: set[str] = set(filters.exclude_ids)
         if filters.exclude_partners or filters.exclude_co_members:
             related |= self.catalogue.partners_of(query.id)
         if filters.exclude_co_members:

@@ -2,24 +2,41 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
 from matcher import BundleError, Catalogue, Filters, MatchResult, Profile, parse_query_profile
+from matcher.feedback import Feedback
 from matcher.filters import select_profiles
 from matcher.partnership_network import edges_csv, nodes_csv, to_graphml
 from matcher.profiles import parse_profile
 from matcher.report_archive import ReportRecord
 from matcher.reports import parse_formats
+from matcher.store import iso_utc
 
-from .deps import FiltersDep, MatcherDep, StateDep, WriterDep, require_reader
+from .deps import (
+    FeedbackWriterDep,
+    FiltersDep,
+    MatcherDep,
+    StateDep,
+    WriterDep,
+    marks_and_filters,
+    require_reader,
+)
 from .errors import APIError
 from .schemas import (
     MAX_FIELDS,
     MAX_WORLD_REGIONS,
+    AlertPublic,
+    AlertsPublic,
     ErrorPublic,
+    FeedbackIn,
+    FeedbackListPublic,
+    FeedbackPublic,
+    FeedbackWritten,
     FieldTerm,
     MatchesPublic,
     MatchRequest,
@@ -60,8 +77,19 @@ def profile_public(profile: Profile, catalogue: Catalogue, version: int | None =
     return ProfilePublic.model_validate(data)
 
 
-def matches_public(result: MatchResult) -> MatchesPublic:
+def feedback_public(entry: Feedback) -> dict[str, Any]:
+    data = entry.to_dict()
+    data["by"] = data.pop("actor")
+    return data
+
+
+def matches_public(result: MatchResult, marks: dict[str, Feedback] | None = None) -> MatchesPublic:
+    """The API shape of ``result``; ``marks`` (candidate id -> the cluster's current mark) fill
+    each match's ``feedback``."""
     data = result.to_dict()
+    for match in data["matches"]:
+        mark = (marks or {}).get(match["id"])
+        match["feedback"] = feedback_public(mark) if mark is not None else None
     return MatchesPublic.model_validate({**data, "count": len(result.matches)})
 
 
@@ -98,7 +126,7 @@ def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
             summary="Suggested partners of a catalogue profile")
 def profile_matches(
     profile_id: str,
-    matcher: MatcherDep,
+    state: StateDep,
     filters: FiltersDep,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
     diversity: bool = True,
@@ -107,9 +135,13 @@ def profile_matches(
                     "the profile's (beyond your field), by two-sided need/offer fit")] = "all",
     strict: Annotated[bool, Query(
         description="scope=cross_field: no suggestion shares a field with the profile")] = True,
+    include_dismissed: Annotated[bool, Query(
+        description="also list candidates the cluster marked not_relevant")] = False,
 ) -> MatchesPublic:
+    matcher = state.matcher
+    marks, filters = marks_and_filters(state, profile_id, filters, include_dismissed)
     return matches_public(matcher.match(profile_id, top=top, filters=filters, diversity=diversity,
-                                        scope=scope, strict=strict))
+                                        scope=scope, strict=strict), marks)
 
 
 @router.post("/match", response_model=MatchesPublic, responses={
@@ -170,6 +202,61 @@ def put_profile(
     response.headers["ETag"] = f'"{version}"'
     response.status_code = 201 if created else 200
     return WriteResult(id=profile_id, version=version, created=created)
+
+
+@router.post("/profiles/{profile_id}/feedback", response_model=FeedbackWritten, status_code=201,
+             responses={
+                 **ERRORS, 200: {"model": FeedbackWritten,
+                                 "description": "the mark repeats the current one: nothing new"},
+                 401: {"model": ErrorPublic, "description": "no token"},
+                 403: {"model": ErrorPublic, "description": "not the admin token nor this "
+                                                            "cluster's token"},
+                 429: {"model": ErrorPublic, "description": "rate limited"}},
+             summary="Mark a suggestion (this cluster's token or the admin token)")
+def post_feedback(profile_id: str, body: FeedbackIn, state: StateDep, principal: FeedbackWriterDep,
+                  response: Response) -> FeedbackWritten:
+    entry, recorded = state.record_feedback(profile_id, body.candidate, body.status, body.reason,
+                                            body.note, principal.actor)
+    if not recorded:
+        response.status_code = 200
+    return FeedbackWritten(**feedback_public(entry), recorded=recorded)
+
+
+@router.get("/profiles/{profile_id}/feedback", response_model=FeedbackListPublic, responses=ERRORS,
+            summary="A cluster's marks of its suggestions, current and history")
+def get_feedback(profile_id: str, state: StateDep) -> FeedbackListPublic:
+    state.matcher.catalogue.get(profile_id)
+    current = sorted(state.store.feedback_current(profile_id).values(), key=lambda e: e.candidate)
+    return FeedbackListPublic(
+        current=[FeedbackPublic(**feedback_public(e)) for e in current],
+        history=[FeedbackPublic(**feedback_public(e))
+                 for e in state.store.feedback_history(profile_id)])
+
+
+@router.get("/profiles/{profile_id}/alerts", response_model=AlertsPublic, responses=ERRORS,
+            summary="New and moved-up suggestions of a German cluster since a time")
+def get_alerts(
+    profile_id: str,
+    state: StateDep,
+    since: Annotated[datetime | None, Query(
+        description="ISO 8601 time; only alerts created after it (no zone: UTC)")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> AlertsPublic:
+    catalogue = state.matcher.catalogue
+    catalogue.get(profile_id)
+    alerts = state.store.alerts(profile_id, iso_utc(since) if since is not None else None, limit)
+    names = catalogue.by_id
+    data = [AlertPublic(**{k: v for k, v in a.to_dict().items() if k != "version"},
+                        candidate_name=names[a.candidate].name if a.candidate in names else None)
+            for a in alerts]
+    return AlertsPublic(data=data, count=len(data))
+
+
+@router.get("/outcomes", summary="What suggestions became: the funnel suggested -> interested -> "
+            "contacted -> meeting -> agreement, by field and world region, beside the 10.5% "
+            "meeting-to-MoU anchor")
+def outcomes(state: StateDep) -> dict[str, Any]:
+    return state.outcomes().to_dict()
 
 
 @router.get("/coverage", summary="Coverage matrix, gaps and lists for programme staff")

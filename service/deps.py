@@ -6,11 +6,14 @@ import hmac
 import threading
 import time
 from collections import deque
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
 from matcher import Filters, Matcher
+from matcher import tokens as cluster_tokens
+from matcher.feedback import DISMISSED, Feedback
 
 from .errors import APIError
 from .schemas import (
@@ -76,6 +79,18 @@ def match_filters(
 FiltersDep = Annotated[Filters, Depends(match_filters)]
 
 
+def marks_and_filters(state: ServiceState, profile_id: str, filters: Filters,
+                      include_dismissed: bool) -> tuple[dict[str, Feedback], Filters]:
+    """The cluster's current marks by candidate, and ``filters`` leaving out the candidates it
+    dismissed unless ``include_dismissed``."""
+    marks = {candidate: entry for (_, candidate), entry
+             in state.store.feedback_current(profile_id).items()}
+    if include_dismissed:
+        return marks, filters
+    dismissed = tuple(sorted(c for c, e in marks.items() if e.status == DISMISSED))
+    return marks, replace(filters, exclude_ids=dismissed)
+
+
 def _bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
@@ -121,9 +136,54 @@ def require_writer(request: Request, state: StateDep) -> str:
     return token
 
 
+@dataclass(frozen=True)
+class Principal:
+    """Who presented a token: the administrator (``cluster`` None) or one cluster's manager.
+    ``actor`` is what the store records as the writer: ``admin`` or the token's id."""
+
+    cluster: str | None
+    actor: str
+
+    def may_write(self, cluster: str) -> bool:
+        return self.cluster is None or self.cluster == cluster
+
+
+def authenticate(state: ServiceState, given: str | None) -> Principal:
+    """The principal of ``given`` (the admin token or a live cluster token, read from the
+    database on every call); 401 without a token, 403 for any other."""
+    if given is None:
+        raise APIError(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
+    admin = state.settings.api_token.get_secret_value() if state.settings.api_token else None
+    if admin is not None and hmac.compare_digest(given.encode(), admin.encode()):
+        return Principal(None, "admin")
+    record = cluster_tokens.authenticate(state.store, given)
+    if record is None:
+        raise APIError(403, "the token is not valid for this operation")
+    return Principal(record.cluster, record.id)
+
+
+def authorise_feedback(request: Request, state: ServiceState, cluster: str,
+                       given: str | None) -> Principal:
+    """The principal of ``given`` if it may write ``cluster``'s feedback (403 otherwise) and is
+    within the write rate (429)."""
+    principal = authenticate(state, given)
+    if not principal.may_write(cluster):
+        raise APIError(403, f"this token is for cluster {principal.cluster!r}; it cannot write "
+                            f"feedback of another cluster", {"cluster": principal.cluster})
+    limiter: RateLimiter = request.app.state.write_limiter
+    if not limiter.allow(principal.actor):
+        raise APIError(429, "too many writes; wait a minute", headers={"Retry-After": "60"})
+    return principal
+
+
+def require_feedback_writer(profile_id: str, request: Request, state: StateDep) -> Principal:
+    return authorise_feedback(request, state, profile_id, _bearer(request))
+
+
 def require_reader(request: Request, state: StateDep) -> None:
     if state.settings.read_token_required:
-        check_token(state.settings, request)
+        authenticate(state, _bearer(request))
 
 
 WriterDep = Annotated[str, Depends(require_writer)]
+FeedbackWriterDep = Annotated[Principal, Depends(require_feedback_writer)]

@@ -333,6 +333,95 @@ STRINGS.update({
 })
 
 
+# Marking suggestions, following a cluster (Atom), and the outcomes page.
+STRINGS.update({
+    "fb.current": {"en": "Your status", "de": "Ihr Status"},
+    "fb.interested": {"en": "interested", "de": "interessiert"},
+    "fb.contacted": {"en": "contacted", "de": "kontaktiert"},
+    "fb.meeting": {"en": "meeting held", "de": "Treffen fand statt"},
+    "fb.agreement": {"en": "agreement or MoU signed", "de": "Vereinbarung oder MoU unterzeichnet"},
+    "fb.not_relevant": {"en": "not relevant", "de": "nicht relevant"},
+    "fb.reason.wrong_field": {"en": "wrong field", "de": "falsches Themenfeld"},
+    "fb.reason.wrong_size": {"en": "wrong size", "de": "falsche Größe"},
+    "fb.reason.already_working_together": {"en": "already working together",
+                                           "de": "arbeiten bereits zusammen"},
+    "fb.reason.other": {"en": "other", "de": "anderer Grund"},
+    "fb.mark": {"en": "Mark this suggestion", "de": "Vorschlag bewerten"},
+    "fb.status": {"en": "Status", "de": "Status"},
+    "fb.reason": {"en": "Reason (if not relevant)", "de": "Grund (wenn nicht relevant)"},
+    "fb.note": {"en": "Note (required for “other”)", "de": "Notiz (bei „anderer Grund“ nötig)"},
+    "fb.token": {"en": "Cluster token", "de": "Cluster-Token"},
+    "fb.save": {"en": "Save", "de": "Speichern"},
+    "fb.follow": {"en": "Follow this cluster", "de": "Diesem Cluster folgen"},
+    "fb.feed": {"en": "Follow new suggestions (Atom feed)",
+                "de": "Neuen Vorschlägen folgen (Atom-Feed)"},
+    "fb.signed_in": {"en": "Signed in with this cluster's token.",
+                     "de": "Mit dem Token dieses Clusters angemeldet."},
+    "fb.sign_out": {"en": "Sign out", "de": "Abmelden"},
+    "fb.sign_in": {"en": "Cluster managers: sign in with your token to mark suggestions",
+                   "de": "Clustermanagement: mit Ihrem Token anmelden, um Vorschläge zu bewerten"},
+    "fb.sign_in_button": {"en": "Sign in", "de": "Anmelden"},
+    "fb.hidden": {"en": "{a} suggestions marked not relevant are hidden.",
+                  "de": "{a} als nicht relevant markierte Vorschläge sind ausgeblendet."},
+    "fb.show_hidden": {"en": "Show them", "de": "Anzeigen"},
+    "stage.suggested": {"en": "suggested", "de": "vorgeschlagen"},
+    "stage.interested": {"en": "interested", "de": "interessiert"},
+    "stage.contacted": {"en": "contacted", "de": "kontaktiert"},
+    "stage.meeting": {"en": "meeting", "de": "Treffen"},
+    "stage.agreement": {"en": "agreement", "de": "Vereinbarung"},
+    "out.title": {"en": "Outcomes", "de": "Ergebnisse"},
+    "out.intro": {
+        "en": "What suggestions became: each pair of a German cluster and a suggested partner "
+              "counts once, at the furthest stage its cluster manager marked. A pair is suggested "
+              "once it was in the cluster's top 10; counts are cumulative (reached at least).",
+        "de": "Was aus den Vorschlägen wurde: jedes Paar aus deutschem Cluster und "
+              "vorgeschlagenem Partner zählt einmal, mit der weitesten Stufe, die das "
+              "Clustermanagement markiert hat. Ein Paar gilt als vorgeschlagen, sobald es in den "
+              "Top 10 des Clusters stand; die Zahlen sind kumulativ (mindestens erreicht)."},
+    "out.funnel": {"en": "Pairs that reached each stage", "de": "Paare je erreichter Stufe"},
+    "out.dismissed": {"en": "not relevant", "de": "nicht relevant"},
+    "out.compare": {"en": "From meeting to agreement, beside the one public anchor",
+                    "de": "Vom Treffen zur Vereinbarung, neben dem einzigen öffentlichen Vergleichswert"},
+    "out.rate": {"en": "agreements per meeting", "de": "Vereinbarungen je Treffen"},
+    "out.interval": {"en": "95% interval {a}–{b} %", "de": "95-%-Intervall {a}–{b} %"},
+    "out.anchor_name": {"en": "EU “Clusters Go International”",
+                        "de": "EU „Clusters Go International“"},
+    "out.anchor_source": {
+        "en": "Anchor: the EU action “Clusters Go International” reported 370 cluster-to-cluster "
+              "meetings leading to 39 memoranda of understanding (10.5 %) and 45 projects.",
+        "de": "Vergleichswert: Die EU-Maßnahme „Clusters Go International“ meldete 370 Treffen "
+              "zwischen Clustern, aus denen 39 Absichtserklärungen (10,5 %) und 45 Projekte "
+              "hervorgingen."},
+    "out.verdict.no_meetings": {"en": "No meeting recorded yet: nothing to compare.",
+                                "de": "Noch kein Treffen erfasst: nichts zu vergleichen."},
+    "out.verdict.too_few": {
+        "en": "Too few meetings to compare with the anchor (at least {a} needed): our rate is "
+              "shown, but says little yet.",
+        "de": "Zu wenige Treffen für einen Vergleich (mindestens {a} nötig): unsere Quote steht "
+              "da, sagt aber noch wenig."},
+    "out.verdict.consistent": {"en": "Consistent with the anchor: 10.5 % lies within our interval.",
+                               "de": "Vereinbar mit dem Vergleichswert: 10,5 % liegen in "
+                                     "unserem Intervall."},
+    "out.verdict.above": {"en": "Above the anchor: our whole interval lies above 10.5 %.",
+                          "de": "Über dem Vergleichswert: unser ganzes Intervall liegt über 10,5 %."},
+    "out.verdict.below": {"en": "Below the anchor: our whole interval lies below 10.5 %.",
+                          "de": "Unter dem Vergleichswert: unser ganzes Intervall liegt unter 10,5 %."},
+    "out.by_field": {"en": "By field of the German cluster", "de": "Nach Themenfeld des deutschen Clusters"},
+    "out.by_region": {"en": "By world region of the partner", "de": "Nach Weltregion des Partners"},
+    "out.outside": {"en": "{a} marked pairs were never in a top-10 list and are not counted above.",
+                    "de": "{a} markierte Paare standen nie in einer Top-10-Liste und zählen oben nicht."},
+    "feed.title": {"en": "New partner suggestions for {a}", "de": "Neue Partnervorschläge für {a}"},
+    "feed.subtitle": {"en": "ClusterBridge: new or moved-up suggestions after catalogue changes",
+                      "de": "ClusterBridge: neue oder aufgestiegene Vorschläge nach Änderungen "
+                            "des Katalogs"},
+    "feed.new": {"en": "New suggestion: {a} (place {b})", "de": "Neuer Vorschlag: {a} (Platz {b})"},
+    "feed.up": {"en": "Moved up: {a} (from place {b} to {c})",
+                "de": "Aufgestiegen: {a} (von Platz {b} auf {c})"},
+    "feed.summary": {"en": "{a} is now among the suggested partners of {c}, score {b}.",
+                     "de": "{a} gehört jetzt zu den vorgeschlagenen Partnern von {c}, Wert {b}."},
+})
+
+
 def pick_language(request: Request) -> str:
     lang = request.query_params.get("lang") or request.cookies.get("lang")
     if lang in LANGUAGES:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from swagger_ui_bundle import swagger_ui_path
 from threadpoolctl import threadpool_limits
 
-from . import api, errors, pages
+from . import api, errors, feeds, pages
 from .deps import RateLimiter
 from .limits import BodyLimitMiddleware
 from .schemas import Health
@@ -74,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swagger_css_url="/docs-assets/swagger-ui.css",
             swagger_favicon_url="/docs-assets/favicon-32x32.png")
     app.include_router(api.router)
+    app.include_router(feeds.router)
     app.include_router(pages.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])

@@ -1,5 +1,5 @@
-"""Server-rendered web pages: home, a cluster's page with its suggestions, the ad-hoc form,
-coverage and the partnership network.
+"""Server-rendered web pages: home, a cluster's page with its suggestions (and the forms that
+mark them), the ad-hoc form, coverage, the partnership network and the outcomes funnel.
 
 Routes translate form and query parameters to :mod:`matcher` calls and render templates; the
 only computation here is presentation (the bar widths of the chart by world region, the
@@ -15,11 +15,13 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from matcher import Filters, MatchResult, parse_query_profile
+from matcher.catalogue import HOME_COUNTRY
+from matcher.feedback import ANCHOR, DISMISSED, MIN_COMPARABLE_MEETINGS, REASONS, STAGES, STATUSES
 from matcher.filters import select_profiles
 from matcher.geography import Geography
 from matcher.languages import country_name
@@ -28,7 +30,14 @@ from matcher.profiles import MAX_PHRASE, MAX_TEXT, parse_profile
 from matcher.reports import FORMATS, parse_formats
 
 from . import worldmap
-from .deps import FiltersDep, MatcherDep, StateDep
+from .deps import (
+    FiltersDep,
+    MatcherDep,
+    StateDep,
+    authenticate,
+    authorise_feedback,
+    marks_and_filters,
+)
 from .errors import APIError
 from .i18n import LANGUAGES, Words, pick_language
 from .querylinks import MAX_PACKED, pack, unpack
@@ -48,6 +57,9 @@ FORM_LIMITS = {"name": MAX_PHRASE, "region": MAX_PHRASE, "description": MAX_TEXT
                "fields": 1000, "offers": MAX_TEXT, "seeks": MAX_TEXT, "members": 8}
 #: Profile fields -> the form field a problem is shown beside.
 FORM_FIELD = {"size": "members", "id": "name", "kind": "name"}
+#: The cookie that remembers a cluster token after "sign in with token" (HttpOnly, SameSite).
+TOKEN_COOKIE = "cb_token"
+TOKEN_COOKIE_AGE = 30 * 24 * 3600
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -131,14 +143,28 @@ def home_page(request: Request, state: Any, *, q: str | None = None,
     }, status)
 
 
+def signed_in(request: Request, state: Any, cluster: str) -> bool:
+    """Whether the remembered token may write ``cluster``'s feedback (a revoked one may not)."""
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token:
+        return False
+    try:
+        return authenticate(state, token).may_write(cluster)
+    except APIError:
+        return False
+
+
 @router.get("/clusters/{profile_id}", response_class=HTMLResponse)
 def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: MatcherDep,
                  filters: FiltersDep, top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10,
-                 diversity: bool = True, known: bool = False) -> Response:
+                 diversity: bool = True, known: bool = False,
+                 include_dismissed: bool = False) -> Response:
     catalogue = matcher.catalogue
     profile = catalogue.get(profile_id)
+    marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed)
     # New suggestions first: known partners and co-members have their own section unless asked.
-    shown = filters if known else replace(filters, exclude_partners=True, exclude_co_members=True)
+    if not known:
+        shown = replace(shown, exclude_partners=True, exclude_co_members=True)
     result = matcher.match(profile_id, top=top, filters=shown, diversity=diversity)
     cross = matcher.match(profile_id, top=CROSS_FIELD_SHOWN, filters=shown, diversity=diversity,
                           scope="cross_field")
@@ -146,6 +172,13 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
     words = Words(pick_language(request), catalogue.reference.taxonomy)
     context = results_context(state, result, top)
     return page(request, "cluster.html", {
+        "feedback_form": profile.country == HOME_COUNTRY,
+        "marks": marks,
+        "dismissed": sum(1 for m in marks.values() if m.status == DISMISSED),
+        "include_dismissed": include_dismissed,
+        "signed_in": signed_in(request, state, profile_id),
+        "statuses": STATUSES,
+        "reasons": REASONS,
         "profile": profile,
         "world_region": geo.world_region(profile.country),
         "relations": relations(catalogue, profile_id),
@@ -174,6 +207,73 @@ def relations(catalogue: Any, profile_id: str) -> list[dict[str, Any]]:
         out.append({"profile": catalogue.by_id[other], "tie": rel.tie(profile_id, other),
                     "networks": rel.shared_networks(profile_id, other)})
     return out
+
+
+def _back(profile_id: str, lang: str, anchor: str = "") -> str:
+    """The cluster page to return to (``profile_id`` is a known id by then)."""
+    query = f"?lang={lang}" if lang in LANGUAGES else ""
+    return f"/clusters/{profile_id}{query}" + (f"#m-{anchor}" if anchor else "")
+
+
+@router.post("/clusters/{profile_id}/feedback", response_class=HTMLResponse)
+def feedback_form(
+    request: Request,
+    profile_id: str,
+    state: StateDep,
+    candidate: Annotated[str, Form(max_length=120)],
+    status: Annotated[str, Form(max_length=20)],
+    reason: Annotated[str, Form(max_length=40)] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+    token: Annotated[str, Form(max_length=200)] = "",
+    lang: Annotated[str, Form(max_length=5)] = "",
+) -> Response:
+    """The form on each suggestion: the token from the form, else the remembered one."""
+    state.matcher.catalogue.get(profile_id)
+    principal = authorise_feedback(request, state, profile_id,
+                                   token.strip() or request.cookies.get(TOKEN_COOKIE) or None)
+    state.record_feedback(profile_id, candidate, status, reason or None, note or None,
+                          principal.actor)
+    return RedirectResponse(_back(profile_id, lang, candidate), status_code=303)
+
+
+@router.post("/clusters/{profile_id}/signin", response_class=HTMLResponse)
+def sign_in(request: Request, profile_id: str, state: StateDep,
+            token: Annotated[str, Form(max_length=200)],
+            lang: Annotated[str, Form(max_length=5)] = "") -> Response:
+    """Remember a token that may write this cluster's feedback in an HttpOnly cookie."""
+    state.matcher.catalogue.get(profile_id)
+    given = token.strip()
+    principal = authenticate(state, given or None)
+    if not principal.may_write(profile_id):
+        raise APIError(403, f"this token is for cluster {principal.cluster!r}")
+    response = RedirectResponse(_back(profile_id, lang), status_code=303)
+    response.set_cookie(TOKEN_COOKIE, given, max_age=TOKEN_COOKIE_AGE, httponly=True,
+                        samesite="strict", path="/")
+    return response
+
+
+@router.post("/clusters/{profile_id}/signout", response_class=HTMLResponse)
+def sign_out(profile_id: str, state: StateDep,
+             lang: Annotated[str, Form(max_length=5)] = "") -> Response:
+    state.matcher.catalogue.get(profile_id)
+    response = RedirectResponse(_back(profile_id, lang), status_code=303)
+    response.delete_cookie(TOKEN_COOKIE, path="/", httponly=True, samesite="strict")
+    return response
+
+
+@router.get("/outcomes", response_class=HTMLResponse)
+def outcomes_page(request: Request, state: StateDep) -> Response:
+    funnel = state.outcomes()
+    top = max(funnel.overall["suggested"], 1)
+    return page(request, "outcomes.html", {
+        "funnel": funnel,
+        "stages": STAGES,
+        # A stage with any pair gets a visible bar, however small beside "suggested".
+        "bars": [(s, n, max(round(CHART_WIDTH * 2 * n / top), 2 if n else 0))
+                 for s in STAGES for n in [funnel.overall[s]]],
+        "anchor": ANCHOR,
+        "minimum": MIN_COMPARABLE_MEETINGS,
+    })
 
 
 def _lines(text: str) -> list[str]:

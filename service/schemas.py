@@ -9,6 +9,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from matcher.feedback import MAX_NOTE
 from matcher.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
 
 
@@ -173,6 +174,42 @@ class ExplanationPublic(BaseModel):
         default=None, description="scope=cross_field: how the partner completes the value chain")
 
 
+Status = Literal["interested", "contacted", "meeting", "agreement", "not_relevant"]
+Reason = Literal["wrong_field", "wrong_size", "already_working_together", "other"]
+
+
+class FeedbackIn(BaseModel):
+    """A cluster manager's mark of one suggestion."""
+
+    model_config = ConfigDict(extra="forbid")
+    candidate: ProfileId = Field(description="id of the suggested partner")
+    status: Status
+    reason: Reason | None = Field(default=None, description="required with not_relevant, "
+                                                            "refused with any other status")
+    note: str | None = Field(default=None, max_length=MAX_NOTE,
+                             description="free text; required with the reason other")
+
+
+class FeedbackPublic(BaseModel):
+    cluster: str
+    candidate: str
+    status: Status
+    reason: Reason | None = None
+    note: str | None = None
+    by: str = Field(description="admin, or the id of the cluster token that wrote it")
+    at: str = Field(description="when, ISO 8601 UTC")
+
+
+class FeedbackWritten(FeedbackPublic):
+    recorded: bool = Field(description="false: the mark repeats the current one; nothing new "
+                                       "was stored (the current mark is returned)")
+
+
+class FeedbackListPublic(BaseModel):
+    current: list[FeedbackPublic] = Field(description="each candidate's latest mark")
+    history: list[FeedbackPublic] = Field(description="every mark, each candidate's in order")
+
+
 class MatchPublic(BaseModel):
     id: str
     name: str
@@ -182,6 +219,8 @@ class MatchPublic(BaseModel):
     fields: list[str]
     score: float
     explanation: ExplanationPublic
+    feedback: FeedbackPublic | None = Field(
+        default=None, description="the cluster's current mark of this suggestion, if any")
 
 
 class FieldMapping(BaseModel):
@@ -288,6 +327,23 @@ class PartnershipNetworkPublic(BaseModel):
     brokers: list[str] = Field(description="ids with the highest betweenness, highest first")
     without_international_tie: list[str] = Field(
         description="German profiles in view without any tie to a profile outside Germany")
+
+
+class AlertPublic(BaseModel):
+    id: str
+    cluster: str
+    candidate: str
+    candidate_name: str | None
+    kind: Literal["new", "up"] = Field(description="new in the top-k, or moved up")
+    place: int = Field(description="its place in the top-k now, from 1")
+    previous_place: int | None
+    score: float
+    created_at: str = Field(description="ISO 8601 UTC")
+
+
+class AlertsPublic(BaseModel):
+    data: list[AlertPublic] = Field(description="newest first")
+    count: int
 
 
 class ErrorBody(BaseModel):

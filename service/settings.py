@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from matcher.bundle import default_models_dir
@@ -47,6 +47,39 @@ class Settings(BaseSettings):
         "a report is deleted this many days after it was started"))
     report_max_total_mb: float = Field(default=1000.0, gt=0, description=(
         "finished reports together take at most this many MB; the oldest are deleted first"))
+
+    alert_top: int = Field(default=10, ge=1, le=50, description=(
+        "length of the top-k list followed per German cluster; its pairs count as suggested"))
+    alert_min_score: float = Field(default=0.85, ge=0.0, le=1.0, description=(
+        "a new or moved-up suggestion becomes an alert from this score on (on the shipped "
+        "catalogue the top-10 scores run from 0.76 to 0.99, median 0.91)"))
+    alert_min_rise: int = Field(default=2, ge=1, description=(
+        "places a suggestion must move up to become an alert"))
+    alert_delay_s: float = Field(default=2.0, ge=0.0, le=600.0, description=(
+        "wait this long after a catalogue change before taking the top-k lists, so that a "
+        "burst of writes is followed once"))
+    webhook_url: AnyHttpUrl | None = Field(default=None, description=(
+        "POST new alerts here as JSON, signed (X-ClusterBridge-Signature); none: no webhook"))
+    webhook_secret: SecretStr | None = Field(default=None, description=(
+        "HMAC-SHA256 key of the webhook signature; required with webhook_url"))
+    webhook_retries: int = Field(default=4, ge=0, le=10, description=(
+        "retries of a webhook POST that failed (connection error, 429 or 5xx)"))
+    webhook_backoff_s: float = Field(default=1.0, ge=0.0, le=60.0, description=(
+        "wait before the first retry; doubled before each next one"))
+    webhook_timeout_s: float = Field(default=10.0, gt=0.0, le=60.0)
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_with_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters")
+        return value
+
+    @model_validator(mode="after")
+    def _webhook_is_signed(self) -> Settings:
+        if self.webhook_url is not None and self.webhook_secret is None:
+            raise ValueError("webhook_url needs webhook_secret: every webhook POST is signed")
+        return self
 
     @field_validator("max_body_bytes", "writes_per_minute")
     @classmethod

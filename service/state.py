@@ -26,13 +26,15 @@ from matcher import (
 )
 from matcher.catalogue import load_config
 from matcher.coverage import Coverage, compute_coverage
+from matcher.feedback import Feedback, Funnel, catalogue_funnel, new_mark
 from matcher.partnership_network import PartnershipNetwork, partnership_network
 from matcher.report_archive import ReportArchive
 from matcher.reports import collect, write_report
-from matcher.store import ProfileStore, VersionConflictError
+from matcher.store import ProfileStore, VersionConflictError, utc_now
 
 from .admission import WorkQueue
 from .errors import APIError
+from .follow import Follower
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -84,6 +86,9 @@ class ServiceState:
         # One report at a time: a burst of requests queues (up to report_queue) instead of
         # starving the matcher.
         self._reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
+        # Each German cluster's top-k is followed in the background from the first matcher on.
+        self.follow = Follower(self.store, settings, lambda: self.matcher)
+        self.follow.notify()
 
     def update_profile(self, profile: Profile, expected_version: int | None) -> int:
         """Persist ``profile`` and make it visible to matches; returns its new version."""
@@ -96,7 +101,21 @@ class ServiceState:
             updated = self.matcher.with_profile(profile)
             version = self.store.upsert(profile, expected_version)
             self.matcher = updated
-            return version
+        self.follow.notify()
+        return version
+
+    def record_feedback(self, cluster: str, candidate: str, status: str, reason: str | None,
+                        note: str | None, actor: str) -> tuple[Feedback, bool]:
+        """Check and store a mark of a suggestion; returns the pair's current mark and whether
+        this one was recorded (False: it repeats the current one)."""
+        mark = new_mark(self.matcher.catalogue, cluster, candidate, status, reason, note,
+                        actor=actor, at=utc_now())
+        return self.store.record_feedback(mark)
+
+    def outcomes(self) -> Funnel:
+        """The funnel of every suggested pair and every mark so far."""
+        return catalogue_funnel(self.matcher.catalogue, self.store.suggested_pairs(),
+                                self.store.feedback_history())
 
     def rebuild(self) -> None:
         """Build a new bundle from the database and switch to it; readers keep the old matcher
@@ -126,6 +145,7 @@ class ServiceState:
                 if matcher.catalogue.by_id.get(profile.id) != profile:
                     matcher = matcher.with_profile(profile)
             self.matcher = matcher
+        self.follow.notify()
 
     def coverage(self, level: str) -> Coverage:
         """The coverage of the current matcher, computed once per matcher and level."""
@@ -190,6 +210,7 @@ class ServiceState:
         return self.matcher is not None and self.store.integrity_ok()
 
     def close(self) -> None:
+        self.follow.close()
         self.adhoc.close()
         self._reports.shutdown(wait=True, cancel_futures=True)
         self.reports.fail_running()  # those cancelled in the queue

@@ -327,3 +327,54 @@ def test_network_page_and_beyond_your_field(server: str, browser, width: int) ->
     assert "Value-chain link" in items.nth(0).locator(".value-chain").inner_text()
     assert page.evaluate("document.documentElement.scrollWidth") <= width + 10
     section.screenshot(path=str(SHOTS / f"12-beyond-your-field-{width}.png"))
+
+
+@pytest.mark.parametrize(("width", "cluster"), [(1280, "bavairia"), (390, "bbaa")])
+def test_marking_a_suggestion(server: str, browser, width: int, cluster: str) -> None:  # type: ignore[no-untyped-def]
+    """A cluster manager signs in with a token, marks one suggestion and dismisses another; the
+    outcomes page counts the mark."""
+    import httpx
+
+    page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    page.goto(f"{server}/clusters/{cluster}")
+    assert page.locator("#atom-link").get_attribute("href").startswith(f"/clusters/{cluster}/feed.atom")
+    page.fill("#signin-token", TOKEN)
+    page.click("#signin button[type=submit]")
+    page.wait_for_selector("#signout")
+    cards = page.locator("#matches li.match")
+    assert cards.count() == 10
+    first, second = cards.nth(0), cards.nth(1)
+    marked, dismissed = first.get_attribute("data-id"), second.get_attribute("data-id")
+    first.locator(".feedback details summary").click()
+    first.locator("select[name=status]").select_option("contacted")
+    first.screenshot(path=str(SHOTS / f"14-marking-form-{width}.png"))
+    check_page(page, "14-marking", width)
+    first.locator(".feedback-form button[type=submit]").click()
+    page.wait_for_selector(f'#matches li.match[data-id="{marked}"] .mark')
+    mark = page.locator(f'#matches li.match[data-id="{marked}"] .mark')
+    assert mark.get_attribute("data-status") == "contacted"
+    assert "Your status: contacted" in mark.inner_text()
+    check_page(page, "15-marked", width)
+
+    card = page.locator(f'#matches li.match[data-id="{dismissed}"]')
+    card.locator(".feedback details summary").click()
+    card.locator("select[name=status]").select_option("not_relevant")
+    card.locator("select[name=reason]").select_option("wrong_size")
+    card.locator(".feedback-form button[type=submit]").click()
+    page.wait_for_selector("#dismissed-note")
+    assert page.locator(f'#matches li.match[data-id="{dismissed}"]').count() == 0
+    assert page.locator("#matches li.match").count() == 10  # the next suggestion moved up
+    page.click("#dismissed-note a")
+    page.wait_for_selector(f'#matches li.match[data-id="{dismissed}"] .mark')
+    shown = page.locator(f'#matches li.match[data-id="{dismissed}"]')
+    assert "wrong size" in shown.locator(".mark").inner_text()
+    shown.screenshot(path=str(SHOTS / f"16-dismissed-shown-{width}.png"))
+
+    for _ in range(300):  # the follow loop takes the first top-10 lists in the background
+        if httpx.get(server + "/api/v1/outcomes").json()["overall"]["contacted"] >= 1:
+            break
+        time.sleep(0.1)
+    page.goto(server + "/outcomes")
+    assert int(page.locator("#funnel td[data-stage=contacted]").inner_text()) >= 1
+    assert "10.5\u00a0%" in page.inner_text("#anchor")
+    check_page(page, "17-outcomes", width)

@@ -87,3 +87,37 @@ def test_hand_set_weights_can_be_chosen(capsys: pytest.CaptureFixture[str], tmp_
     with pytest.raises(SystemExit) as info:
         run(capsys, tmp_path, "match", "--cluster", "de-aero", "--weights", "magic")
     assert info.value.code == 2 and "invalid choice" in capsys.readouterr().err
+
+
+def test_evaluate_with_feedback_labels_from_the_database(capsys: pytest.CaptureFixture[str],
+                                                         tmp_path: Path) -> None:
+    from matcher import Reference, load_catalogue
+    from matcher.feedback import Feedback
+    from matcher.store import ProfileStore
+
+    database = tmp_path / "db.sqlite3"
+    store = ProfileStore(database)
+    store.seed(load_catalogue(CATALOGUE_DIR, Reference.load()))
+    for cluster, candidate, status, reason in [
+            ("de-aero-home", "ca-aero-mutual", "interested", None),
+            ("de-aero-home", "jp-photonics-1", "agreement", None),
+            ("de-photonics", "kr-photonics", "not_relevant", "wrong_field"),
+            ("de-photonics", "de-aero", "interested", None)]:  # not an international candidate
+        store.record_feedback(Feedback(cluster, candidate, status, reason, at="2025-01-01T00:00:00Z"))
+    store.close()
+    code, plain, _ = run(capsys, tmp_path, "evaluate", "--temporal-split", "2100")
+    assert code == 0 and "labels:" not in plain
+    assert "n_queries = 2 (German profiles with at least one international bilateral" in plain
+    code, out, _ = run(capsys, tmp_path, "evaluate", "--temporal-split", "2100",
+                       "--labels", "partnerships,feedback", "--database", str(database))
+    assert code == 0
+    assert "protocol: partners and feedback, all relationships hidden; n_queries = 3" in out
+    assert "(2 positive, 2 of them not already partners; 1 marked not relevant)" in out
+    assert "feedback moves the weights: no, fewer than 30" in out
+    assert out.split("learned weights:")[1].split("\n")[0] == \
+        plain.split("learned weights:")[1].split("\n")[0]
+    code, _, err = run(capsys, tmp_path, "evaluate", "--labels", "feedback")
+    assert code == 2 and "labels" in err and err.count("\n") == 1
+    code, _, err = run(capsys, tmp_path, "evaluate", "--labels", "partnerships,feedback",
+                       "--database", str(tmp_path / "missing.sqlite3"))
+    assert code == 2 and "not found" in err

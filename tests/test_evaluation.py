@@ -15,6 +15,7 @@ from matcher.evaluation import (
     build_set,
     evaluate,
     evaluate_model,
+    format_table,
     hit_at_k,
     ndcg_at_k,
     popularity,
@@ -22,6 +23,7 @@ from matcher.evaluation import (
     reciprocal_rank,
     summarise,
 )
+from matcher.feedback import FeedbackLabels
 
 RANKING = [False, True, False, True, False]  # relevant at ranks 2 and 4, two relevant in all
 
@@ -118,3 +120,47 @@ def test_evaluation_is_deterministic_under_a_seed(partnered_matcher: Matcher) ->
     assert {"full", "learned", "random", "popularity", "same_field", "tfidf", "embedding_only",
             "without_thematic", "without_complementarity"} <= names
     assert set(first["models"]["full"]["mrr"]) == {"value", "ci95"}
+
+
+FEEDBACK = FeedbackLabels(
+    positive={"de-aero-home": {"ca-aero-mutual", "jp-photonics-1"}, "de-aero": {"ca-aero-mutual"}},
+    dismissed={"de-photonics": {"kr-photonics"}},
+)
+
+
+def test_feedback_labels_join_the_partnerships(partnered_matcher: Matcher) -> None:
+    es = build_set(partnered_matcher, feedback=FEEDBACK)
+    ids = [q.profile.id for q in es.queries]
+    assert ids == ["de-aero", "de-aero-home", "de-photonics"]  # de-aero-home: feedback only
+    names = {i: es.candidates[i].id for i in range(len(es.candidates))}
+    aero, home, photonics = es.queries
+    assert {names[i] for i in aero.hidden} == {"fr-aero-oneside", "ca-aero-mutual"}
+    assert {names[i] for i in aero.from_feedback} == {"ca-aero-mutual"}
+    assert home.hidden == home.from_feedback and len(home.hidden) == 2
+    assert {names[i] for i in photonics.dismissed} == {"kr-photonics"}
+
+
+def test_default_protocol_is_unchanged_without_feedback(partnered_matcher: Matcher) -> None:
+    plain = evaluate(partnered_matcher, seed=5, folds=2, temporal_split=None, secondary=False)
+    assert plain.to_dict() == evaluate(partnered_matcher, seed=5, folds=2, temporal_split=None,
+                                       secondary=False, feedback=None).to_dict()
+    assert "labels" not in plain.to_dict() and "labels:" not in format_table(plain)
+    assert plain.to_dict()["protocol"]["name"] == "partners, all relationships hidden"
+
+
+def test_feedback_moves_the_weights_only_from_the_minimum_on(partnered_matcher: Matcher) -> None:
+    # Three folds of three queries: every fold trains on one query with a partnership.
+    kwargs = {"seed": 5, "folds": 3, "temporal_split": None, "secondary": False}
+    plain = evaluate(partnered_matcher, **kwargs)  # type: ignore[arg-type]
+    below = evaluate(partnered_matcher, feedback=FEEDBACK, min_feedback=4, **kwargs)  # type: ignore[arg-type]
+    above = evaluate(partnered_matcher, feedback=FEEDBACK, min_feedback=3, **kwargs)  # type: ignore[arg-type]
+    assert below.n_queries == above.n_queries == 3
+    assert below.labels is not None and not below.labels["feedback_moves_weights"]
+    assert below.labels["feedback_positive_new"] == 3
+    assert below.learned_weights == plain.learned_weights  # fitted on the partnerships alone
+    assert above.labels is not None and above.labels["feedback_moves_weights"]
+    assert above.learned_weights != plain.learned_weights
+    dismissed = above.labels["dismissed_in_top_10"]["full"]
+    assert dismissed["n_queries"] == 1 and dismissed["value"] in (0.0, 1.0)
+    text = format_table(below)
+    assert "partners and feedback" in text and "feedback moves the weights: no" in text

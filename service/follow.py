@@ -1,0 +1,192 @@
+"""Following every German cluster's top-k, off the request path, and the alerts webhook.
+
+:class:`Follower` is told of each new matcher (a profile write, a rebuild or reload). One
+background thread waits ``alert_delay_s`` so that a burst of writes is followed once, takes the
+top-k lists of the newest matcher if its catalogue version is not the stored one
+(:mod:`matcher.alerts`), stores lists and alerts in one transaction, then POSTs the new alerts to
+the configured webhook, signed, with retries. At most one computation runs at a time and
+notifications during it collapse into one more; the work is bounded by the number of German
+clusters times one match each.
+
+The webhook body is JSON ``{"event": "alerts", "version", "created_at", "alerts": [...]}``. Each
+POST carries ``X-ClusterBridge-Timestamp`` (Unix seconds) and ``X-ClusterBridge-Signature:
+sha256=<hex HMAC-SHA256 of "<timestamp>." + body with the webhook secret>``, and the same
+``X-ClusterBridge-Delivery`` id on every retry. A connection error, timeout, 429 or 5xx is
+retried after ``webhook_backoff_s``, doubling, up to ``webhook_retries`` times; another 4xx is
+final. The alerts are marked ``delivered`` or ``failed`` in the store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from matcher import Matcher
+from matcher.alerts import Alert, alerts_between, catalogue_version, take_snapshots
+from matcher.store import ProfileStore, utc_now
+
+from .settings import Settings
+
+logger = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "X-ClusterBridge-Signature"
+TIMESTAMP_HEADER = "X-ClusterBridge-Timestamp"
+DELIVERY_HEADER = "X-ClusterBridge-Delivery"
+
+
+def sign(secret: bytes, timestamp: str, body: bytes) -> str:
+    """The signature header's value for ``body`` sent at ``timestamp``."""
+    return "sha256=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class Webhook:
+    url: str
+    secret: bytes
+    retries: int
+    backoff_s: float
+    timeout_s: float
+
+    def post(self, body: bytes, delivery: str, wait: Callable[[float], bool]) -> bool:
+        """POST ``body`` until it is accepted (2xx) or retries run out; ``wait(seconds)``
+        sleeps and returns True when the service is stopping (then no more retries)."""
+        delay = self.backoff_s
+        for attempt in range(self.retries + 1):
+            timestamp = str(int(time.time()))
+            request = urllib.request.Request(self.url, data=body, method="POST", headers={
+                "Content-Type": "application/json", "User-Agent": "ClusterBridge",
+                TIMESTAMP_HEADER: timestamp, SIGNATURE_HEADER: sign(self.secret, timestamp, body),
+                DELIVERY_HEADER: delivery})
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                    response.read()
+                return True
+            except urllib.error.HTTPError as exc:
+                if exc.code != 429 and exc.code < 500:
+                    logger.warning("webhook refused delivery %s with %d; not retried", delivery,
+                                   exc.code)
+                    return False
+                reason = f"HTTP {exc.code}"
+            except (urllib.error.URLError, OSError) as exc:
+                reason = type(exc).__name__
+            if attempt == self.retries:
+                logger.warning("webhook delivery %s failed after %d attempts (%s)", delivery,
+                               attempt + 1, reason)
+                return False
+            logger.info("webhook delivery %s: attempt %d failed (%s); retrying in %.1f s",
+                        delivery, attempt + 1, reason, delay)
+            if wait(delay):
+                return False
+            delay *= 2
+        return False
+
+
+def webhook_from(settings: Settings) -> Webhook | None:
+    if settings.webhook_url is None or settings.webhook_secret is None:
+        return None
+    return Webhook(str(settings.webhook_url), settings.webhook_secret.get_secret_value().encode(),
+                   settings.webhook_retries, settings.webhook_backoff_s, settings.webhook_timeout_s)
+
+
+class Follower:
+    """The background follow loop of one service; see the module docstring.
+
+    Args:
+        current: returns the matcher serving now (read when the work starts, so that the
+            newest one is followed whatever order notifications came in).
+    """
+
+    def __init__(self, store: ProfileStore, settings: Settings,
+                 current: Callable[[], Matcher]) -> None:
+        self.store = store
+        self.settings = settings
+        self.webhook = webhook_from(settings)
+        self._current = current
+        self._cond = threading.Condition()
+        self._stopping = threading.Event()
+        self._requested = 0
+        self._handled = 0
+        self._thread = threading.Thread(target=self._run, name="follow", daemon=True)
+        self._thread.start()
+
+    def notify(self) -> None:
+        """Another matcher serves now: follow its catalogue (soon, in the background)."""
+        with self._cond:
+            self._requested += 1
+            self._cond.notify_all()
+
+    def settle(self, timeout: float) -> bool:
+        """Wait until every notification so far is handled; False on timeout."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._handled == self._requested, timeout)
+
+    def close(self, timeout: float = 30.0) -> None:
+        self._stopping.set()
+        with self._cond:
+            self._cond.notify_all()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopping.is_set()
+                                    or self._handled != self._requested)
+            if self._stopping.wait(self.settings.alert_delay_s):
+                return
+            with self._cond:
+                target = self._requested
+            try:
+                self.follow(self._current())
+            except Exception:  # a background worker: log, keep following later changes
+                logger.exception("following the top-k lists failed")
+            with self._cond:
+                self._handled = target
+                self._cond.notify_all()
+
+    def follow(self, matcher: Matcher) -> list[Alert]:
+        """Take and store the top-k lists of ``matcher`` unless its catalogue version is the
+        stored one; returns the new alerts (after delivering them)."""
+        version = catalogue_version(matcher)
+        previous_version = self.store.snapshot_version()
+        if version == previous_version:
+            return []
+        started = time.perf_counter()
+        s = self.settings
+        current = take_snapshots(matcher, top=s.alert_top, dismissed=self.store.dismissed())
+        now = utc_now()
+        alerts = alerts_between(self.store.snapshots(), current, previous_version=previous_version,
+                                version=version, created_at=now, min_score=s.alert_min_score,
+                                min_rise=s.alert_min_rise)
+        added = self.store.save_snapshots(version, current, alerts, now,
+                                          "pending" if self.webhook else "none")
+        logger.info("followed %d clusters at version %s in %.2f s: %d alerts", len(current),
+                    version, time.perf_counter() - started, len(added))
+        if added and self.webhook is not None:
+            self.deliver(added, matcher)
+        return added
+
+    def deliver(self, alerts: Sequence[Alert], matcher: Matcher) -> bool:
+        if self.webhook is None:
+            return False
+        names = matcher.catalogue.by_id
+        body = json.dumps({
+            "event": "alerts",
+            "version": alerts[0].version,
+            "created_at": alerts[0].created_at,
+            "alerts": [{**a.to_dict(),
+                        "cluster_name": names[a.cluster].name if a.cluster in names else None,
+                        "candidate_name": names[a.candidate].name if a.candidate in names else None}
+                       for a in alerts],
+        }, ensure_ascii=False, sort_keys=True).encode()
+        delivery = hashlib.sha256("\n".join(a.id for a in alerts).encode()).hexdigest()[:24]
+        ok = self.webhook.post(body, delivery, self._stopping.wait)
+        self.store.mark_delivery([a.id for a in alerts], "delivered" if ok else "failed")
+        return ok
