@@ -21,6 +21,7 @@ has at least one row of each. No pickle anywhere.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import importlib.metadata
 import json
@@ -333,10 +334,23 @@ def ensure_bundle(
 
     Rebuilding embeds only texts missing from the embedding cache in ``models/cache``, with
     ``embedder`` when one called ``embedder_name`` is already loaded (else one is created).
+    Processes that start together (the workers of one server) build once: each waits for an
+    exclusive lock on ``models/.build.lock``, and those after the first find the bundle built.
     """
+    models_dir = models_dir or default_models_dir()
+    models_dir.mkdir(parents=True, exist_ok=True)
+    with (models_dir / ".build.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            return _ensure_bundle(catalogue, embedder_name, models_dir, config, embedder)
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _ensure_bundle(catalogue: Catalogue, embedder_name: str, models_dir: Path,
+                   config: MatcherConfig | None, embedder: Embedder | None) -> Bundle:
     from .embedding import get_embedder
 
-    models_dir = models_dir or default_models_dir()
     try:
         bundle = load_bundle(models_dir / "current", reference=catalogue.reference)
         if (bundle.manifest["data_hash"] == catalogue.data_hash()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 import textwrap
 import time
@@ -164,21 +165,31 @@ def cmd_catalogue(args: argparse.Namespace, out: Any) -> int:
 def cmd_serve(args: argparse.Namespace, out: Any) -> int:  # pragma: no cover - runs a server
     from service.main import run
 
-    run(host=args.host, port=args.port)
+    if args.workers is not None and args.workers < 1:
+        raise InvalidInputError(f"--workers must be at least 1, not {args.workers}", field="workers")
+    run(host=args.host, port=args.port, workers=args.workers)
     return 0
 
 
 DEFAULT_DATABASE = default_models_dir() / "clusterbridge.sqlite3"
 
 
+def _database_option(parser: argparse.ArgumentParser, help: str) -> None:
+    parser.add_argument("--database", default=os.environ.get("CLUSTERBRIDGE_DATABASE",
+                                                             str(DEFAULT_DATABASE)),
+                        help=f"{help}: a SQLite file or a postgresql:// URL (default: "
+                             "$CLUSTERBRIDGE_DATABASE, else models/clusterbridge.sqlite3)")
+
+
 @contextmanager
 def _store(args: argparse.Namespace) -> Iterator[ProfileStore]:
-    """The service database named by ``--database``, which must exist."""
-    from .store import ProfileStore
+    """The service database named by ``--database`` (a SQLite file, which must exist, or a
+    ``postgresql://`` URL)."""
+    from .store import is_postgres, open_store
 
-    if not args.database.exists():
+    if not is_postgres(args.database) and not Path(args.database).exists():
         raise ProfileValidationError(f"database {args.database} not found", field="database")
-    store = ProfileStore(args.database)
+    store = open_store(args.database)
     try:
         yield store
     finally:
@@ -188,7 +199,7 @@ def _store(args: argparse.Namespace) -> Iterator[ProfileStore]:
 def cmd_export(args: argparse.Namespace, out: Any) -> int:
     with _store(args) as store:
         store.export(Reference.load(args.reference), args.out)
-    out.write(f"exported {args.database} to {args.out}\n")
+        out.write(f"exported {store.location} to {args.out}\n")
     return 0
 
 
@@ -453,8 +464,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--labels", default="partnerships",
                           help="partnerships (default), or partnerships,feedback: also the "
                                "suggestions cluster managers marked, read from --database")
-    evaluate.add_argument("--database", type=Path, default=DEFAULT_DATABASE,
-                          help="the service database holding the feedback (with --labels ...,feedback)")
+    _database_option(evaluate, "the service database holding the feedback (with --labels "
+                     "...,feedback)")
     evaluate.add_argument("--min-feedback", type=int, default=MIN_FEEDBACK_LABELS,
                           help="positive feedback labels (not already partners) needed before "
                                "they take part in fitting the weights")
@@ -480,14 +491,17 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web pages and JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=None,
+                       help="worker processes (default: the number of cores); they share the "
+                            "database and see each other's writes within a second")
 
     export = sub.add_parser("export", help="write the service database in the catalogue format")
-    export.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    _database_option(export, "the service database")
     export.add_argument("--out", type=Path, required=True, help="directory to write")
 
     token = sub.add_parser("token", help="per-cluster tokens that let a cluster's managers mark "
                            "its suggestions (stored as salted digests)")
-    token.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    _database_option(token, "the service database")
     token_sub = token.add_subparsers(dest="action", required=True)
     create = token_sub.add_parser("create", help="issue a token for a German cluster; printed once")
     create.add_argument("--cluster", required=True, help="German cluster id")
@@ -499,7 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     outcomes = sub.add_parser("outcomes", help="the funnel suggested -> interested -> contacted -> "
                               "meeting -> agreement, by field and world region, beside the 10.5%% "
                               "meeting-to-MoU anchor")
-    outcomes.add_argument("--database", type=Path, default=DEFAULT_DATABASE)
+    _database_option(outcomes, "the service database")
     outcomes.add_argument("--json", action="store_true")
     return parser
 

@@ -6,10 +6,14 @@ Layout of the directory (``CLUSTERBRIDGE_REPORT_DIR``)::
     <id>/               the files of a finished report (written by :func:`~matcher.reports.write_report`)
     .<id>.tmp-*/        a report being written; left over only by a killed process
 
-The index is replaced atomically on every change, so report ids survive a restart. When an
-archive is opened, leftovers of a killed process are removed (temporary folders, folders of
-reports that never finished), a report that was running is marked failed unless its manifest was
-written, and report folders missing from the index (from before it existed) are taken in.
+The index is replaced atomically on every change, so report ids survive a restart. Several
+processes (the workers of one server, or hosts sharing the directory) may open one archive: every
+step takes an exclusive lock on ``.lock`` and reads the index afresh, so a report started through
+one worker is listed, limited and served by every other. Each running report names its owner
+(host and process id). When an archive is opened, leftovers of a killed process are removed
+(temporary folders, folders of reports that never finished), a report whose owner on this host
+is gone is marked failed unless its manifest was written, and report folders missing from the
+index (from before it existed) are taken in.
 Retention removes reports older than ``max_age`` seconds, then the oldest until the finished ones
 take at most ``max_bytes``. Nothing here follows a symbolic link: links are neither served, nor
 taken in, nor followed when removing.
@@ -17,21 +21,26 @@ taken in, nor followed when removing.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import os
 import re
 import shutil
+import socket
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
 INDEX = "index.json"
+LOCK = ".lock"
 REPORT_ID = re.compile(r"\A[0-9a-f]{32}\Z")
 PARTIAL = re.compile(r"\A\..*\.tmp-")
 STATUSES = ("running", "done", "failed")
@@ -46,6 +55,28 @@ class ReportRecord:
     created: float
     files: list[str] = field(default_factory=list)
     bytes: int = 0
+    owner: str = ""  # "host:pid" of the process writing it (running reports)
+
+
+def _this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(owner: str) -> bool:
+    """Whether the owner of a running report may still write it: a process of this host that
+    exists, or any process of another host (which cleans up its own reports)."""
+    host, _, pid = owner.rpartition(":")
+    if host != socket.gethostname():
+        return bool(owner)
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False  # this process has just opened the archive: nothing of its own runs yet
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _remove(path: Path) -> None:
@@ -75,20 +106,32 @@ class ReportArchive:
         self.max_bytes = max_bytes
         self._lock = threading.Lock()
         directory.mkdir(parents=True, exist_ok=True)
-        self._records = self._open()
-        with self._lock:
+        self._records: dict[str, ReportRecord] = {}
+        with self._locked(opening=True):
             self._retain(time.time())
             self._save()
 
+    @contextmanager
+    def _locked(self, opening: bool = False) -> Iterator[None]:
+        """Exclusive access among threads and processes, with the index read afresh."""
+        with self._lock, (self.directory / LOCK).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._records = self._open() if opening else {r.id: r for r in self._read_index()}
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
     # --- opening ------------------------------------------------------------------------------
     def _open(self) -> dict[str, ReportRecord]:
+        records = {r.id: r for r in self._read_index()}
+        live = {r.id for r in records.values() if r.status == "running" and _alive(r.owner)}
         for entry in self.directory.iterdir():
-            if PARTIAL.match(entry.name):
+            if PARTIAL.match(entry.name) and entry.name[1:].split(".", 1)[0] not in live:
                 logger.warning("removing %s, left by an interrupted report", entry)
                 _remove(entry)
-        records = {r.id: r for r in self._read_index()}
         for record in records.values():
-            if record.status == "running":
+            if record.status == "running" and record.id not in live:
                 finished = self._manifest_files(record.id)
                 if finished is None:
                     logger.warning("report %s was interrupted; marked failed", record.id)
@@ -123,7 +166,8 @@ class ReportArchive:
         try:
             rows = json.loads(path.read_text(encoding="utf-8"))["reports"]
             return [ReportRecord(str(r["id"]), str(r["status"]), float(r["created"]),
-                                 [str(f) for f in r["files"]], int(r["bytes"]))
+                                 [str(f) for f in r["files"]], int(r["bytes"]),
+                                 str(r.get("owner", "")))
                     for r in rows if REPORT_ID.match(str(r["id"])) and r["status"] in STATUSES]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.warning("unreadable report index %s (%s); rebuilt from the folders", path, exc)
@@ -162,15 +206,15 @@ class ReportArchive:
 
     def create(self) -> ReportRecord:
         """A new running report, recorded."""
-        record = ReportRecord(uuid.uuid4().hex, "running", time.time())
-        with self._lock:
+        record = ReportRecord(uuid.uuid4().hex, "running", time.time(), owner=_this_process())
+        with self._locked():
             self._records[record.id] = record
             self._save()
         return record
 
     def finish(self, report_id: str, files: list[str]) -> None:
         """Mark a report done with its files, then apply the retention."""
-        with self._lock:
+        with self._locked():
             record = self._records[report_id]
             record.status, record.files = "done", list(files)
             record.bytes = _size(self.directory / report_id)
@@ -178,7 +222,7 @@ class ReportArchive:
             self._save()
 
     def fail(self, report_id: str) -> None:
-        with self._lock:
+        with self._locked():
             record = self._records.get(report_id)
             if record is not None and record.status == "running":
                 record.status, record.files, record.bytes = "failed", [], 0
@@ -186,15 +230,18 @@ class ReportArchive:
                 self._save()
 
     def fail_running(self) -> None:
-        """Mark every running report failed (on shutdown, once no worker is left)."""
-        with self._lock:
-            running = [r.id for r in self._records.values() if r.status == "running"]
+        """Mark every running report of this process failed (on shutdown, once its report
+        thread has stopped)."""
+        me = _this_process()
+        with self._locked():
+            running = [r.id for r in self._records.values()
+                       if r.status == "running" and r.owner == me]
         for report_id in running:
             self.fail(report_id)
 
     def retain(self, now: float | None = None) -> None:
         """Remove what the retention policy no longer keeps."""
-        with self._lock:
+        with self._locked():
             self._retain(time.time() if now is None else now)
             self._save()
 
@@ -218,17 +265,17 @@ class ReportArchive:
         return self.directory / report_id
 
     def get(self, report_id: str) -> ReportRecord | None:
-        with self._lock:
+        with self._locked():
             return self._records.get(report_id)
 
     def records(self) -> list[ReportRecord]:
         """Every report, newest first."""
-        with self._lock:
+        with self._locked():
             return sorted(self._records.values(), key=lambda r: (-r.created, r.id))
 
     def running(self) -> int:
         """How many reports are queued or being written."""
-        with self._lock:
+        with self._locked():
             return sum(r.status == "running" for r in self._records.values())
 
     def file(self, report_id: str, name: str) -> Path | None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
-import threading
 import time
-from collections import deque
 from dataclasses import dataclass, replace
 from typing import Annotated
 
@@ -14,6 +13,7 @@ from fastapi import Depends, Query, Request
 from matcher import Filters, Matcher
 from matcher import tokens as cluster_tokens
 from matcher.feedback import DISMISSED, Feedback
+from matcher.store import ProfileStore
 
 from .errors import APIError
 from .schemas import (
@@ -36,6 +36,7 @@ def get_state(request: Request) -> ServiceState:
     state: ServiceState | None = getattr(request.app.state, "service", None)
     if state is None:
         raise APIError(503, "the service is starting; try again shortly")
+    state.sync()  # writes made through other workers, at most every sync_interval_s
     return state
 
 
@@ -109,23 +110,16 @@ def check_token(settings: Settings, request: Request) -> str:
 
 
 class RateLimiter:
-    """At most ``limit`` events per key in any 60-second window."""
+    """At most ``limit`` events per key in each clock minute, counted in the database so that
+    every worker and host shares the count. Keys are stored as digests, never as given."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, store: ProfileStore, limit: int) -> None:
+        self.store = store
         self.limit = limit
-        self._events: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
 
     def allow(self, key: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            events = self._events.setdefault(key, deque())
-            while events and now - events[0] > 60.0:
-                events.popleft()
-            if len(events) >= self.limit:
-                return False
-            events.append(now)
-            return True
+        digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+        return self.store.hit(digest, int(time.time() // 60)) <= self.limit
 
 
 def require_writer(request: Request, state: StateDep) -> str:

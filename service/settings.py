@@ -21,8 +21,15 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir,
                            description="curated catalogue that seeds an empty database")
     models_dir: Path = Field(default_factory=default_models_dir)
-    database: Path = Field(default_factory=lambda: default_models_dir() / "clusterbridge.sqlite3",
-                           description="SQLite file with the live profiles")
+    database: str = Field(
+        default_factory=lambda: str(default_models_dir() / "clusterbridge.sqlite3"),
+        description="the live database: a SQLite file (one host; several workers may share it) "
+                    "or a postgresql:// URL (several hosts)")
+    sync_interval_s: float = Field(default=0.25, ge=0.0, le=1.0, description=(
+        "each worker checks the database's data version at most this often (on a request) and "
+        "applies writes made through other workers or hosts"))
+    answer_cache: int = Field(default=4096, ge=0, description=(
+        "match answers kept per worker, keyed by data version and request; 0 turns it off"))
     embedder: str = DEFAULT_EMBEDDER
     api_token: SecretStr | None = Field(default=None,
                                         description="bearer token for writes; none disables writes")
@@ -67,6 +74,11 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(default=1.0, ge=0.0, le=60.0, description=(
         "wait before the first retry; doubled before each next one"))
     webhook_timeout_s: float = Field(default=10.0, gt=0.0, le=60.0)
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database_text(cls, value: object) -> object:
+        return str(value) if isinstance(value, Path) else value
 
     @field_validator("webhook_secret")
     @classmethod

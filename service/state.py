@@ -3,13 +3,21 @@
 Created in the app's lifespan (never at import) and reached by routes through dependencies. A
 write embeds the new profile into a new :class:`~matcher.Matcher` first, then commits it to the
 database, then swaps the matcher in one assignment, so readers see the old or the new state.
+
+Several workers (processes, or hosts sharing PostgreSQL) each hold a matcher. :meth:`sync`, run
+on requests at most every ``sync_interval_s``, reads the database's data version; when another
+worker wrote, it applies the profiles written since (embedding only those) and drops this
+worker's cached answers. Answers are cached per matcher generation, which every swap raises.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar, cast
 
 from matcher import (
     Bundle,
@@ -30,14 +38,16 @@ from matcher.feedback import Feedback, Funnel, catalogue_funnel, new_mark
 from matcher.partnership_network import PartnershipNetwork, partnership_network
 from matcher.report_archive import ReportArchive
 from matcher.reports import collect, write_report
-from matcher.store import ProfileStore, VersionConflictError, utc_now
+from matcher.store import VersionConflictError, open_store, utc_now
 
 from .admission import WorkQueue
+from .cache import AnswerCache
 from .errors import APIError
 from .follow import Follower
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 #: Seconds a client is asked to wait when the report queue is full (a report takes ~15 s).
@@ -55,7 +65,7 @@ class ServiceState:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.reference = Reference.load()
-        self.store = ProfileStore(settings.database)
+        self.store = open_store(settings.database)
         if self.store.is_empty():
             self.store.seed(load_catalogue(settings.data_dir, self.reference))
             logger.info("seeded %s from %s", settings.database, settings.data_dir)
@@ -65,6 +75,10 @@ class ServiceState:
             self.store.replace_relationships(curated.restricted_to(stored))
             logger.info("replaced the relationships of %s from %s (schema upgrade)",
                         settings.database, settings.data_dir)
+        self.answers = AnswerCache(settings.answer_cache)
+        # Read before the catalogue: a write in between is applied again by the first sync.
+        self._version = self.store.data_version()
+        self._checked = time.monotonic()
         catalogue = self.store.catalogue(self.reference)
         # Loaded (and used once) before the service says it is ready: the first ad-hoc match or
         # write must not wait for a model.
@@ -90,6 +104,49 @@ class ServiceState:
         self.follow = Follower(self.store, settings, lambda: self.matcher)
         self.follow.notify()
 
+    @property
+    def matcher(self) -> Matcher:
+        return self._matcher
+
+    @matcher.setter
+    def matcher(self, matcher: Matcher) -> None:
+        self._matcher = matcher
+        self.answers.clear()
+
+    def sync(self, force: bool = False) -> None:
+        """Apply what other workers wrote since this one last looked (at most every
+        ``sync_interval_s`` unless ``force``)."""
+        now = time.monotonic()
+        if not force and now - self._checked < self.settings.sync_interval_s:
+            return
+        self._checked = now
+        version = self.store.data_version()
+        if version == self._version:
+            return
+        with self._write_lock:
+            if version <= self._version:
+                return  # another thread of this worker caught up meanwhile
+            changed = self.store.changed_since(self._version, self.reference)
+            matcher = self.matcher
+            for profile in changed:
+                if matcher.catalogue.by_id.get(profile.id) != profile:
+                    matcher = matcher.with_profile(profile)
+            self._version = version
+            # Swapped even when no profile changed (a feedback mark): cached answers go.
+            self.matcher = matcher
+        if changed:
+            self.follow.notify()
+
+    def answer(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The cached answer to ``key`` under the current matcher, else ``compute()`` (kept)."""
+        generation = self.answers.generation
+        found = self.answers.get(key)
+        if found is not None:
+            return cast(T, found)
+        value = compute()
+        self.answers.put(key, value, generation)
+        return value
+
     def update_profile(self, profile: Profile, expected_version: int | None) -> int:
         """Persist ``profile`` and make it visible to matches; returns its new version."""
         with self._write_lock:
@@ -101,6 +158,7 @@ class ServiceState:
             updated = self.matcher.with_profile(profile)
             version = self.store.upsert(profile, expected_version)
             self.matcher = updated
+        self.sync(force=True)
         self.follow.notify()
         return version
 
@@ -110,7 +168,9 @@ class ServiceState:
         this one was recorded (False: it repeats the current one)."""
         mark = new_mark(self.matcher.catalogue, cluster, candidate, status, reason, note,
                         actor=actor, at=utc_now())
-        return self.store.record_feedback(mark)
+        recorded = self.store.record_feedback(mark)
+        self.sync(force=True)  # this worker's cached answers show the mark at once
+        return recorded
 
     def outcomes(self) -> Funnel:
         """The funnel of every suggested pair and every mark so far."""

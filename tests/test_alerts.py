@@ -14,7 +14,7 @@ import pytest
 
 from matcher import Catalogue, Matcher, Profile
 from matcher.alerts import Alert, Entry, alerts_between, diff_topk
-from matcher.store import ProfileStore
+from matcher.store import SQLiteStore
 from service.feeds import atom_feed
 from service.follow import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, Follower, Webhook, sign
 from service.i18n import Words
@@ -67,7 +67,7 @@ def follow_settings(tmp: Path, **changes: object) -> Settings:
 
 def test_follow_alerts_once_per_catalogue_change(tmp_path: Path, catalogue: Catalogue,
                                                  hashing_matcher: Matcher) -> None:
-    store = ProfileStore(tmp_path / "db.sqlite3")
+    store = SQLiteStore(tmp_path / "db.sqlite3")
     store.seed(catalogue)
     current = [hashing_matcher]
     follower = Follower(store, follow_settings(tmp_path), lambda: current[0])

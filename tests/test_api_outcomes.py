@@ -265,5 +265,5 @@ def test_outcomes_api_page_and_command(client: TestClient, capsys: pytest.Captur
     import json
 
     assert json.loads(printed)["overall"] == body["overall"]
-    assert cli(["outcomes", "--database", str(state.settings.database.parent / "none.sqlite3")]) == 2
+    assert cli(["outcomes", "--database", str(Path(state.settings.database).parent / "none.sqlite3")]) == 2
     assert "not found" in capsys.readouterr().err

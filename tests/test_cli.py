@@ -93,10 +93,10 @@ def test_evaluate_with_feedback_labels_from_the_database(capsys: pytest.CaptureF
                                                          tmp_path: Path) -> None:
     from matcher import Reference, load_catalogue
     from matcher.feedback import Feedback
-    from matcher.store import ProfileStore
+    from matcher.store import SQLiteStore
 
     database = tmp_path / "db.sqlite3"
-    store = ProfileStore(database)
+    store = SQLiteStore(database)
     store.seed(load_catalogue(CATALOGUE_DIR, Reference.load()))
     for cluster, candidate, status, reason in [
             ("de-aero-home", "ca-aero-mutual", "interested", None),

@@ -87,7 +87,8 @@ def test_feedback_and_profile_writes_at_once_lose_nothing(tmp_path: Path) -> Non
     follow loop re-takes every top-k after each write: every acknowledged mark is in the
     history, in order, and every acknowledged profile write counted once."""
     from matcher import tokens
-    from matcher.store import ProfileStore, utc_now
+    from matcher.store import SQLiteStore
+    from matcher.store import utc_now
 
     settings = Settings(data_dir=CATALOGUE_DIR, models_dir=tmp_path / "models",
                         database=tmp_path / "db.sqlite3", embedder="hashing-384",
@@ -102,7 +103,7 @@ def test_feedback_and_profile_writes_at_once_lose_nothing(tmp_path: Path) -> Non
     acknowledged: Counter[str] = Counter()
     lock = threading.Lock()
     with running(settings) as base:
-        store = ProfileStore(settings.database)  # a second connection, as the CLI would open
+        store = SQLiteStore(settings.database)  # a second connection, as the CLI would open
         issued = {}
         for cluster in ("de-aero", "de-photonics"):
             token, record = tokens.issue(cluster, utc_now())

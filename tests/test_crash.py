@@ -20,7 +20,7 @@ import pytest
 
 from bench.synthetic import generate
 from matcher import BundleCorruptError, Reference, load_bundle
-from matcher.store import ProfileStore
+from matcher.store import SQLiteStore
 from tests.conftest import CATALOGUE_DIR
 from tests.servers import free_port
 
@@ -129,7 +129,7 @@ def test_killed_server_keeps_every_acknowledged_write(tmp_path: Path) -> None:
         process.wait()
         stop.set()
         thread.join()
-        store = ProfileStore(database)
+        store = SQLiteStore(database)
         try:
             assert store.integrity_ok()
             stored = {p.id: p.description for p in store.catalogue(reference).profiles}

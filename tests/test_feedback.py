@@ -20,7 +20,7 @@ from matcher.feedback import (
     new_mark,
     wilson_interval,
 )
-from matcher.store import ProfileStore
+from matcher.store import SQLiteStore
 
 
 @pytest.mark.parametrize(("status", "reason", "note", "field"), [
@@ -139,7 +139,7 @@ def test_anchor_comparison_says_when_it_cannot_compare() -> None:
 
 def test_funnel_from_a_seeded_database(tmp_path: Path, catalogue: Catalogue) -> None:
     """The store's pairs and history give the same funnel as the lists they were seeded from."""
-    store = ProfileStore(tmp_path / "db.sqlite3")
+    store = SQLiteStore(tmp_path / "db.sqlite3")
     store.seed(catalogue)
     by_cluster: dict[str, list[Entry]] = {}
     for cluster, candidate in SUGGESTED:

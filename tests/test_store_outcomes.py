@@ -16,13 +16,13 @@ import pytest
 from matcher import Catalogue, Reference
 from matcher.alerts import Alert, Entry
 from matcher.feedback import Feedback
-from matcher.store import SCHEMA_VERSION, ProfileStore
+from matcher.store import SCHEMA_VERSION, SQLiteStore
 from matcher.tokens import authenticate, issue, parse
 
 
 @pytest.fixture
-def store(tmp_path: Path, catalogue: Catalogue) -> Iterator[ProfileStore]:
-    s = ProfileStore(tmp_path / "db.sqlite3")
+def store(tmp_path: Path, catalogue: Catalogue) -> Iterator[SQLiteStore]:
+    s = SQLiteStore(tmp_path / "db.sqlite3")
     s.seed(catalogue)
     yield s
     s.close()
@@ -32,7 +32,7 @@ def at(second: int) -> str:
     return f"2025-03-01T10:00:{second:02d}.000000Z"
 
 
-def test_feedback_keeps_history_and_a_repeat_records_nothing(store: ProfileStore) -> None:
+def test_feedback_keeps_history_and_a_repeat_records_nothing(store: SQLiteStore) -> None:
     first = Feedback("de-aero", "ca-aero-mutual", "interested", actor="admin", at=at(1))
     assert store.record_feedback(first) == (first, True)
     repeat = Feedback("de-aero", "ca-aero-mutual", "interested", actor="tok1", at=at(2))
@@ -53,7 +53,7 @@ def test_feedback_keeps_history_and_a_repeat_records_nothing(store: ProfileStore
     assert store.feedback_history("de-photonics") == []
 
 
-def test_tokens_are_stored_as_digests_and_revocable(store: ProfileStore, tmp_path: Path) -> None:
+def test_tokens_are_stored_as_digests_and_revocable(store: SQLiteStore, tmp_path: Path) -> None:
     token, record = issue("de-aero", at(0))
     store.add_token(record)
     token_id, secret = parse(token) or ("", "")
@@ -70,7 +70,7 @@ def test_tokens_are_stored_as_digests_and_revocable(store: ProfileStore, tmp_pat
                                                      "created_at": at(0), "revoked_at": at(1)}]
 
 
-def test_snapshots_suggested_pairs_and_alerts(store: ProfileStore) -> None:
+def test_snapshots_suggested_pairs_and_alerts(store: SQLiteStore) -> None:
     assert store.snapshot_version() is None and store.snapshots() == {}
     first = {"de-aero": [Entry("ca-aero-mutual", 1, 0.9), Entry("fr-aero-oneside", 2, 0.8)]}
     store.save_snapshots("v1", first, [], at(0), "none")
@@ -115,7 +115,7 @@ def test_a_schema_2_database_is_upgraded_and_keeps_every_row(tmp_path: Path, cat
     db.execute("PRAGMA user_version = 2")
     db.commit()
     db.close()
-    store = ProfileStore(path)
+    store = SQLiteStore(path)
     assert not store.needs_relationships  # schema 2 relationships are kept, not replaced
     upgraded = store.catalogue(reference)
     assert [p.id for p in upgraded.profiles] == [p.id for p in catalogue.profiles]
@@ -124,8 +124,12 @@ def test_a_schema_2_database_is_upgraded_and_keeps_every_row(tmp_path: Path, cat
     store.record_feedback(Feedback("de-aero", "ca-aero-mutual", "interested", at=at(0)))
     store.close()
     check = sqlite3.connect(path)
-    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     check.close()
-    reopened = ProfileStore(path)  # a second open changes nothing
+    reopened = SQLiteStore(path)  # a second open changes nothing
     assert len(reopened.feedback_history()) == 1 and reopened.version("de-aero") == 3
+    # Migration 2 is recorded as found (from user_version), 3 and 4 as applied at the open.
+    assert [(v, when == "before the migrations table") for v, _, when in reopened.migrations()] \
+        == [(2, True), (3, False), (4, False)]
+    assert reopened.data_version() == 3  # the migration's first version, then one feedback mark
     reopened.close()

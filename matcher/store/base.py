@@ -1,93 +1,125 @@
-"""The service database: SQLite persistence of profiles, relationships, feedback, tokens and
-the follow state (top-k snapshots and alerts).
+"""The service database as an interface: profiles, relationships, feedback, tokens, the follow
+state (top-k snapshots and alerts), write-rate windows and the data version.
+
+:class:`ProfileStore` holds every rule and every SQL statement; a back-end
+(:class:`~matcher.store.sqlite.SQLiteStore`, :class:`~matcher.store.postgres.PostgresStore`)
+only supplies connections, transactions and the few statements that differ. The statements are
+portable (``ON CONFLICT`` upserts, ``LIMIT``, text times in ISO 8601 UTC) and written with ``?``
+and ``:name`` parameters; a back-end translates them to its driver's style.
 
 The curated ``data/`` catalogue seeds an empty database; afterwards the database is the source of
-profiles for the service, every write is one transaction (WAL journal, ``synchronous=FULL``), each
-profile carries a version number for optimistic concurrency, and :meth:`ProfileStore.export`
-writes the database back in the catalogue format. Relationships (bilateral ties, networks and
-their members) are curated in ``data/`` and copied into the database when it is seeded; a database
-of the first schema (pairwise "partnerships" only) has its relationships dropped when opened and
-replaced from ``data/`` (:attr:`ProfileStore.needs_relationships`). Schema 3 adds feedback (every
-mark kept), per-cluster tokens (salted digests only), each German cluster's latest top-k, the pairs
-ever suggested, and alerts; opening a schema-2 database adds these tables and keeps everything else.
+profiles for the service, every write is one transaction and writers are serialised, each profile
+carries a version number for optimistic concurrency, and :meth:`ProfileStore.export` writes the
+database back in the catalogue format.
 
-All SQL of the project is here, behind methods, and kept portable (no SQLite-only statements where
-a standard one exists: ``ON CONFLICT`` upserts, ``LIMIT``, text times in ISO 8601 UTC), so that a
-second back-end can implement the same methods.
+Schema changes are :data:`MIGRATIONS`, applied in order at open and recorded in the
+``schema_migrations`` table. Every write that can change an answer (a profile, the relationships,
+a feedback mark) raises the **data version**, one integer row read cheaply by
+:meth:`ProfileStore.data_version`; each profile row records the version that last wrote it, so a
+second service process catches up with :meth:`ProfileStore.changed_since`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from .alerts import Alert, Entry
-from .catalogue import Catalogue, Reference
-from .errors import CatalogueError, ClusterBridgeError, Problem
-from .feedback import DISMISSED, Feedback
-from .profiles import Profile, as_problems, parse_profile, scrub_record
-from .relationships import Relationships, parse_membership, parse_network, parse_partnership
-from .tokens import TokenRecord
+from ..alerts import Alert, Entry
+from ..catalogue import Catalogue, Reference
+from ..errors import CatalogueError, ClusterBridgeError, Problem
+from ..feedback import DISMISSED, Feedback
+from ..profiles import Profile, as_problems, parse_profile, scrub_record
+from ..relationships import Relationships, parse_membership, parse_network, parse_partnership
+from ..tokens import TokenRecord
 
-SCHEMA_VERSION = 3
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS profiles (
-    id TEXT PRIMARY KEY,
-    body TEXT NOT NULL,
-    version INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS partnerships (
-    a TEXT NOT NULL, b TEXT NOT NULL, since INTEGER, kind TEXT NOT NULL,
-    source TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (a, b)
-);
-CREATE TABLE IF NOT EXISTS networks (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL, since INTEGER, until INTEGER,
-    source TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS network_members (
-    network TEXT NOT NULL, profile TEXT NOT NULL, since INTEGER, source TEXT NOT NULL,
-    PRIMARY KEY (network, profile)
-);
-CREATE TABLE IF NOT EXISTS feedback (
-    cluster TEXT NOT NULL, candidate TEXT NOT NULL, seq INTEGER NOT NULL,
-    status TEXT NOT NULL, reason TEXT, note TEXT, actor TEXT NOT NULL, created_at TEXT NOT NULL,
-    PRIMARY KEY (cluster, candidate, seq)
-);
-CREATE TABLE IF NOT EXISTS tokens (
-    id TEXT PRIMARY KEY, cluster TEXT NOT NULL, salt TEXT NOT NULL, digest TEXT NOT NULL,
-    created_at TEXT NOT NULL, revoked_at TEXT
-);
-CREATE TABLE IF NOT EXISTS topk (
-    cluster TEXT NOT NULL, place INTEGER NOT NULL, candidate TEXT NOT NULL, score REAL NOT NULL,
-    version TEXT NOT NULL, taken_at TEXT NOT NULL,
-    PRIMARY KEY (cluster, place)
-);
-CREATE TABLE IF NOT EXISTS suggested (
-    cluster TEXT NOT NULL, candidate TEXT NOT NULL, first_at TEXT NOT NULL,
-    PRIMARY KEY (cluster, candidate)
-);
-CREATE TABLE IF NOT EXISTS alerts (
-    id TEXT PRIMARY KEY, cluster TEXT NOT NULL, candidate TEXT NOT NULL, kind TEXT NOT NULL,
-    place INTEGER NOT NULL, previous_place INTEGER, score REAL NOT NULL, version TEXT NOT NULL,
-    created_at TEXT NOT NULL, delivery TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS alerts_by_cluster ON alerts (cluster, created_at);
-CREATE TABLE IF NOT EXISTS follow_state (
-    name TEXT PRIMARY KEY, value TEXT NOT NULL
-);
-"""
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema change: its number, what it does, and its statements (run in one transaction)."""
+
+    version: int
+    name: str
+    statements: tuple[str, ...]
+
+
+#: Every schema change, in order. Numbers 2 and 3 are the schemas that SQLite databases written
+#: before the migrations table record in ``PRAGMA user_version``; 1 (multi-party networks kept as
+#: pairwise rows) is upgraded by the SQLite back-end before these run.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(2, "profiles, bilateral ties, networks and their members", (
+        "CREATE TABLE IF NOT EXISTS profiles (id TEXT PRIMARY KEY, body TEXT NOT NULL, "
+        "version INTEGER NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS partnerships (a TEXT NOT NULL, b TEXT NOT NULL, since INTEGER, "
+        "kind TEXT NOT NULL, source TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', "
+        "PRIMARY KEY (a, b))",
+        "CREATE TABLE IF NOT EXISTS networks (id TEXT PRIMARY KEY, name TEXT NOT NULL, "
+        "kind TEXT NOT NULL, since INTEGER, until INTEGER, source TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS network_members (network TEXT NOT NULL, profile TEXT NOT NULL, "
+        "since INTEGER, source TEXT NOT NULL, PRIMARY KEY (network, profile))",
+    )),
+    Migration(3, "feedback, tokens, top-k snapshots, suggested pairs and alerts", (
+        "CREATE TABLE IF NOT EXISTS feedback (cluster TEXT NOT NULL, candidate TEXT NOT NULL, "
+        "seq INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT, note TEXT, actor TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, PRIMARY KEY (cluster, candidate, seq))",
+        "CREATE TABLE IF NOT EXISTS tokens (id TEXT PRIMARY KEY, cluster TEXT NOT NULL, "
+        "salt TEXT NOT NULL, digest TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)",
+        "CREATE TABLE IF NOT EXISTS topk (cluster TEXT NOT NULL, place INTEGER NOT NULL, "
+        "candidate TEXT NOT NULL, score DOUBLE PRECISION NOT NULL, version TEXT NOT NULL, "
+        "taken_at TEXT NOT NULL, PRIMARY KEY (cluster, place))",
+        "CREATE TABLE IF NOT EXISTS suggested (cluster TEXT NOT NULL, candidate TEXT NOT NULL, "
+        "first_at TEXT NOT NULL, PRIMARY KEY (cluster, candidate))",
+        "CREATE TABLE IF NOT EXISTS alerts (id TEXT PRIMARY KEY, cluster TEXT NOT NULL, "
+        "candidate TEXT NOT NULL, kind TEXT NOT NULL, place INTEGER NOT NULL, "
+        "previous_place INTEGER, score DOUBLE PRECISION NOT NULL, version TEXT NOT NULL, "
+        "created_at TEXT NOT NULL, delivery TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS alerts_by_cluster ON alerts (cluster, created_at)",
+        "CREATE TABLE IF NOT EXISTS follow_state (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    )),
+    Migration(4, "data version, the version that last wrote each profile, write-rate windows", (
+        "ALTER TABLE profiles ADD COLUMN changed INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX profiles_by_change ON profiles (changed)",
+        "CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+        "INSERT INTO counters (name, value) VALUES ('data_version', 1)",
+        "CREATE TABLE rate_windows (key TEXT NOT NULL, minute INTEGER NOT NULL, "
+        "hits INTEGER NOT NULL, PRIMARY KEY (key, minute))",
+    )),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version
+MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                    "name TEXT NOT NULL, applied_at TEXT NOT NULL)")
 RELATIONSHIP_TABLES = ("partnerships", "networks", "network_members")
 
 
 logger = logging.getLogger(__name__)
+
+
+class Cursor(Protocol):
+    """What the store uses of a DB-API cursor."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    @property
+    def description(self) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """What the store uses of a connection: statements with ``?`` and ``:name`` parameters."""
+
+    def execute(self, sql: str, params: Any = ..., /) -> Cursor: ...
+
+    def executemany(self, sql: str, params: Iterable[Any], /) -> Any: ...
 
 
 def _parse_stored(body: str, reference: Reference) -> tuple[Profile | None, list[tuple[str, str]]]:
@@ -118,65 +150,117 @@ class VersionConflictError(ClusterBridgeError):
         self.current = current
 
 
-class ProfileStore:
-    """Profiles and partnerships in one SQLite file, safe to share between threads."""
+class ProfileStore(ABC):
+    """The service database; every method is safe to call from several threads, and several
+    processes (or hosts, with PostgreSQL) may share one database.
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
-        self.needs_relationships = False
-        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        if version < 2:
-            legacy = self._db.execute(
-                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'profiles'"
-            ).fetchone()[0]
-            if legacy:
-                # Schema 1 kept multi-party networks as pairwise rows: drop them all.
-                self._db.execute("DROP TABLE IF EXISTS partnerships")
-                self.needs_relationships = True
-        # Schema 2 -> 3 only adds tables (feedback, tokens, follow state): every row stays.
-        self._db.executescript(SCHEMA)
-        if version < SCHEMA_VERSION:
-            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    A back-end supplies :meth:`_write` (one serialised write transaction), :meth:`_reading` (a
+    connection for reads), :meth:`integrity_ok`, :meth:`close` and its name in :attr:`location`.
+    """
 
-    def close(self) -> None:
-        with self._lock:
-            self._db.close()
+    #: Where the database is, for messages (a path, or a URL without its password).
+    location: str
+    #: Set when an upgrade from the first schema dropped the relationships: the caller copies
+    #: them from ``data/`` with :meth:`replace_relationships`.
+    needs_relationships: bool = False
 
-    def is_empty(self) -> bool:
-        with self._lock:
-            return bool(self._db.execute("SELECT COUNT(*) FROM profiles").fetchone()[0] == 0)
+    @abstractmethod
+    def _write(self) -> AbstractContextManager[Connection]:
+        """One write transaction, exclusive among all writers: committed on success, rolled back
+        otherwise."""
 
-    @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, under the lock: committed on success, rolled back otherwise."""
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+    @abstractmethod
+    def _reading(self) -> AbstractContextManager[Connection]:
+        """A connection for reads; everything read inside sees one consistent state."""
 
+    @abstractmethod
+    def integrity_ok(self) -> bool:
+        """Whether the database answers and its own consistency check passes."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    # --- schema -------------------------------------------------------------------------------
+    def _migrate(self, legacy_version: int = 0) -> list[int]:
+        """Apply the migrations not yet recorded, in one transaction; returns their numbers.
+
+        ``legacy_version``: the schema of a database written before the migrations table
+        (migrations up to it are recorded as applied, not run again).
+        """
+        with self._write() as db:
+            db.execute(MIGRATIONS_TABLE)
+            done = {int(row[0]) for row in db.execute("SELECT version FROM schema_migrations")
+                    .fetchall()}
+            if not done and legacy_version:
+                for m in MIGRATIONS:
+                    if m.version <= legacy_version:
+                        db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                                   (m.version, m.name, "before the migrations table"))
+                        done.add(m.version)
+            applied = []
+            for m in MIGRATIONS:
+                if m.version in done:
+                    continue
+                for statement in m.statements:
+                    db.execute(statement)
+                db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                           (m.version, m.name, utc_now()))
+                applied.append(m.version)
+        if applied:
+            logger.info("%s: applied schema migrations %s", self.location, applied)
+        return applied
+
+    def migrations(self) -> list[tuple[int, str, str]]:
+        """The applied migrations: (number, what it did, when), oldest first."""
+        return [(int(v), str(n), str(a)) for v, n, a in self._read(
+            "SELECT version, name, applied_at FROM schema_migrations ORDER BY version")]
+
+    def schema_version(self) -> int:
+        return max((v for v, _, _ in self.migrations()), default=0)
+
+    # --- reads and the data version -----------------------------------------------------------
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        with self._lock:
-            return list(self._db.execute(sql, params).fetchall())
+        with self._reading() as db:
+            return [tuple(row) for row in db.execute(sql, params).fetchall()]
+
+    @staticmethod
+    def _bump(db: Connection) -> int:
+        """Raise the data version inside a write transaction; returns the new version."""
+        db.execute("UPDATE counters SET value = value + 1 WHERE name = 'data_version'")
+        return int(db.execute("SELECT value FROM counters WHERE name = 'data_version'")
+                   .fetchone()[0])
+
+    def data_version(self) -> int:
+        """A number that rises with every write that can change an answer (profiles,
+        relationships, feedback); one row, cheap enough to read on every request."""
+        return int(self._read("SELECT value FROM counters WHERE name = 'data_version'")[0][0])
+
+    def changed_since(self, version: int, reference: Reference) -> list[Profile]:
+        """The profiles written after data version ``version``, by id."""
+        rows = self._read("SELECT body FROM profiles WHERE changed > ? ORDER BY id", [version])
+        profiles = []
+        for (body,) in rows:
+            profile, _ = _parse_stored(body, reference)
+            if profile is not None:
+                profiles.append(profile)
+        return profiles
+
+    # --- profiles and relationships -----------------------------------------------------------
+    def is_empty(self) -> bool:
+        return int(self._read("SELECT COUNT(*) FROM profiles")[0][0]) == 0
 
     def seed(self, catalogue: Catalogue) -> bool:
         """Fill an empty database from ``catalogue``; returns whether it did."""
         with self._write() as db:
             if db.execute("SELECT COUNT(*) FROM profiles").fetchone()[0]:
                 return False
+            version = self._bump(db)
             db.executemany(
-                "INSERT INTO profiles (id, body, version) VALUES (?, ?, 1)",
-                [(p.id, json.dumps(p.to_dict(), ensure_ascii=False)) for p in catalogue.profiles],
+                "INSERT INTO profiles (id, body, version, changed) VALUES (?, ?, 1, ?)",
+                [(p.id, json.dumps(p.to_dict(), ensure_ascii=False), version)
+                 for p in catalogue.profiles],
             )
-            self._insert_relationships(catalogue.relationships)
+            self._insert_relationships(db, catalogue.relationships)
             return True
 
     def replace_relationships(self, relationships: Relationships) -> None:
@@ -184,28 +268,30 @@ class ProfileStore:
         with self._write() as db:
             for table in RELATIONSHIP_TABLES:
                 db.execute(f"DELETE FROM {table}")
-            self._insert_relationships(relationships)
+            self._insert_relationships(db, relationships)
+            self._bump(db)
         self.needs_relationships = False
 
-    def _insert_relationships(self, relationships: Relationships) -> None:
+    @staticmethod
+    def _insert_relationships(db: Connection, relationships: Relationships) -> None:
         ties, networks, members = relationships.rows()
-        self._db.executemany("INSERT INTO partnerships VALUES (:a, :b, :since, :kind, :source, :note)",
-                             ties)
-        self._db.executemany(
+        db.executemany("INSERT INTO partnerships VALUES (:a, :b, :since, :kind, :source, :note)",
+                       ties)
+        db.executemany(
             "INSERT INTO networks VALUES (:id, :name, :kind, :since, :until, :source)", networks)
-        self._db.executemany(
+        db.executemany(
             "INSERT INTO network_members VALUES (:network, :profile, :since, :source)", members)
 
     def catalogue(self, reference: Reference) -> Catalogue:
         """Every stored profile and partnership, validated like a catalogue file."""
-        with self._lock:
-            rows = self._db.execute("SELECT id, body FROM profiles ORDER BY id").fetchall()
-            tables = {table: self._rows(table) for table in RELATIONSHIP_TABLES}
+        with self._reading() as db:
+            rows = db.execute("SELECT id, body FROM profiles ORDER BY id").fetchall()
+            tables = {table: self._rows(db, table) for table in RELATIONSHIP_TABLES}
         profiles: list[Profile] = []
         problems: list[Problem] = []
         for n, (_, body) in enumerate(rows, start=1):
             profile, pairs = _parse_stored(body, reference)
-            problems.extend(as_problems(str(self.path), n, pairs))
+            problems.extend(as_problems(self.location, n, pairs))
             if profile is not None:
                 profiles.append(profile)
         parsed: dict[str, list[Any]] = {}
@@ -214,7 +300,7 @@ class ProfileStore:
             parsed[table] = []
             for n, row in enumerate(tables[table], start=1):
                 record, pairs = parse(row)
-                problems.extend(as_problems(f"{self.path}#{table}", n, pairs))
+                problems.extend(as_problems(f"{self.location}#{table}", n, pairs))
                 if record is not None:
                     parsed[table].append(record)
         if problems:
@@ -223,26 +309,23 @@ class ProfileStore:
                                       parsed["network_members"])
         return Catalogue(profiles, relationships, reference)
 
-    def _rows(self, table: str) -> list[dict[str, Any]]:
-        cursor = self._db.execute(f"SELECT * FROM {table}")
+    @staticmethod
+    def _rows(db: Connection, table: str) -> list[dict[str, Any]]:
+        cursor = db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
     def get(self, profile_id: str, reference: Reference) -> tuple[Profile, int] | None:
         """A stored profile and its version, read together (None if absent)."""
-        with self._lock:
-            row = self._db.execute("SELECT body, version FROM profiles WHERE id = ?",
-                                   (profile_id,)).fetchone()
-        if row is None:
+        rows = self._read("SELECT body, version FROM profiles WHERE id = ?", [profile_id])
+        if not rows:
             return None
-        profile, _ = _parse_stored(row[0], reference)
-        return (profile, int(row[1])) if profile is not None else None
+        profile, _ = _parse_stored(rows[0][0], reference)
+        return (profile, int(rows[0][1])) if profile is not None else None
 
     def version(self, profile_id: str) -> int | None:
-        with self._lock:
-            row = self._db.execute("SELECT version FROM profiles WHERE id = ?",
-                                   (profile_id,)).fetchone()
-        return None if row is None else int(row[0])
+        rows = self._read("SELECT version FROM profiles WHERE id = ?", [profile_id])
+        return None if not rows else int(rows[0][0])
 
     def upsert(self, profile: Profile, expected_version: int | None = None) -> int:
         """Insert or replace ``profile`` in one transaction; returns its new version.
@@ -258,22 +341,32 @@ class ProfileStore:
             if expected_version is not None and expected_version != (current or 0):
                 raise VersionConflictError(profile.id, expected_version, current)
             version = (current or 0) + 1
+            changed = self._bump(db)
             db.execute(
-                "INSERT INTO profiles (id, body, version) VALUES (?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET body = excluded.body, version = excluded.version",
-                (profile.id, body, version),
+                "INSERT INTO profiles (id, body, version, changed) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET body = excluded.body, version = excluded.version, "
+                "changed = excluded.changed",
+                (profile.id, body, version, changed),
             )
         return version
 
-    def integrity_ok(self) -> bool:
-        with self._lock:
-            return bool(self._db.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
-
     def export(self, reference: Reference, directory: Path) -> None:
         """Write the database in the catalogue format (``profiles/*.jsonl``, partnerships.csv)."""
-        from .bundle import write_catalogue
+        from ..bundle import write_catalogue
 
         write_catalogue(self.catalogue(reference), directory)
+
+    # --- write-rate windows -------------------------------------------------------------------
+    def hit(self, key: str, minute: int) -> int:
+        """Count one event of ``key`` in the clock minute ``minute``; returns the minute's count
+        so far, this one included. Windows older than the previous minute are dropped."""
+        with self._write() as db:
+            db.execute("DELETE FROM rate_windows WHERE minute < ?", (minute - 1,))
+            db.execute("INSERT INTO rate_windows (key, minute, hits) VALUES (?, ?, 1) "
+                       "ON CONFLICT (key, minute) DO UPDATE SET hits = rate_windows.hits + 1",
+                       (key, minute))
+            return int(db.execute("SELECT hits FROM rate_windows WHERE key = ? AND minute = ?",
+                                  (key, minute)).fetchone()[0])
 
     # --- feedback ---------------------------------------------------------------------------
     def record_feedback(self, entry: Feedback) -> tuple[Feedback, bool]:
@@ -291,6 +384,7 @@ class ProfileStore:
                 if latest.same_mark(entry):
                     return latest, False
             seq = 1 if row is None else int(row[-1]) + 1
+            self._bump(db)  # marks change answers (dismissed candidates, each match's status)
             db.execute(f"INSERT INTO feedback ({FEEDBACK_COLUMNS}, seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                        (entry.cluster, entry.candidate, entry.status, entry.reason, entry.note,
                         entry.actor, entry.at, seq))

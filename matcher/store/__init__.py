@@ -1,0 +1,33 @@
+"""The service database: :class:`ProfileStore` and its back-ends, SQLite (embedded default) and
+PostgreSQL (several hosts). :func:`open_store` picks one from the configured location."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import (
+    MIGRATIONS,
+    SCHEMA_VERSION,
+    Migration,
+    ProfileStore,
+    VersionConflictError,
+    iso_utc,
+    utc_now,
+)
+from .sqlite import SQLiteStore
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "ProfileStore", "SQLiteStore",
+           "VersionConflictError", "is_postgres", "iso_utc", "open_store", "utc_now"]
+
+
+def is_postgres(database: str | Path) -> bool:
+    return str(database).startswith(("postgresql://", "postgres://"))
+
+
+def open_store(database: str | Path) -> ProfileStore:
+    """The store at ``database``: a ``postgresql://`` URL, else a SQLite file path."""
+    if is_postgres(database):
+        from .postgres import PostgresStore
+
+        return PostgresStore(str(database))
+    return SQLiteStore(Path(database))
