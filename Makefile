@@ -16,9 +16,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-system-deps:  ## Debian packages the tests need (chromium, poppler-utils, fonts, node for axe-core)
-	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v npm >/dev/null || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-dejavu-core npm >/dev/null; }
+system-deps:  ## Debian packages the tests need (chromium, poppler-utils, fonts, node for axe-core, postgresql)
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v npm >/dev/null \
+	  && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-dejavu-core npm postgresql >/dev/null; }
 
 AXE := build/npm/node_modules/axe-core/axe.min.js
 $(AXE): | system-deps

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,28 @@ def real_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     models = tmp_path_factory.mktemp("real-models")
     ensure_bundle(load_catalogue(), DEFAULT_EMBEDDER, models_dir=models, config=load_config())
     return models
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A real PostgreSQL server for this test session (see tests/postgres.py)."""
+    from tests.postgres import temporary_server
+
+    with temporary_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh database on the session's PostgreSQL server."""
+    from tests.postgres import new_database
+
+    return new_database(postgres_server)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new database of each back-end: a SQLite file or a PostgreSQL URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "db.sqlite3")
+    return str(request.getfixturevalue("postgres_url"))

@@ -1,5 +1,6 @@
 """16 clients read matches while 4 write one profile for 20 seconds: no error, no lost update;
-4 clients mark suggestions while 4 write a profile: no mark and no write lost."""
+4 clients mark suggestions while 4 write a profile: no mark and no write lost. Each on SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -51,9 +52,9 @@ def run_together(threads: list[threading.Thread], writers: int, args: tuple[obje
         t.join()
 
 
-def test_readers_and_writers(tmp_path: Path) -> None:
+def test_readers_and_writers(tmp_path: Path, database: str) -> None:
     settings = Settings(data_dir=CATALOGUE_DIR, models_dir=tmp_path / "models",
-                        database=tmp_path / "db.sqlite3", embedder="hashing-384",
+                        database=database, embedder="hashing-384",
                         api_token=SecretStr(TOKEN), writes_per_minute=100_000,
                         report_dir=tmp_path / "reports")
     statuses: Counter[str] = Counter()
@@ -82,16 +83,15 @@ def test_readers_and_writers(tmp_path: Path) -> None:
     assert final["version"] == acknowledged["writes"] + 1
 
 
-def test_feedback_and_profile_writes_at_once_lose_nothing(tmp_path: Path) -> None:
+def test_feedback_and_profile_writes_at_once_lose_nothing(tmp_path: Path, database: str) -> None:
     """4 clients mark suggestions (two with cluster tokens) while 4 write a profile and the
     follow loop re-takes every top-k after each write: every acknowledged mark is in the
     history, in order, and every acknowledged profile write counted once."""
     from matcher import tokens
-    from matcher.store import SQLiteStore
-    from matcher.store import utc_now
+    from matcher.store import open_store, utc_now
 
     settings = Settings(data_dir=CATALOGUE_DIR, models_dir=tmp_path / "models",
-                        database=tmp_path / "db.sqlite3", embedder="hashing-384",
+                        database=database, embedder="hashing-384",
                         api_token=SecretStr(TOKEN), writes_per_minute=100_000,
                         report_dir=tmp_path / "reports", alert_delay_s=0.1, alert_min_score=0.0)
     seconds = SECONDS / 2
@@ -103,7 +103,7 @@ def test_feedback_and_profile_writes_at_once_lose_nothing(tmp_path: Path) -> Non
     acknowledged: Counter[str] = Counter()
     lock = threading.Lock()
     with running(settings) as base:
-        store = SQLiteStore(settings.database)  # a second connection, as the CLI would open
+        store = open_store(settings.database)  # a second connection, as the CLI would open
         issued = {}
         for cluster in ("de-aero", "de-photonics"):
             token, record = tokens.issue(cluster, utc_now())

@@ -20,12 +20,13 @@ import pytest
 
 from bench.synthetic import generate
 from matcher import BundleCorruptError, Reference, load_bundle
-from matcher.store import SQLiteStore
+from matcher.store import is_postgres, open_store
 from tests.conftest import CATALOGUE_DIR
 from tests.servers import free_port
 
 pytestmark = pytest.mark.slow
 KILLS = 50
+POSTGRES_KILLS = 10
 
 
 def build_command(data: Path, models: Path) -> list[str]:
@@ -72,8 +73,9 @@ def test_corrupt_bundle_is_refused_by_checksum(tmp_path: Path) -> None:
         load_bundle(models / "current")
 
 
-def serve(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "matcher.cli", "serve", "--port", str(port)],
+def serve(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([sys.executable, "-m", "matcher.cli", "serve", "--port", str(port),
+                             "--workers", str(workers)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -90,8 +92,9 @@ def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError("server not ready")
 
 
-def test_killed_server_keeps_every_acknowledged_write(tmp_path: Path) -> None:
-    database = tmp_path / "db.sqlite3"
+def test_killed_server_keeps_every_acknowledged_write(tmp_path: Path, database: str) -> None:
+    """On each back-end: KILLS servers on SQLite, POSTGRES_KILLS on PostgreSQL."""
+    rounds = KILLS if not is_postgres(database) else POSTGRES_KILLS
     env = {**os.environ, "CLUSTERBRIDGE_DATA_DIR": str(CATALOGUE_DIR),
            "CLUSTERBRIDGE_MODELS_DIR": str(tmp_path / "models"),
            "CLUSTERBRIDGE_DATABASE": str(database), "CLUSTERBRIDGE_EMBEDDER": "hashing-384",
@@ -99,7 +102,7 @@ def test_killed_server_keeps_every_acknowledged_write(tmp_path: Path) -> None:
     acknowledged: dict[str, str] = {}
     rng = random.Random(11)
     reference = Reference.load()
-    for i in range(KILLS):
+    for i in range(rounds):
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         process = serve(env, port)
@@ -129,7 +132,7 @@ def test_killed_server_keeps_every_acknowledged_write(tmp_path: Path) -> None:
         process.wait()
         stop.set()
         thread.join()
-        store = SQLiteStore(database)
+        store = open_store(database)
         try:
             assert store.integrity_ok()
             stored = {p.id: p.description for p in store.catalogue(reference).profiles}
@@ -137,4 +140,4 @@ def test_killed_server_keeps_every_acknowledged_write(tmp_path: Path) -> None:
             store.close()
         missing = [pid for pid, text in acknowledged.items() if stored.get(pid) != text]
         assert missing == [], f"round {i}: acknowledged writes lost: {missing[:5]}"
-    assert len(acknowledged) > KILLS  # writes really happened
+    assert len(acknowledged) > rounds  # writes really happened

@@ -1,0 +1,143 @@
+"""Several workers and several hosts: real server processes sharing one database.
+
+- Two hosts: two service processes on different ports, each with its own models and report
+  folders, share one PostgreSQL; a profile written or a suggestion dismissed through one is in
+  (or out of) the other's matches within a second, and the write limit counts both.
+- Several workers: ``clusterbridge serve --workers 2`` on one SQLite file; a write is in every
+  worker's answers within a second, the write limit holds across the workers, and a report
+  started through one worker is known to all.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import CATALOGUE_DIR
+from tests.servers import free_port
+
+pytestmark = pytest.mark.slow
+TOKEN = "scale-token"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+NEW = {"name": "Lyon Photonics Valley", "country": "FR", "fields": ["Photonics"],
+       "description": "Laser sources and optical metrology for precision manufacturing."}
+
+
+@contextmanager
+def serving(env: dict[str, str], workers: int = 1) -> Iterator[str]:
+    """``clusterbridge serve`` in a subprocess until ready; yields its base URL."""
+    port = free_port()
+    log = Path(env["CLUSTERBRIDGE_MODELS_DIR"]).parent / f"serve-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "matcher.cli", "serve", "--port", str(port), "--workers",
+             str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log.read_text()[-2000:]
+            try:
+                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "server not ready"
+            time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def environment(tmp: Path, database: str, **more: str) -> dict[str, str]:
+    return {**os.environ, "CLUSTERBRIDGE_DATA_DIR": str(CATALOGUE_DIR),
+            "CLUSTERBRIDGE_MODELS_DIR": str(tmp / "models"), "CLUSTERBRIDGE_DATABASE": database,
+            "CLUSTERBRIDGE_REPORT_DIR": str(tmp / "reports"),
+            "CLUSTERBRIDGE_EMBEDDER": "hashing-384", "CLUSTERBRIDGE_API_TOKEN": TOKEN,
+            "HF_HUB_OFFLINE": "1", **more}
+
+
+def suggested(base: str, cluster: str) -> list[str]:
+    r = httpx.get(f"{base}/api/v1/profiles/{cluster}/matches",
+                  params={"top": 100, "diversity": "false"}, timeout=10)
+    assert r.status_code == 200, r.text
+    return [m["id"] for m in r.json()["matches"]]
+
+
+def seconds_until(condition: object, limit: float = 5.0) -> float:
+    """Seconds until ``condition()`` holds (polled every 20 ms); fails after ``limit``."""
+    start = time.monotonic()
+    while not condition():  # type: ignore[operator]
+        assert time.monotonic() - start < limit, "never visible"
+        time.sleep(0.02)
+    return time.monotonic() - start
+
+
+def away_from_a_minute_boundary() -> None:
+    """The write limit counts per clock minute: start a counting burst inside one minute."""
+    if time.time() % 60 > 45:
+        time.sleep(61 - time.time() % 60)
+
+
+def test_two_hosts_share_one_postgres(tmp_path: Path, postgres_url: str) -> None:
+    first = environment(tmp_path / "a", postgres_url, CLUSTERBRIDGE_WRITES_PER_MINUTE="6")
+    second = environment(tmp_path / "b", postgres_url, CLUSTERBRIDGE_WRITES_PER_MINUTE="6")
+    with serving(first) as a, serving(second) as b:
+        assert "fr-lyon-photonics" not in suggested(b, "de-photonics")
+        away_from_a_minute_boundary()
+        written = httpx.put(f"{a}/api/v1/profiles/fr-lyon-photonics", json=NEW, headers=AUTH)
+        assert written.status_code == 201, written.text
+        seen = seconds_until(lambda: "fr-lyon-photonics" in suggested(b, "de-photonics"))
+        assert seen < 1.0, f"the write reached the second host after {seen:.2f} s"
+
+        dismissed = httpx.post(f"{b}/api/v1/profiles/de-photonics/feedback", headers=AUTH,
+                               json={"candidate": "fr-lyon-photonics", "status": "not_relevant",
+                                     "reason": "wrong_field"})
+        assert dismissed.status_code == 201, dismissed.text
+        gone = seconds_until(lambda: "fr-lyon-photonics" not in suggested(a, "de-photonics"))
+        assert gone < 1.0, f"the mark reached the first host after {gone:.2f} s"
+        print(f"\nsecond host: the write visible after {seen:.2f} s, the mark after {gone:.2f} s")
+
+        # One write so far (marks are not counted); six per minute across both hosts.
+        codes = [httpx.put(f"{(a, b)[i % 2]}/api/v1/profiles/fr-lyon-photonics", headers=AUTH,
+                           json={**NEW, "description": f"Rewritten {i}."}).status_code
+                 for i in range(8)]
+        assert codes.count(200) == 5 and codes.count(429) == 3, codes
+
+
+def test_workers_share_writes_limits_and_reports(tmp_path: Path) -> None:
+    env = environment(tmp_path, str(tmp_path / "db.sqlite3"),
+                      CLUSTERBRIDGE_WRITES_PER_MINUTE="5")
+    with serving(env, workers=2) as base:
+        away_from_a_minute_boundary()
+        started = httpx.post(f"{base}/api/v1/reports", headers=AUTH,
+                             json={"top": 3, "formats": ["csv"]})
+        assert started.status_code == 202, started.text
+        report = started.json()["id"]
+        # Whichever worker answers knows the report (each request may reach either worker).
+        assert {httpx.get(f"{base}/api/v1/reports/{report}").status_code for _ in range(20)} \
+            == {200}
+
+        written = httpx.put(f"{base}/api/v1/profiles/fr-lyon-photonics", json=NEW, headers=AUTH)
+        assert written.status_code == 201, written.text
+        time.sleep(1.0)
+        assert all("fr-lyon-photonics" in suggested(base, "de-photonics") for _ in range(20))
+
+        # Two writes so far (the report and the profile); five per minute across the workers.
+        codes = [httpx.put(f"{base}/api/v1/profiles/fr-lyon-photonics", headers=AUTH,
+                           json={**NEW, "description": f"Rewritten {i}."}).status_code
+                 for i in range(6)]
+        assert codes.count(200) == 3 and codes.count(429) == 3, codes
