@@ -8,7 +8,15 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
 
-from matcher import BundleError, Catalogue, Filters, MatchResult, Profile, parse_query_profile
+from matcher import (
+    BundleError,
+    Catalogue,
+    Filters,
+    Matcher,
+    MatchResult,
+    Profile,
+    parse_query_profile,
+)
 from matcher.feedback import Feedback
 from matcher.filters import select_profiles
 from matcher.partnership_network import edges_csv, nodes_csv, to_graphml
@@ -137,11 +145,16 @@ def profile_matches(
         description="scope=cross_field: no suggestion shares a field with the profile")] = True,
     include_dismissed: Annotated[bool, Query(
         description="also list candidates the cluster marked not_relevant")] = False,
-) -> MatchesPublic:
-    matcher = state.matcher
-    marks, filters = marks_and_filters(state, profile_id, filters, include_dismissed)
-    return matches_public(matcher.match(profile_id, top=top, filters=filters, diversity=diversity,
-                                        scope=scope, strict=strict), marks)
+) -> Response:
+    def compute(matcher: Matcher) -> bytes:
+        marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed)
+        result = matcher.match(profile_id, top=top, filters=shown, diversity=diversity,
+                               scope=scope, strict=strict)
+        return matches_public(result, marks).model_dump_json().encode()
+
+    # Cached until the next write anywhere (any worker, any host); unknown ids raise, uncached.
+    key = ("matches", profile_id, top, filters, diversity, scope, strict, include_dismissed)
+    return Response(state.answer(key, compute), media_type="application/json")
 
 
 @router.post("/match", response_model=MatchesPublic, responses={

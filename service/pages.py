@@ -165,9 +165,11 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
     # New suggestions first: known partners and co-members have their own section unless asked.
     if not known:
         shown = replace(shown, exclude_partners=True, exclude_co_members=True)
-    result = matcher.match(profile_id, top=top, filters=shown, diversity=diversity)
-    cross = matcher.match(profile_id, top=CROSS_FIELD_SHOWN, filters=shown, diversity=diversity,
-                          scope="cross_field")
+    result, cross = state.answer(
+        ("cluster page", profile_id, top, shown, diversity),
+        lambda m: (m.match(profile_id, top=top, filters=shown, diversity=diversity),
+                   m.match(profile_id, top=CROSS_FIELD_SHOWN, filters=shown, diversity=diversity,
+                           scope="cross_field")))
     geo = catalogue.reference.geography
     words = Words(pick_language(request), catalogue.reference.taxonomy)
     context = results_context(state, result, top)

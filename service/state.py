@@ -137,13 +137,16 @@ class ServiceState:
         if changed:
             self.follow.notify()
 
-    def answer(self, key: Hashable, compute: Callable[[], T]) -> T:
-        """The cached answer to ``key`` under the current matcher, else ``compute()`` (kept)."""
-        generation = self.answers.generation
+    def answer(self, key: Hashable, compute: Callable[[Matcher], T]) -> T:
+        """The cached answer to ``key``, else ``compute(matcher)`` with the current matcher,
+        kept unless the matcher changed meanwhile. ``key`` must name everything the answer
+        depends on besides the database (the request's path, query and language)."""
+        generation = self.answers.generation  # read before the matcher: see AnswerCache
+        matcher = self.matcher
         found = self.answers.get(key)
         if found is not None:
             return cast(T, found)
-        value = compute()
+        value = compute(matcher)
         self.answers.put(key, value, generation)
         return value
 

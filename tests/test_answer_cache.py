@@ -1,0 +1,71 @@
+"""Cached answers: a repeat is served from the cache, and any write (a profile, a mark, through
+this worker or another) drops it, so no answer is ever stale after the sync interval."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from matcher.feedback import Feedback
+from matcher.store import open_store, utc_now
+from service.cache import AnswerCache
+from service.main import create_app
+from service.settings import Settings
+from tests.test_api import AUTH, make_settings, new_profile
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path, sync_interval_s=0.0)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def matches(client: TestClient, cluster: str = "de-photonics") -> list[str]:
+    r = client.get(f"/api/v1/profiles/{cluster}/matches", params={"top": 50})
+    assert r.status_code == 200, r.text
+    return [m["id"] for m in r.json()["matches"]]
+
+
+def test_repeats_are_cached_until_a_write_here(client: TestClient) -> None:
+    cache = client.app.state.service.answers  # type: ignore[attr-defined]
+    first = matches(client)
+    assert (cache.hits, cache.misses) == (0, 1)
+    assert matches(client) == first and cache.hits == 1
+    r = client.put("/api/v1/profiles/fr-cache-photonics", headers=AUTH,
+                   json=new_profile(name="Cache Photonics", country="FR", region="Lyon", nuts="FRK"))
+    assert r.status_code == 201, r.text
+    assert len(cache) == 0 and "fr-cache-photonics" in matches(client)
+
+
+def test_a_write_through_another_worker_drops_the_cache(client: TestClient,
+                                                        settings: Settings) -> None:
+    before = matches(client)
+    dismissed = before[0]
+    other = open_store(settings.database)  # another worker or host writing to the database
+    try:
+        other.record_feedback(Feedback("de-photonics", dismissed, "not_relevant",
+                                       reason="wrong_field", at=utc_now()))
+    finally:
+        other.close()
+    assert dismissed not in matches(client)
+
+
+def test_an_answer_computed_across_a_swap_is_not_kept() -> None:
+    cache = AnswerCache(4)
+    generation = cache.generation
+    cache.clear()  # the matcher changed while the answer was being computed
+    cache.put("key", "stale", generation)
+    assert cache.get("key") is None
+    cache.put("key", "fresh", cache.generation)
+    assert cache.get("key") == "fresh"
+    for n in range(5):
+        cache.put(n, n, cache.generation)
+    assert len(cache) == 4 and cache.get("key") is None  # least recently used goes first
