@@ -1,15 +1,24 @@
-"""HTTP load check of the matches endpoint: 1, 4 and 16 concurrent clients on loopback.
+"""HTTP load check of the matches endpoint, and of ad-hoc matches after start.
 
-Run: ``.venv/bin/python -m bench.load [--data DIR | --profiles 10000] [--seconds 10]``.
-Starts ``clusterbridge serve`` on a free 127.0.0.1 port in a subprocess, waits for /readyz,
-then for each concurrency runs that many client threads (keep-alive connections) for a bounded
-time, each requesting ``GET /api/v1/profiles/{random id}/matches``; prints requests per second
-and p50/p99 latency; stops the server. Loopback only, bounded in time.
+Run: ``.venv/bin/python -m bench.load [--data DIR | --profiles 10000] [--seconds 10]
+[--workers N] [--postgres] [--no-cache] [--clients 1,4,16] [--adhoc 50]``.
+
+Starts ``clusterbridge serve --workers N`` on a free 127.0.0.1 port in a subprocess (on a SQLite
+file, or with ``--postgres`` on a temporary PostgreSQL server started like the tests start
+theirs), waits for /readyz, then for each concurrency runs that many client threads (one
+keep-alive connection each) for a bounded time, each requesting
+``GET /api/v1/profiles/{random id}/matches?top=10``; prints requests per second and p50/p99
+latency. With the answer cache (the default) every id is asked once first, so the load measures
+cached answers; ``--no-cache`` turns the cache off. ``--adhoc N`` then times the first ad-hoc
+match after start and N more (``POST /api/v1/match``, one client). Loopback only, bounded.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.client
+import json
 import os
 import random
 import socket
@@ -18,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -35,7 +45,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run_level(base: str, ids: list[str], clients: int, seconds: float) -> tuple[float, list[float], int]:
+def run_level(port: int, ids: list[str], clients: int,
+              seconds: float) -> tuple[float, list[float], int]:
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -44,15 +55,20 @@ def run_level(base: str, ids: list[str], clients: int, seconds: float) -> tuple[
     def worker(seed: int) -> None:
         nonlocal errors
         rng = random.Random(seed)
-        with httpx.Client(base_url=base, timeout=30) as client:
-            while time.monotonic() < deadline:
-                pid = rng.choice(ids)
-                t = time.perf_counter()
-                r = client.get(f"/api/v1/profiles/{pid}/matches", params={"top": 10})
-                dt = (time.perf_counter() - t) * 1000
-                with lock:
-                    latencies.append(dt)
-                    errors += r.status_code != 200
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        mine, failed = [], 0
+        while time.monotonic() < deadline:
+            pid = rng.choice(ids)
+            t = time.perf_counter()
+            connection.request("GET", f"/api/v1/profiles/{pid}/matches?top=10")
+            response = connection.getresponse()
+            response.read()
+            mine.append((time.perf_counter() - t) * 1000)
+            failed += response.status != 200
+        connection.close()
+        with lock:
+            latencies.extend(mine)
+            errors += failed
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
     start = time.perf_counter()
@@ -63,27 +79,64 @@ def run_level(base: str, ids: list[str], clients: int, seconds: float) -> tuple[
     return len(latencies) / (time.perf_counter() - start), latencies, errors
 
 
+def adhoc_times(base: str, catalogue_ids: list[str], n: int) -> list[float]:
+    """Milliseconds of the first ad-hoc match after start, then of ``n`` more."""
+    times = []
+    with httpx.Client(base_url=base, timeout=60) as client:
+        for i in range(n + 1):
+            body = {"profile": {"name": f"Ad hoc {i}", "country": "FR",
+                                "description": f"Printed electronics and sensor foils, query {i}.",
+                                "fields": ["Photonics"], "seeks": ["pilot lines"],
+                                "offers": ["flexible substrates"]}, "top": 10}
+            t = time.perf_counter()
+            r = client.post("/api/v1/match", json=body)
+            times.append((time.perf_counter() - t) * 1000)
+            if r.status_code != 200:
+                raise SystemExit(f"ad-hoc match failed: {r.status_code} {r.text[:200]}")
+    return times
+
+
+@contextlib.contextmanager
+def database(root: Path, postgres: bool) -> Iterator[str]:
+    if not postgres:
+        yield str(root / "load.sqlite3")
+        return
+    from tests.postgres import new_database, temporary_server
+
+    with temporary_server() as server:
+        yield new_database(server)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", type=Path, default=None, help="catalogue dir (default: synthetic)")
     parser.add_argument("--profiles", type=int, default=10_000)
     parser.add_argument("--models", type=Path, default=None, help="models dir to reuse")
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--postgres", action="store_true", help="a temporary PostgreSQL server")
+    parser.add_argument("--no-cache", action="store_true", help="turn the answer cache off")
+    parser.add_argument("--clients", default="1,4,16")
+    parser.add_argument("--adhoc", type=int, default=0, help="ad-hoc matches to time after start")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    levels = [int(c) for c in args.clients.split(",")]
+    with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as db:
         root = Path(tmp)
         data = args.data or generate(args.profiles, root / "catalogue")
         ids = [p.id for p in load_catalogue(data).profiles]
         port = free_port()
         env = {**os.environ, "CLUSTERBRIDGE_DATA_DIR": str(data),
                "CLUSTERBRIDGE_MODELS_DIR": str(args.models or root / "models"),
-               "CLUSTERBRIDGE_DATABASE": str(root / "load.sqlite3"), "HF_HUB_OFFLINE": "1"}
+               "CLUSTERBRIDGE_DATABASE": db, "CLUSTERBRIDGE_REPORT_DIR": str(root / "reports"),
+               "CLUSTERBRIDGE_ANSWER_CACHE": "0" if args.no_cache else "4096",
+               "HF_HUB_OFFLINE": "1"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "matcher.cli", "serve", "--port", str(port)], env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-m", "matcher.cli", "serve", "--port", str(port), "--workers",
+             str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
+        adhoc: list[float] = []
         try:
-            deadline = time.monotonic() + 600
+            deadline = time.monotonic() + 900
             while True:
                 try:
                     if httpx.get(base + "/readyz", timeout=2).status_code == 200:
@@ -93,20 +146,40 @@ def main() -> None:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("the server did not become ready")
                 time.sleep(0.5)
-            run_level(base, ids, 2, 2.0)  # warm-up
+            if args.adhoc:
+                adhoc = adhoc_times(base, ids, args.adhoc)
+            if not args.no_cache:  # every id asked once: the load then reads cached answers
+                with httpx.Client(base_url=base, timeout=60) as client:
+                    for _ in range(args.workers):
+                        for pid in ids:
+                            client.get(f"/api/v1/profiles/{pid}/matches", params={"top": 10})
+            run_level(port, ids, 2, 2.0)  # warm-up
             rows = []
-            for clients in (1, 4, 16):
-                rps, lat, errors = run_level(base, ids, clients, args.seconds)
+            for clients in levels:
+                rps, lat, errors = run_level(port, ids, clients, args.seconds)
                 p50, p99 = np.percentile(lat, [50, 99])
                 rows.append((clients, rps, p50, p99, len(lat), errors))
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
     what = f"--data {args.data}" if args.data else f"--profiles {args.profiles}"
-    print_table(f".venv/bin/python -m bench.load {what} --seconds {args.seconds:g}",
-                f"{len(ids)} profiles, GET /api/v1/profiles/{{id}}/matches?top=10, one uvicorn worker",
+    flags = "".join([f" --workers {args.workers}", " --postgres" if args.postgres else "",
+                     " --no-cache" if args.no_cache else "", f" --clients {args.clients}",
+                     f" --adhoc {args.adhoc}" if args.adhoc else ""])
+    backend = "PostgreSQL" if args.postgres else "SQLite"
+    cache = "answer cache off" if args.no_cache else "answer cache on (warmed)"
+    print_table(f".venv/bin/python -m bench.load {what} --seconds {args.seconds:g}{flags}",
+                f"{len(ids)} profiles, GET /api/v1/profiles/{{id}}/matches?top=10, "
+                f"{args.workers} worker(s), {backend}, {cache}, {os.cpu_count()} cores",
                 ("clients", "requests/s", "p50 ms", "p99 ms", "requests", "errors"),
-                [(c, f"{rps:.0f}", f"{p50:.1f}", f"{p99:.1f}", n, e) for c, rps, p50, p99, n, e in rows])
+                [(c, f"{rps:.0f}", f"{p50:.1f}", f"{p99:.1f}", n, e)
+                 for c, rps, p50, p99, n, e in rows])
+    if adhoc:
+        rest = adhoc[1:]
+        print(json.dumps({"adhoc_first_ms": round(adhoc[0], 1),
+                          "adhoc_rest_p50_ms": round(float(np.percentile(rest, 50)), 1),
+                          "adhoc_rest_p99_ms": round(float(np.percentile(rest, 99)), 1),
+                          "adhoc_n": len(rest)}))
 
 
 if __name__ == "__main__":

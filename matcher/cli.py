@@ -163,7 +163,7 @@ def cmd_catalogue(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, out: Any) -> int:  # pragma: no cover - runs a server
-    from service.main import run
+    from service.serving import run
 
     if args.workers is not None and args.workers < 1:
         raise InvalidInputError(f"--workers must be at least 1, not {args.workers}", field="workers")

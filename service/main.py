@@ -93,22 +93,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return Health(status="ready", checks=checks)
 
     return app
-
-
-def run(host: str = "127.0.0.1", port: int = 8000,
-        workers: int | None = None) -> None:  # pragma: no cover - runs a server
-    """Serve on ``host:port`` with ``workers`` processes (default: the number of cores)."""
-    import os
-
-    import uvicorn
-
-    workers = workers or os.cpu_count() or 1
-    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    print(f"ClusterBridge: starting {workers} worker(s) on http://{host}:{port}/ "  # noqa: T201
-          "(loading the bundle first)", flush=True)
-    if workers == 1:
-        uvicorn.run(create_app(), host=host, port=port, log_level="info")
-    else:
-        # Each worker process builds its app from the environment; they share the database.
-        uvicorn.run("service.main:create_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
