@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
 
 from matcher import (
     BundleError,
@@ -132,7 +133,7 @@ def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
 
 @router.get("/profiles/{profile_id}/matches", response_model=MatchesPublic, responses=ERRORS,
             summary="Suggested partners of a catalogue profile")
-def profile_matches(
+async def profile_matches(
     profile_id: str,
     state: StateDep,
     filters: FiltersDep,
@@ -153,8 +154,12 @@ def profile_matches(
         return matches_public(result, marks).model_dump_json().encode()
 
     # Cached until the next write anywhere (any worker, any host); unknown ids raise, uncached.
+    # A cached answer is sent from the event loop; computing one runs on the thread pool.
     key = ("matches", profile_id, top, filters, diversity, scope, strict, include_dismissed)
-    return Response(state.answer(key, compute), media_type="application/json")
+    body = state.answers.get(key)
+    if body is None:
+        body = await run_in_threadpool(state.answer, key, compute, True)
+    return Response(body, media_type="application/json")
 
 
 @router.post("/match", response_model=MatchesPublic, responses={

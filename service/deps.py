@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
+from starlette.concurrency import run_in_threadpool
 
 from matcher import Filters, Matcher
 from matcher import tokens as cluster_tokens
@@ -32,25 +33,28 @@ from .settings import Settings
 from .state import ServiceState
 
 
-def get_state(request: Request) -> ServiceState:
+async def get_state(request: Request) -> ServiceState:
+    # async, like the other light dependencies: a request served from the answer cache never
+    # leaves the event loop; the database is read off the loop, and only when a sync is due.
     state: ServiceState | None = getattr(request.app.state, "service", None)
     if state is None:
         raise APIError(503, "the service is starting; try again shortly")
-    state.sync()  # writes made through other workers, at most every sync_interval_s
+    if state.sync_due():  # writes made through other workers, at most every sync_interval_s
+        await run_in_threadpool(state.sync)
     return state
 
 
 StateDep = Annotated[ServiceState, Depends(get_state)]
 
 
-def get_matcher(state: StateDep) -> Matcher:
+async def get_matcher(state: StateDep) -> Matcher:
     return state.matcher
 
 
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 
 
-def match_filters(
+async def match_filters(
     country: Annotated[list[CountryCode], Query(
         max_length=MAX_COUNTRIES, description="ISO 3166-1 alpha-2; repeat for several")] = [],  # noqa: B006
     world_region: Annotated[list[WorldRegionName], Query(

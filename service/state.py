@@ -113,6 +113,9 @@ class ServiceState:
         self._matcher = matcher
         self.answers.clear()
 
+    def sync_due(self) -> bool:
+        return time.monotonic() - self._checked >= self.settings.sync_interval_s
+
     def sync(self, force: bool = False) -> None:
         """Apply what other workers wrote since this one last looked (at most every
         ``sync_interval_s`` unless ``force``)."""
@@ -137,13 +140,14 @@ class ServiceState:
         if changed:
             self.follow.notify()
 
-    def answer(self, key: Hashable, compute: Callable[[Matcher], T]) -> T:
+    def answer(self, key: Hashable, compute: Callable[[Matcher], T], looked: bool = False) -> T:
         """The cached answer to ``key``, else ``compute(matcher)`` with the current matcher,
         kept unless the matcher changed meanwhile. ``key`` must name everything the answer
-        depends on besides the database (the request's path, query and language)."""
+        depends on besides the database (the request's path, query and language); ``looked``:
+        the caller found nothing under ``key`` just before."""
         generation = self.answers.generation  # read before the matcher: see AnswerCache
         matcher = self.matcher
-        found = self.answers.get(key)
+        found = None if looked else self.answers.get(key)
         if found is not None:
             return cast(T, found)
         value = compute(matcher)
