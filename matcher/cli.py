@@ -171,12 +171,11 @@ def cmd_serve(args: argparse.Namespace, out: Any) -> int:  # pragma: no cover - 
     return 0
 
 
-DEFAULT_DATABASE = default_models_dir() / "clusterbridge.sqlite3"
-
-
 def _database_option(parser: argparse.ArgumentParser, help: str) -> None:
+    from .store import default_database
+
     parser.add_argument("--database", default=os.environ.get("CLUSTERBRIDGE_DATABASE",
-                                                             str(DEFAULT_DATABASE)),
+                                                             default_database()),
                         help=f"{help}: a SQLite file or a postgresql:// URL (default: "
                              "$CLUSTERBRIDGE_DATABASE, else models/clusterbridge.sqlite3)")
 

@@ -22,6 +22,8 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import socket
 import threading
 import time
 import urllib.error
@@ -40,6 +42,8 @@ logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-ClusterBridge-Signature"
 TIMESTAMP_HEADER = "X-ClusterBridge-Timestamp"
 DELIVERY_HEADER = "X-ClusterBridge-Delivery"
+#: Seconds after which another worker may redo a follow run whose worker never finished it.
+FOLLOW_LEASE_S = 600.0
 
 
 def sign(secret: bytes, timestamp: str, body: bytes) -> str:
@@ -110,6 +114,7 @@ class Follower:
         self.settings = settings
         self.webhook = webhook_from(settings)
         self._current = current
+        self._owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self._cond = threading.Condition()
         self._stopping = threading.Event()
         self._requested = 0
@@ -157,6 +162,11 @@ class Follower:
         version = catalogue_version(matcher)
         previous_version = self.store.snapshot_version()
         if version == previous_version:
+            return []
+        # Several workers (or hosts) follow the same catalogue: the first to claim it does the
+        # work; the others skip it unless the claim is older than FOLLOW_LEASE_S (its worker died).
+        if not self.store.claim("follow", version, self._owner, time.time(), FOLLOW_LEASE_S):
+            logger.info("version %s is being followed by another worker", version)
             return []
         started = time.perf_counter()
         s = self.settings

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from matcher.bundle import default_models_dir
 from matcher.catalogue import default_data_dir
 from matcher.embedding import DEFAULT_EMBEDDER
+from matcher.store import default_database
 
 
 class Settings(BaseSettings):
@@ -22,7 +23,7 @@ class Settings(BaseSettings):
                            description="curated catalogue that seeds an empty database")
     models_dir: Path = Field(default_factory=default_models_dir)
     database: str = Field(
-        default_factory=lambda: str(default_models_dir() / "clusterbridge.sqlite3"),
+        default_factory=default_database,
         description="the live database: a SQLite file (one host; several workers may share it) "
                     "or a postgresql:// URL (several hosts)")
     sync_interval_s: float = Field(default=0.25, ge=0.0, le=1.0, description=(

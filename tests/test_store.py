@@ -147,3 +147,17 @@ def test_concurrent_writers_never_lose_an_update(database: str, catalogue: Catal
     finally:
         for store in stores:
             store.close()
+
+
+def test_a_lease_lets_one_worker_do_a_shared_job(database: str) -> None:
+    first, second = open_store(database), open_store(database)
+    try:
+        assert first.claim("follow", "v1", "worker-a", now=100.0, ttl=60)
+        assert not second.claim("follow", "v1", "worker-b", now=101.0, ttl=60)  # taken
+        assert first.claim("follow", "v1", "worker-a", now=102.0, ttl=60)  # its own, again
+        assert second.claim("follow", "v2", "worker-b", now=103.0, ttl=60)  # a new version
+        assert not first.claim("follow", "v2", "worker-a", now=104.0, ttl=60)
+        assert first.claim("follow", "v2", "worker-a", now=200.0, ttl=60)  # b's lease expired
+    finally:
+        first.close()
+        second.close()

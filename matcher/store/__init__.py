@@ -17,7 +17,15 @@ from .base import (
 from .sqlite import SQLiteStore
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "ProfileStore", "SQLiteStore",
-           "VersionConflictError", "is_postgres", "iso_utc", "open_store", "utc_now"]
+           "VersionConflictError", "default_database", "is_postgres", "iso_utc", "open_store", "utc_now"]
+
+
+def default_database() -> str:
+    """The embedded default: ``models/clusterbridge.sqlite3`` (``CLUSTERBRIDGE_DATABASE``
+    names another file or a ``postgresql://`` URL)."""
+    from ..bundle import default_models_dir
+
+    return str(default_models_dir() / "clusterbridge.sqlite3")
 
 
 def is_postgres(database: str | Path) -> bool:

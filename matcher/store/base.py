@@ -480,6 +480,23 @@ class ProfileStore(ABC):
                        "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (version,))
         return added
 
+    def claim(self, name: str, value: str, owner: str, now: float, ttl: float) -> bool:
+        """Take the lease ``name`` for ``value`` (a catalogue version, say) unless another owner
+        holds it for the same value and it is younger than ``ttl`` seconds; returns whether
+        ``owner`` holds it now. Lets one of several workers or hosts do a shared job once."""
+        key = f"lease:{name}"
+        with self._write() as db:
+            row = db.execute("SELECT value FROM follow_state WHERE name = ?", (key,)).fetchone()
+            if row is not None:
+                held = json.loads(row[0])
+                if (held["value"] == value and held["owner"] != owner
+                        and now - float(held["at"]) < ttl):
+                    return False
+            lease = json.dumps({"value": value, "owner": owner, "at": now})
+            db.execute("INSERT INTO follow_state (name, value) VALUES (?, ?) "
+                       "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (key, lease))
+            return True
+
     def suggested_pairs(self) -> list[tuple[str, str]]:
         """Every (cluster, candidate) pair that was ever in a stored top-k."""
         return [(str(a), str(b)) for a, b in
