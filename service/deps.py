@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import time
 from dataclasses import dataclass, replace
 from typing import Annotated
@@ -32,6 +33,8 @@ from .schemas import (
 from .settings import Settings
 from .state import ServiceState
 
+logger = logging.getLogger(__name__)
+
 
 async def get_state(request: Request) -> ServiceState:
     # async, like the other light dependencies: a request served from the answer cache never
@@ -40,7 +43,10 @@ async def get_state(request: Request) -> ServiceState:
     if state is None:
         raise APIError(503, "the service is starting; try again shortly")
     if state.sync_due():  # writes made through other workers, at most every sync_interval_s
-        await run_in_threadpool(state.sync)
+        try:
+            await run_in_threadpool(state.sync)
+        except Exception:  # the database is away: answer from memory; /readyz says not ready
+            logger.exception("could not read the data version; answering from memory")
     return state
 
 

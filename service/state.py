@@ -31,6 +31,7 @@ from matcher import (
     get_embedder,
     load_bundle,
     load_catalogue,
+    parse_query_profile,
 )
 from matcher.catalogue import load_config
 from matcher.coverage import Coverage, compute_coverage
@@ -86,6 +87,7 @@ class ServiceState:
         bundle = ensure_bundle(catalogue, settings.embedder, models_dir=settings.models_dir,
                                config=load_config(settings.data_dir), embedder=embedder)
         self.matcher = Matcher(bundle, embedder=embedder)
+        self._warm_up_ad_hoc()
         # Ad-hoc matches embed their query: a bounded queue of its own, off the server's pool.
         self.adhoc = WorkQueue(settings.adhoc_workers, settings.adhoc_queue,
                                settings.adhoc_timeout_s, "ad-hoc")
@@ -103,6 +105,18 @@ class ServiceState:
         # Each German cluster's top-k is followed in the background from the first matcher on.
         self.follow = Follower(self.store, settings, lambda: self.matcher)
         self.follow.notify()
+
+    def _warm_up_ad_hoc(self) -> None:
+        """One ad-hoc match before the service says it is ready, shaped like a user's (a text,
+        offers and seeks): the first real one is then no slower than the rest."""
+        if not self.matcher.catalogue.profiles:
+            return
+        sample = self.matcher.catalogue.profiles[0]
+        query, _ = parse_query_profile({
+            "name": "warm-up", "country": sample.country, "description": sample.description,
+            "fields": list(sample.fields), "offers": list(sample.offers),
+            "seeks": list(sample.seeks)}, self.reference)
+        self.matcher.match(query, top=10)
 
     @property
     def matcher(self) -> Matcher:
