@@ -155,8 +155,14 @@ class Catalogue:
 
     def with_profile(self, profile: Profile) -> Catalogue:
         """A new catalogue with ``profile`` added or replacing the one with its id."""
-        others = [p for p in self.profiles if p.id != profile.id]
-        return Catalogue([*others, profile], self.relationships, self.reference)
+        return self.with_profiles([profile])
+
+    def with_profiles(self, profiles: Iterable[Profile]) -> Catalogue:
+        """A new catalogue with ``profiles`` added or replacing those with their ids (placed
+        after the others, in the order given)."""
+        new = {p.id: p for p in profiles}
+        others = [p for p in self.profiles if p.id not in new]
+        return Catalogue([*others, *new.values()], self.relationships, self.reference)
 
     def with_relationships(self, relationships: Relationships) -> Catalogue:
         """The same profiles with other relationships (for example some of them hidden)."""

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -195,19 +195,30 @@ class Matcher:
         return self._embedder
 
     def with_profile(self, profile: Profile) -> Matcher:
-        """A new matcher whose catalogue has ``profile`` added or replaced.
+        """A new matcher whose catalogue has ``profile`` added or replaced (see
+        :meth:`with_profiles`)."""
+        return self.with_profiles([profile])
 
-        Only the texts of ``profile`` that are new are embedded; every other row is reused.
+    def with_profiles(self, profiles: Iterable[Profile]) -> Matcher:
+        """A new matcher whose catalogue has ``profiles`` added or replaced, in one step; those
+        equal to the profile already held are skipped (``self`` if none differs).
+
+        Only the texts of the changed profiles that are new are embedded; every other row is
+        reused.
         """
-        catalogue = self.catalogue.with_profile(profile)
+        changed = {p.id: p for p in profiles if self.catalogue.by_id.get(p.id) != p}
+        if not changed:
+            return self
+        catalogue = self.catalogue.with_profiles(changed.values())
         cache = EmbeddingCache(None, self.embedder)
         cache.add(ProfileVectors.flat_texts(self.catalogue.profiles), self.vectors.as_flat())
         vectors = ProfileVectors.embed(catalogue.profiles, cache.encode)
         manifest = {**self.bundle.manifest, "data_hash": catalogue.data_hash()}
-        # The TF-IDF model stays as fitted at build time; only the new row is computed.
+        # The TF-IDF model stays as fitted at build time; only the changed rows are computed.
         lexical = self.bundle.lexical
-        new_row = lexical.transform([profile_words(profile)])
-        rows = [new_row if p.id == profile.id else self.lexical_rows[self.row[p.id]]
+        computed = lexical.transform([profile_words(p) for p in changed.values()])
+        new_rows = {pid: computed[i] for i, pid in enumerate(changed)}
+        rows = [new_rows[p.id] if p.id in new_rows else self.lexical_rows[self.row[p.id]]
                 for p in catalogue.profiles]
         bundle = Bundle(self.bundle.path, manifest, catalogue, vectors, lexical,
                         sparse.vstack(rows, format="csr"))

@@ -133,10 +133,9 @@ class ServiceState:
     def sync(self, force: bool = False) -> None:
         """Apply what other workers wrote since this one last looked (at most every
         ``sync_interval_s`` unless ``force``)."""
-        now = time.monotonic()
-        if not force and now - self._checked < self.settings.sync_interval_s:
+        if not force and not self.sync_due():
             return
-        self._checked = now
+        self._checked = time.monotonic()
         version = self.store.data_version()
         if version == self._version:
             return
@@ -144,10 +143,7 @@ class ServiceState:
             if version <= self._version:
                 return  # another thread of this worker caught up meanwhile
             changed = self.store.changed_since(self._version, self.reference)
-            matcher = self.matcher
-            for profile in changed:
-                if matcher.catalogue.by_id.get(profile.id) != profile:
-                    matcher = matcher.with_profile(profile)
+            matcher = self.matcher.with_profiles(changed)
             self._version = version
             # Swapped even when no profile changed (a feedback mark): cached answers go.
             self.matcher = matcher
@@ -222,10 +218,7 @@ class ServiceState:
             same = bundle.embedder_name == self.matcher.bundle.embedder_name
             embedder = self.matcher.embedder if same else load_embedder(bundle.embedder_name)
             matcher = Matcher(bundle, embedder=embedder)
-            for profile in self.store.catalogue(self.reference).profiles:
-                if matcher.catalogue.by_id.get(profile.id) != profile:
-                    matcher = matcher.with_profile(profile)
-            self.matcher = matcher
+            self.matcher = matcher.with_profiles(self.store.catalogue(self.reference).profiles)
         self.follow.notify()
 
     def coverage(self, level: str) -> Coverage:

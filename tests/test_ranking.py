@@ -124,3 +124,19 @@ def test_shortlist_path_agrees_with_scoring_everything(hashing_matcher: Matcher)
     full = hashing_matcher.match("de-photonics", top=3, diversity=False)
     short = small.match("de-photonics", top=3, diversity=False)
     assert [m.id for m in short.matches] == [m.id for m in full.matches]
+
+
+def test_several_profiles_at_once_equal_one_at_a_time(hashing_matcher: Matcher) -> None:
+    from dataclasses import replace
+
+    catalogue = hashing_matcher.catalogue
+    first = replace(catalogue.get("kr-photonics"), description="Laser optics, now with sensors.")
+    second = replace(catalogue.get("us-photonics"), id="us-photonics-2", name="Second Photonics")
+    together = hashing_matcher.with_profiles([first, second, catalogue.get("de-aero")])
+    apart = hashing_matcher.with_profile(first).with_profile(second)
+    assert hashing_matcher.with_profiles([catalogue.get("de-aero")]) is hashing_matcher
+    assert [p.id for p in together.catalogue.profiles] == [p.id for p in apart.catalogue.profiles]
+    for query in ("de-photonics", "de-aero"):
+        a, b = together.match(query, top=10), apart.match(query, top=10)
+        assert [(m.id, round(m.score, 9)) for m in a.matches] == \
+            [(m.id, round(m.score, 9)) for m in b.matches]
