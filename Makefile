@@ -16,10 +16,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-system-deps:  ## Debian packages the tests need (chromium, poppler-utils, fonts, node for axe-core, postgresql)
-	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && command -v npm >/dev/null \
-	  && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-dejavu-core npm postgresql >/dev/null; }
+system-deps:  ## Debian packages the tests need (chromium, poppler-utils, fonts, node for axe-core, postgresql), only those missing
+	@missing=""; \
+	  command -v chromium >/dev/null || missing="$$missing chromium"; \
+	  command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	  test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || missing="$$missing fonts-dejavu-core"; \
+	  command -v npm >/dev/null || missing="$$missing npm"; \
+	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	  test -z "$$missing" || { echo "installing:$$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; }
 
 AXE := build/npm/node_modules/axe-core/axe.min.js
 $(AXE): | system-deps
@@ -34,8 +39,9 @@ run: $(STAMP)  ## set up, build the bundle and start the server on the embedded 
 	$(BIN)/clusterbridge build
 	$(BIN)/clusterbridge serve
 
-lint: $(STAMP)  ## ruff
-	$(BIN)/ruff check matcher service tests bench scripts
+lint: $(STAMP)  ## ruff, and the layer contracts in pyproject.toml (import-linter)
+	$(BIN)/ruff check matcher service cli tests bench scripts
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)  ## mypy --strict on matcher and service
 	$(BIN)/mypy

@@ -148,7 +148,7 @@ def main() -> None:
                "CLUSTERBRIDGE_ANSWER_CACHE": "0" if args.no_cache else "4096",
                "HF_HUB_OFFLINE": "1"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "matcher.cli", "serve", "--port", str(port), "--workers",
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers",
              str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         adhoc: list[float] = []

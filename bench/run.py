@@ -26,9 +26,9 @@ from matcher import (
     load_catalogue,
     parse_query_profile,
 )
-from matcher.bundle import ProfileVectors
-from matcher.embedding import SentenceTransformerEmbedder, get_embedder
-from matcher.profiles import Profile
+from matcher.catalogue.profiles import Profile
+from matcher.engine.bundle import ProfileVectors
+from matcher.engine.embedding import SentenceTransformerEmbedder, get_embedder
 
 from . import print_table
 from .synthetic import generate

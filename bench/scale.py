@@ -22,8 +22,8 @@ import time
 import faiss
 import numpy as np
 
-from matcher.embedding import l2_normalise
-from matcher.index import VectorIndex, exact_search
+from matcher.engine.embedding import l2_normalise
+from matcher.engine.index import VectorIndex, exact_search
 
 from . import print_table
 

@@ -9,10 +9,15 @@ and the outcome loop around it: feedback (marks of suggestions, labels, the funn
 (what changed in a top-k), tokens (who may mark), store (the service database).
 """
 
-from .bundle import Bundle, build_bundle, ensure_bundle, load_bundle
-from .catalogue import Catalogue, Reference, load_catalogue, parse_query_profile
+from .catalogue.catalogue import Catalogue, Reference, load_catalogue, parse_query_profile
+from .catalogue.profiles import Profile
+from .catalogue.relationships import Network, Partnership, Relationships
 from .config import COMPONENTS, MatcherConfig, Weights
-from .embedding import Embedder, EmbeddingCache, HashingEmbedder, get_embedder
+from .engine.bundle import Bundle, build_bundle, ensure_bundle, load_bundle
+from .engine.embedding import Embedder, EmbeddingCache, HashingEmbedder, get_embedder
+from .engine.explanation import Explanation
+from .engine.filters import Filters
+from .engine.ranking import Match, Matcher, MatchResult
 from .errors import (
     BundleCorruptError,
     BundleError,
@@ -25,11 +30,6 @@ from .errors import (
     ProfileValidationError,
     UnknownProfileError,
 )
-from .explanation import Explanation
-from .filters import Filters
-from .profiles import Profile
-from .ranking import Match, Matcher, MatchResult
-from .relationships import Network, Partnership, Relationships
 
 __all__ = [
     "COMPONENTS",

@@ -7,10 +7,35 @@ bundle manifest, so that a result can always be traced back to the settings that
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+
+#: The checkout (or installed tree) this package lives in: ``data/`` and ``models/`` sit beside it.
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+PROJECT_DATA = PROJECT_ROOT / "data"
+
+
+def default_data_dir() -> Path:
+    """The catalogue: ``$CLUSTERBRIDGE_DATA_DIR``, else the ``data/`` directory of this tree."""
+    env = os.environ.get("CLUSTERBRIDGE_DATA_DIR")
+    return Path(env) if env else PROJECT_DATA
+
+
+def default_models_dir() -> Path:
+    """Bundles, the embedding cache and the embedded database: ``$CLUSTERBRIDGE_MODELS_DIR``, else
+    the ``models/`` directory of this tree."""
+    env = os.environ.get("CLUSTERBRIDGE_MODELS_DIR")
+    return Path(env) if env else PROJECT_ROOT / "models"
+
+
+def default_database() -> str:
+    """The embedded default: ``models/clusterbridge.sqlite3`` (``CLUSTERBRIDGE_DATABASE``
+    names another file or a ``postgresql://`` URL)."""
+    return str(default_models_dir() / "clusterbridge.sqlite3")
 
 #: The score components, in the order used by arrays and explanations.
 COMPONENTS: tuple[str, ...] = (

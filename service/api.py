@@ -18,13 +18,13 @@ from matcher import (
     Profile,
     parse_query_profile,
 )
-from matcher.feedback import Feedback
-from matcher.filters import select_profiles
-from matcher.partnership_network import edges_csv, nodes_csv, to_graphml
-from matcher.profiles import parse_profile
-from matcher.report_archive import ReportRecord
+from matcher.analysis.network import edges_csv, nodes_csv, to_graphml
+from matcher.catalogue.profiles import parse_profile
+from matcher.engine.filters import select_profiles
+from matcher.outcomes.feedback import Feedback
 from matcher.reports import parse_formats
 from matcher.store import iso_utc
+from service.report_jobs import ReportRecord
 
 from .deps import (
     FeedbackWriterDep,

@@ -6,15 +6,16 @@ import hashlib
 import hmac
 import logging
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from matcher import Filters, Matcher
-from matcher import tokens as cluster_tokens
-from matcher.feedback import DISMISSED, Feedback
+from matcher.engine.filters import cluster_page_filters
+from matcher.outcomes import tokens as cluster_tokens
+from matcher.outcomes.feedback import DISMISSED, Feedback
 from matcher.store import ProfileStore
 
 from .errors import APIError
@@ -91,15 +92,14 @@ FiltersDep = Annotated[Filters, Depends(match_filters)]
 
 
 def marks_and_filters(state: ServiceState, profile_id: str, filters: Filters,
-                      include_dismissed: bool) -> tuple[dict[str, Feedback], Filters]:
-    """The cluster's current marks by candidate, and ``filters`` leaving out the candidates it
-    dismissed unless ``include_dismissed``."""
+                      include_dismissed: bool, *, known: bool = True) -> tuple[dict[str, Feedback], Filters]:
+    """The cluster's current marks by candidate, and its list's filters
+    (:func:`~matcher.engine.filters.cluster_page_filters`): the candidates it dismissed left out
+    unless ``include_dismissed``, known partners and co-members unless ``known``."""
     marks = {candidate: entry for (_, candidate), entry
              in state.store.feedback_current(profile_id).items()}
-    if include_dismissed:
-        return marks, filters
-    dismissed = tuple(sorted(c for c, e in marks.items() if e.status == DISMISSED))
-    return marks, replace(filters, exclude_ids=dismissed)
+    dismissed = () if include_dismissed else [c for c, e in marks.items() if e.status == DISMISSED]
+    return marks, cluster_page_filters(filters, dismissed=dismissed, known=known)
 
 
 def _bearer(request: Request) -> str | None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from fastapi import APIRouter, Request, Response
 
 from matcher import Profile
-from matcher.alerts import Alert
+from matcher.outcomes.alerts import Alert
 from matcher.store import utc_now
 
 from .deps import StateDep

@@ -32,8 +32,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from matcher import Matcher
-from matcher.alerts import Alert, alerts_between, catalogue_version, take_snapshots
-from matcher.store import ProfileStore, utc_now
+from matcher.analysis.follow import follow
+from matcher.outcomes.alerts import Alert
+from matcher.store import ProfileStore
 
 from .settings import Settings
 
@@ -159,26 +160,10 @@ class Follower:
     def follow(self, matcher: Matcher) -> list[Alert]:
         """Take and store the top-k lists of ``matcher`` unless its catalogue version is the
         stored one; returns the new alerts (after delivering them)."""
-        version = catalogue_version(matcher)
-        previous_version = self.store.snapshot_version()
-        if version == previous_version:
-            return []
-        # Several workers (or hosts) follow the same catalogue: the first to claim it does the
-        # work; the others skip it unless the claim is older than FOLLOW_LEASE_S (its worker died).
-        if not self.store.claim("follow", version, self._owner, time.time(), FOLLOW_LEASE_S):
-            logger.info("version %s is being followed by another worker", version)
-            return []
-        started = time.perf_counter()
         s = self.settings
-        current = take_snapshots(matcher, top=s.alert_top, dismissed=self.store.dismissed())
-        now = utc_now()
-        alerts = alerts_between(self.store.snapshots(), current, previous_version=previous_version,
-                                version=version, created_at=now, min_score=s.alert_min_score,
-                                min_rise=s.alert_min_rise)
-        added = self.store.save_snapshots(version, current, alerts, now,
-                                          "pending" if self.webhook else "none")
-        logger.info("followed %d clusters at version %s in %.2f s: %d alerts", len(current),
-                    version, time.perf_counter() - started, len(added))
+        added = follow(self.store, matcher, owner=self._owner, lease_s=FOLLOW_LEASE_S,
+                       top=s.alert_top, min_score=s.alert_min_score, min_rise=s.alert_min_rise,
+                       delivery="pending" if self.webhook else "none")
         if added and self.webhook is not None:
             self.deliver(added, matcher)
         return added

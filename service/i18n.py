@@ -13,8 +13,8 @@ from typing import Any
 
 from fastapi import Request
 
-from matcher.languages import country_name, format_number, region_name
-from matcher.taxonomy import Taxonomy
+from matcher.catalogue.languages import country_name, format_number, region_name
+from matcher.catalogue.taxonomy import Taxonomy
 
 LANGUAGES = ("en", "de")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hmac
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -20,13 +19,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from matcher import Filters, MatchResult, parse_query_profile
+from matcher.analysis.network import PartnershipNetwork
 from matcher.catalogue import HOME_COUNTRY
-from matcher.feedback import ANCHOR, DISMISSED, MIN_COMPARABLE_MEETINGS, REASONS, STAGES, STATUSES
-from matcher.filters import select_profiles
-from matcher.geography import Geography
-from matcher.languages import country_name
-from matcher.partnership_network import PartnershipNetwork
-from matcher.profiles import MAX_PHRASE, MAX_TEXT, parse_profile
+from matcher.catalogue.geography import Geography
+from matcher.catalogue.languages import country_name
+from matcher.catalogue.profiles import MAX_PHRASE, MAX_TEXT, parse_profile
+from matcher.engine.filters import select_profiles
+from matcher.outcomes.feedback import ANCHOR, DISMISSED, MIN_COMPARABLE_MEETINGS, REASONS, STAGES, STATUSES
 from matcher.reports import FORMATS, parse_formats
 
 from . import worldmap
@@ -161,10 +160,8 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
                  include_dismissed: bool = False) -> Response:
     catalogue = matcher.catalogue
     profile = catalogue.get(profile_id)
-    marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed)
     # New suggestions first: known partners and co-members have their own section unless asked.
-    if not known:
-        shown = replace(shown, exclude_partners=True, exclude_co_members=True)
+    marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed, known=known)
     result, cross = state.answer(
         ("cluster page", profile_id, top, shown, diversity),
         lambda m: (m.match(profile_id, top=top, filters=shown, diversity=diversity),

@@ -9,8 +9,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from matcher.feedback import MAX_NOTE
-from matcher.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
+from matcher.catalogue.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
+from matcher.outcomes.feedback import MAX_NOTE
 
 
 def _canonical_id(value: str) -> str:

@@ -8,10 +8,8 @@ from pathlib import Path
 from pydantic import AnyHttpUrl, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from matcher.bundle import default_models_dir
-from matcher.catalogue import default_data_dir
-from matcher.embedding import DEFAULT_EMBEDDER
-from matcher.store import default_database
+from matcher.config import default_data_dir, default_database, default_models_dir
+from matcher.engine.embedding import DEFAULT_EMBEDDER
 
 
 class Settings(BaseSettings):

@@ -33,13 +33,13 @@ from matcher import (
     load_catalogue,
     parse_query_profile,
 )
+from matcher.analysis.coverage import Coverage, compute_coverage
+from matcher.analysis.network import PartnershipNetwork, partnership_network
 from matcher.catalogue import load_config
-from matcher.coverage import Coverage, compute_coverage
-from matcher.feedback import Feedback, Funnel, catalogue_funnel, new_mark
-from matcher.partnership_network import PartnershipNetwork, partnership_network
-from matcher.report_archive import ReportArchive
+from matcher.outcomes.feedback import Feedback, Funnel, catalogue_funnel, new_mark
 from matcher.reports import collect, write_report
 from matcher.store import VersionConflictError, open_store, utc_now
+from service.report_jobs import ReportArchive
 
 from .admission import WorkQueue
 from .cache import AnswerCache

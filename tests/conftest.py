@@ -43,7 +43,7 @@ def hashing_matcher(catalogue: Catalogue, tmp_path_factory: pytest.TempPathFacto
 
 @pytest.fixture(scope="session")
 def real_embedder():  # type: ignore[no-untyped-def]
-    from matcher.embedding import SentenceTransformerEmbedder
+    from matcher.engine.embedding import SentenceTransformerEmbedder
 
     return SentenceTransformerEmbedder()
 
@@ -53,7 +53,7 @@ def real_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models directory with the shipped catalogue built by the default (real) embedder."""
     from matcher import ensure_bundle
     from matcher.catalogue import load_config
-    from matcher.embedding import DEFAULT_EMBEDDER
+    from matcher.engine.embedding import DEFAULT_EMBEDDER
 
     models = tmp_path_factory.mktemp("real-models")
     ensure_bundle(load_catalogue(), DEFAULT_EMBEDDER, models_dir=models, config=load_config())

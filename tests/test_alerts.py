@@ -13,7 +13,7 @@ import feedparser
 import pytest
 
 from matcher import Catalogue, Matcher, Profile
-from matcher.alerts import Alert, Entry, alerts_between, diff_topk
+from matcher.outcomes.alerts import Alert, Entry, alerts_between, diff_topk
 from matcher.store import SQLiteStore
 from service.feeds import atom_feed
 from service.follow import DELIVERY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, Follower, Webhook, sign
@@ -84,7 +84,7 @@ def test_follow_alerts_once_per_catalogue_change(tmp_path: Path, catalogue: Cata
         assert store.alerts("de-photonics")[0].candidate in {a.candidate for a in alerts}
         assert follower.follow(updated) == []
         # A dismissed candidate leaves the list and is never alerted again.
-        from matcher.feedback import Feedback
+        from matcher.outcomes.feedback import Feedback
 
         store.record_feedback(Feedback("de-photonics", "tw-photonics", "not_relevant",
                                        "wrong_size", at="2025-01-01T00:00:00.000000Z"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.feedback import Feedback
+from matcher.outcomes.feedback import Feedback
 from matcher.store import open_store, utc_now
 from service.cache import AnswerCache
 from service.main import create_app

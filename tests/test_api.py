@@ -511,7 +511,7 @@ def test_host_header_never_reaches_a_page(client: TestClient) -> None:
 
 def test_the_query_embedder_is_loaded_and_warm_before_ready(settings: Settings,
                                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    from matcher.embedding import HashingEmbedder
+    from matcher.engine.embedding import HashingEmbedder
 
     with TestClient(create_app(settings)):
         pass  # builds the bundle, so that the next start reuses it

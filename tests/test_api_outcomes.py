@@ -11,7 +11,7 @@ import feedparser
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher.cli import main as cli
+from cli import main as cli
 from service.main import create_app
 from service.settings import Settings
 from tests.test_alerts import SECRET, Receiver

@@ -15,7 +15,7 @@ from matcher import (
     build_bundle,
     load_bundle,
 )
-from matcher.profiles import Profile
+from matcher.catalogue.profiles import Profile
 
 
 def test_round_trip_keeps_vectors_and_manifest(catalogue: Catalogue, tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_rebuild_embeds_only_the_changed_profile(catalogue: Catalogue, tmp_path:
 
 def test_a_bundle_tokenised_differently_is_rebuilt(catalogue: Catalogue, tmp_path: Path) -> None:
     from matcher import ensure_bundle
-    from matcher.lexical import TOKENIZER_VERSION
+    from matcher.engine.lexical import TOKENIZER_VERSION
 
     first = ensure_bundle(catalogue, "hashing-384", models_dir=tmp_path)
     assert first.manifest["lexical"] == {"tokenizer": TOKENIZER_VERSION}

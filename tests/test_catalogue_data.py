@@ -10,7 +10,7 @@ import pytest
 
 from matcher import Catalogue, Reference, load_catalogue
 from matcher.catalogue import default_data_dir, organisation_key
-from matcher.curation import check_catalogue
+from matcher.catalogue.curation import check_catalogue
 
 LEADING_EDGE = [
     "bioeconomy-cluster", "biorn", "ci3", "cool-silicon", "effizienzcluster-logistikruhr",

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.cli import main
+from cli import main
 from tests.conftest import CATALOGUE_DIR
 
 
@@ -92,7 +92,7 @@ def test_hand_set_weights_can_be_chosen(capsys: pytest.CaptureFixture[str], tmp_
 def test_evaluate_with_feedback_labels_from_the_database(capsys: pytest.CaptureFixture[str],
                                                          tmp_path: Path) -> None:
     from matcher import Reference, load_catalogue
-    from matcher.feedback import Feedback
+    from matcher.outcomes.feedback import Feedback
     from matcher.store import SQLiteStore
 
     database = tmp_path / "db.sqlite3"

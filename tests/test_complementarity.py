@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from matcher.complementarity import (
+from matcher.engine.complementarity import (
     directional_fit,
     gather_rows,
     harmonic,

@@ -87,7 +87,7 @@ def test_feedback_and_profile_writes_at_once_lose_nothing(tmp_path: Path, databa
     """4 clients mark suggestions (two with cluster tokens) while 4 write a profile and the
     follow loop re-takes every top-k after each write: every acknowledged mark is in the
     history, in order, and every acknowledged profile write counted once."""
-    from matcher import tokens
+    from matcher.outcomes import tokens
     from matcher.store import open_store, utc_now
 
     settings = Settings(data_dir=CATALOGUE_DIR, models_dir=tmp_path / "models",

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from matcher import InvalidInputError, Matcher
-from matcher.coverage import compute_coverage, coverage_counts, gap_scores
+from matcher.analysis.coverage import compute_coverage, coverage_counts, gap_scores
 
 
 def test_coverage_counts_count_each_pair_in_each_field_of_the_german_cluster() -> None:

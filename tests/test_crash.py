@@ -30,7 +30,7 @@ POSTGRES_KILLS = 10
 
 
 def build_command(data: Path, models: Path) -> list[str]:
-    return [sys.executable, "-m", "matcher.cli", "--data", str(data), "--models", str(models),
+    return [sys.executable, "-m", "cli", "--data", str(data), "--models", str(models),
             "--embedder", "hashing-384", "build"]
 
 
@@ -74,7 +74,7 @@ def test_corrupt_bundle_is_refused_by_checksum(tmp_path: Path) -> None:
 
 
 def serve(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "matcher.cli", "serve", "--port", str(port),
+    return subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port),
                              "--workers", str(workers)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matcher import Matcher
-from matcher.cross_field_evaluation import (
+from matcher.evaluation.cross_field import (
     cross_field_partnerships,
     format_measures,
     measure,

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from matcher import Matcher, load_bundle, load_catalogue
+from matcher.catalogue.languages import detect
 from matcher.evaluation import HUB_SHARE, LANGUAGE_QUERIES, crosslingual
-from matcher.languages import detect
 
 RECORDS = [json.loads(line) for line in LANGUAGE_QUERIES.read_text(encoding="utf-8").splitlines()]
 

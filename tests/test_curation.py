@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher.cli import main
-from matcher.curation import check_catalogue, name_variants
+from cli import main
+from matcher.catalogue.curation import check_catalogue, name_variants
 
 from .conftest import CATALOGUE_DIR
 

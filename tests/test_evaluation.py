@@ -23,7 +23,7 @@ from matcher.evaluation import (
     reciprocal_rank,
     summarise,
 )
-from matcher.feedback import FeedbackLabels
+from matcher.outcomes.feedback import FeedbackLabels
 
 RANKING = [False, True, False, True, False]  # relevant at ranks 2 and 4, two relevant in all
 

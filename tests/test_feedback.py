@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from matcher import Catalogue, InvalidInputError, UnknownProfileError
-from matcher.alerts import Entry
-from matcher.feedback import (
+from matcher.outcomes.alerts import Entry
+from matcher.outcomes.feedback import (
     ANCHOR,
     Feedback,
     catalogue_funnel,

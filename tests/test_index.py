@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from matcher import InvalidInputError
-from matcher.embedding import l2_normalise
-from matcher.index import VectorIndex, exact_search
+from matcher.engine.embedding import l2_normalise
+from matcher.engine.index import VectorIndex, exact_search
 
 
 def random_unit(n: int, d: int, seed: int) -> np.ndarray:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from matcher import Reference
-from matcher.explanation import Pair, RelatedField, Tie, summarise
-from matcher.languages import country_name, detect, format_number, region_name, stop_words
-from matcher.lexical import LexicalModel
+from matcher.catalogue.languages import country_name, detect, format_number, region_name, stop_words
+from matcher.engine.explanation import Pair, RelatedField, Tie, summarise
+from matcher.engine.lexical import LexicalModel
 
 
 def test_detect_tells_german_french_and_english_apart() -> None:

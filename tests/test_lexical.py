@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from matcher.lexical import LexicalModel
+from matcher.engine.lexical import LexicalModel
 
 
 def test_fit_transform_known_values() -> None:

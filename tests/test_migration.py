@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from matcher.relationships import BILATERAL_KINDS, NETWORK_KINDS
+from matcher.catalogue.relationships import BILATERAL_KINDS, NETWORK_KINDS
 
 ROOT = Path(__file__).resolve().parents[1]
 OLD = ROOT / "tests" / "fixtures" / "migration" / "partnerships_v1.csv"

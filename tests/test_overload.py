@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from matcher.embedding import HashingEmbedder, Vectors
+from matcher.engine.embedding import HashingEmbedder, Vectors
 from service.settings import Settings
 from tests.conftest import CATALOGUE_DIR
 from tests.servers import running

@@ -9,7 +9,7 @@ import networkx as nx
 import pytest
 
 from matcher import Catalogue, InvalidInputError
-from matcher.partnership_network import (
+from matcher.analysis.network import (
     EDGE_COLUMNS,
     NODE_COLUMNS,
     Edge,

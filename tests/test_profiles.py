@@ -134,7 +134,7 @@ def test_closest_ids_is_bounded_for_any_input(reference: Reference) -> None:
     import time
 
     from matcher import Catalogue, Profile
-    from matcher.relationships import Relationships
+    from matcher.catalogue.relationships import Relationships
 
     profiles = [Profile(id=f"xx-cluster-{i:05d}-{'abcdefgh'[i % 8] * (1 + i % 20)}", name=f"C {i}",
                         country="FR", description="d") for i in range(2000)]

@@ -17,8 +17,8 @@ from matcher import (
     Reference,
     parse_query_profile,
 )
-from matcher.filters import passes
-from matcher.profiles import KINDS, ROLES
+from matcher.catalogue.profiles import KINDS, ROLES
+from matcher.engine.filters import passes
 
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 json_values = st.recursive(

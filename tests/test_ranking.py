@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from matcher import COMPONENTS, Filters, InvalidInputError, Matcher, UnknownProfileError
-from matcher.ranking import mmr_select
+from matcher.engine.ranking import mmr_select
 
 
 def ids(matcher: Matcher, query: str, **kwargs: object) -> list[str]:

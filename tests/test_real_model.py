@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from cli import main
 from matcher import (
     Catalogue,
     HashingEmbedder,
@@ -16,7 +17,6 @@ from matcher import (
     load_bundle,
     parse_query_profile,
 )
-from matcher.cli import main
 from tests.conftest import CATALOGUE_DIR
 
 pytestmark = pytest.mark.slow

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from matcher import Catalogue, CatalogueError, Filters, Matcher, load_catalogue
-from matcher.explanation import Tie, relationship_sentence
-from matcher.relationships import Membership, Network, Partnership, Relationships, SharedNetwork
+from matcher.catalogue.relationships import Membership, Network, Partnership, Relationships, SharedNetwork
+from matcher.engine.explanation import Tie, relationship_sentence
 
 from .conftest import CATALOGUE_DIR
 

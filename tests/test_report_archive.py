@@ -126,7 +126,7 @@ def test_the_index_is_written_atomically_and_names_every_report(tmp_path: Path) 
 
 
 def test_a_report_running_at_a_kill_is_done_if_its_manifest_was_written(tmp_path: Path) -> None:
-    from matcher.report_archive import ReportArchive
+    from service.report_jobs import ReportArchive
 
     archive = ReportArchive(tmp_path, max_age=86400, max_bytes=10**9)
     finished, interrupted = archive.create(), archive.create()

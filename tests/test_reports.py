@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from cli import main
 from matcher import COMPONENTS, InvalidInputError, Matcher
-from matcher.cli import main
 from matcher.reports import collect, parse_formats, safe_cell, write_report
 from tests.conftest import CATALOGUE_DIR
 
@@ -101,7 +101,7 @@ def test_interrupted_report_leaves_nothing_half_written(hashing_matcher: Matcher
     def crash(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("matcher.reports.write_pdf", crash)
+    monkeypatch.setattr("matcher.reports.report.write_pdf", crash)
     with pytest.raises(KeyboardInterrupt):
         write_report(collect(hashing_matcher, top=5), out, ["csv", "pdf"])
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

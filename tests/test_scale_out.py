@@ -39,7 +39,7 @@ def serving(env: dict[str, str], workers: int = 1) -> Iterator[str]:
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "matcher.cli", "serve", "--port", str(port), "--workers",
+            [sys.executable, "-m", "cli", "serve", "--port", str(port), "--workers",
              str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from matcher import Catalogue, Filters, load_catalogue
-from matcher.filters import select_profiles
-from matcher.search import fold
+from matcher.catalogue.search import fold
+from matcher.engine.filters import select_profiles
 
 
 @pytest.fixture(scope="module")

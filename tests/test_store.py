@@ -10,9 +10,9 @@ from dataclasses import replace
 import pytest
 
 from matcher import Catalogue, Reference
-from matcher.feedback import Feedback
+from matcher.outcomes.feedback import Feedback
+from matcher.outcomes.tokens import issue
 from matcher.store import MIGRATIONS, SCHEMA_VERSION, VersionConflictError, open_store
-from matcher.tokens import issue
 
 
 def test_seed_reads_back_the_catalogue_once(database: str, catalogue: Catalogue,

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 from matcher import Catalogue, Reference
-from matcher.alerts import Alert, Entry
-from matcher.feedback import Feedback
+from matcher.outcomes.alerts import Alert, Entry
+from matcher.outcomes.feedback import Feedback
+from matcher.outcomes.tokens import authenticate, issue, parse
 from matcher.store import SCHEMA_VERSION, ProfileStore, SQLiteStore, open_store
-from matcher.tokens import authenticate, issue, parse
 
 
 @pytest.fixture

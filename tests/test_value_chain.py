@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import InvalidInputError, Matcher, Partnership, Relationships
-from matcher.explanation import Pair, value_chain, value_chain_sentence
-from matcher.value_chain import (
+from matcher.engine.explanation import Pair, value_chain, value_chain_sentence
+from matcher.engine.value_chain import (
     FieldLink,
     cross_field_score,
     eligible,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..config import default_database
 from .base import (
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -18,14 +19,6 @@ from .sqlite import SQLiteStore
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "ProfileStore", "SQLiteStore",
            "VersionConflictError", "default_database", "is_postgres", "iso_utc", "open_store", "utc_now"]
-
-
-def default_database() -> str:
-    """The embedded default: ``models/clusterbridge.sqlite3`` (``CLUSTERBRIDGE_DATABASE``
-    names another file or a ``postgresql://`` URL)."""
-    from ..bundle import default_models_dir
-
-    return str(default_models_dir() / "clusterbridge.sqlite3")
 
 
 def is_postgres(database: str | Path) -> bool:

@@ -31,13 +31,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..alerts import Alert, Entry
-from ..catalogue import Catalogue, Reference
+from ..catalogue.catalogue import Catalogue, Reference, write_catalogue
+from ..catalogue.profiles import Profile, as_problems, parse_profile, scrub_record
+from ..catalogue.relationships import Relationships, parse_membership, parse_network, parse_partnership
 from ..errors import CatalogueError, ClusterBridgeError, Problem
-from ..feedback import DISMISSED, Feedback
-from ..profiles import Profile, as_problems, parse_profile, scrub_record
-from ..relationships import Relationships, parse_membership, parse_network, parse_partnership
-from ..tokens import TokenRecord
+from ..outcomes.alerts import Alert, Entry
+from ..outcomes.feedback import DISMISSED, Feedback
+from ..outcomes.tokens import TokenRecord
 
 
 @dataclass(frozen=True)
@@ -352,8 +352,6 @@ class ProfileStore(ABC):
 
     def export(self, reference: Reference, directory: Path) -> None:
         """Write the database in the catalogue format (``profiles/*.jsonl``, partnerships.csv)."""
-        from ..bundle import write_catalogue
-
         write_catalogue(self.catalogue(reference), directory)
 
     # --- write-rate windows -------------------------------------------------------------------

@@ -20,8 +20,8 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
-from .languages import stop_words
-from .profiles import Profile
+from ..catalogue.languages import stop_words
+from ..catalogue.profiles import Profile
 
 TOKEN = re.compile(r"(?u)\b\w\w+\b")
 #: Changes whenever tokenising changes, so that bundles fitted with other tokens are rebuilt

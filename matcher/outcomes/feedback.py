@@ -24,9 +24,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .catalogue import HOME_COUNTRY, Catalogue
-from .errors import InvalidInputError
-from .profiles import text_problem
+from ..catalogue.catalogue import HOME_COUNTRY, Catalogue
+from ..catalogue.profiles import text_problem
+from ..errors import InvalidInputError
 
 STATUSES: tuple[str, ...] = ("interested", "contacted", "meeting", "agreement", "not_relevant")
 POSITIVE: tuple[str, ...] = ("interested", "contacted", "meeting", "agreement")

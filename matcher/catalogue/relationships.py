@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from ..errors import Problem
 from .profiles import ID_RE, URL_RE, as_problems
 
 #: Kinds of bilateral ties.

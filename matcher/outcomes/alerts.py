@@ -6,20 +6,16 @@ taken again and compared with the stored one. A candidate that is new in the lis
 at least ``min_rise`` places, with a score of at least ``min_score``, becomes an alert. A cluster
 without a previous list gets none: its first list is the baseline.
 
-:func:`diff_topk` is the pure tier (lists in, changes out); :func:`take_snapshots` runs the
-matcher; :func:`catalogue_version` names what a matcher serves.
+:func:`diff_topk` is the pure tier (lists in, changes out); the records here are what the store
+keeps. Running the matcher for a follow run is ``matcher.analysis.follow``.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-
-from .filters import Filters
-from .ranking import Matcher
 
 KINDS = ("new", "up")
 
@@ -49,14 +45,6 @@ class Alert:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def catalogue_version(matcher: Matcher) -> str:
-    """A short hash of what ``matcher`` ranks with: its catalogue's data, embedder and config."""
-    manifest = matcher.bundle.manifest
-    body = json.dumps({"data": manifest["data_hash"], "embedder": manifest["embedder"],
-                       "config": matcher.config.to_dict()}, sort_keys=True)
-    return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
 def diff_topk(previous: Sequence[Entry], current: Sequence[Entry], *, min_score: float,
@@ -97,19 +85,4 @@ def alerts_between(previous: Mapping[str, Sequence[Entry]], current: Mapping[str
             out.append(Alert(alert_id(cluster, entry.candidate, previous_version, version),
                              cluster, entry.candidate, "new" if old is None else "up",
                              entry.place, old, entry.score, version, created_at))
-    return out
-
-
-def take_snapshots(matcher: Matcher, *, top: int,
-                   dismissed: Mapping[str, Collection[str]]) -> dict[str, list[Entry]]:
-    """The top-``top`` of every German cluster of ``matcher`` as its page lists its new
-    suggestions (default filters and diversity, no known partner or network co-member), leaving
-    out the candidates it dismissed."""
-    out = {}
-    for profile in matcher.catalogue.german():
-        filters = Filters(exclude_partners=True, exclude_co_members=True,
-                          exclude_ids=tuple(sorted(dismissed.get(profile.id, ()))))
-        result = matcher.match(profile.id, top=top, filters=filters)
-        out[profile.id] = [Entry(m.id, place, m.score)
-                           for place, m in enumerate(result.matches, start=1)]
     return out

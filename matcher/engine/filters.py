@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from .catalogue import HOME_COUNTRY, Catalogue
-from .errors import InvalidInputError
-from .geography import Geography
-from .profiles import KINDS, Profile
+from ..catalogue.catalogue import HOME_COUNTRY, Catalogue
+from ..catalogue.geography import Geography
+from ..catalogue.profiles import KINDS, Profile
+from ..errors import InvalidInputError
 
 Mask = npt.NDArray[np.bool_]
 
@@ -34,6 +34,15 @@ class Filters:
     exclude_co_members: bool = False
     include_home: bool = False
     exclude_ids: tuple[str, ...] = ()
+
+
+def cluster_page_filters(filters: Filters | None = None, *, dismissed: Collection[str] = (),
+                         known: bool = False) -> Filters:
+    """The rule of a cluster's own list of suggestions, as its page lists them and its alerts
+    follow them: ``filters`` less the candidates it ``dismissed`` and, unless ``known``, less its
+    known partners and network co-members (the page shows those in a section of their own)."""
+    shown = replace(filters or Filters(), exclude_ids=tuple(sorted(dismissed)))
+    return shown if known else replace(shown, exclude_partners=True, exclude_co_members=True)
 
 
 def passes(profile: Profile, filters: Filters, geography: Geography) -> bool:
@@ -116,7 +125,7 @@ def select_profiles(catalogue: Catalogue, filters: Filters, side: str | None = N
     """Profiles passing ``filters``, on one side (``german``/``international``), that the search
     ``query`` finds (name, place, field and description words; see :mod:`matcher.search`),
     those matching by name first."""
-    from .search import search_for
+    from ..catalogue.search import search_for
 
     check_filters(catalogue, filters)
     geo = catalogue.reference.geography

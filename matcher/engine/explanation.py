@@ -13,10 +13,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..catalogue.profiles import Profile
+from ..catalogue.relationships import Partnership, SharedNetwork
+from ..catalogue.taxonomy import Taxonomy
 from .embedding import Vectors
-from .profiles import Profile
-from .relationships import Partnership, SharedNetwork
-from .taxonomy import Taxonomy
 from .value_chain import FieldLink
 
 #: Shown pairs need at least this cosine; weaker pairs are not a reason.

@@ -34,7 +34,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
-from .errors import EmbedderError
+from ..errors import EmbedderError
 
 logger = logging.getLogger(__name__)
 

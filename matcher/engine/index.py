@@ -20,8 +20,8 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
+from ..errors import InvalidInputError
 from .embedding import Vectors
-from .errors import InvalidInputError
 
 logger = logging.getLogger(__name__)
 

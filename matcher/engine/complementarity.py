@@ -24,7 +24,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from .config import COMPONENTS
+from ..config import COMPONENTS
 
 Array = npt.NDArray[np.float32]
 Index = npt.NDArray[np.int64]

@@ -22,6 +22,9 @@ import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from ..catalogue.profiles import ROLES, Profile
+from ..config import COMPONENTS, MatcherConfig, Weights
+from ..errors import InvalidInputError
 from .bundle import Bundle, ProfileVectors, offer_texts, seek_texts
 from .complementarity import (
     Array,
@@ -35,14 +38,11 @@ from .complementarity import (
     standardise,
     thematic,
 )
-from .config import COMPONENTS, MatcherConfig, Weights
 from .embedding import Embedder, EmbeddingCache, get_embedder
-from .errors import InvalidInputError
 from .explanation import Explanation, explain
 from .filters import FilterIndex, Filters, Mask, check_filters
 from .index import VectorIndex
 from .lexical import profile_words
-from .profiles import ROLES, Profile
 from .value_chain import FieldLink, FieldLinks, cross_field_score, eligible, value_chain_link
 
 logger = logging.getLogger(__name__)

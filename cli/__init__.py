@@ -19,25 +19,24 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .bundle import build_bundle, default_models_dir, ensure_bundle
-from .catalogue import (
+from matcher.catalogue import (
     HOME_COUNTRY,
     Catalogue,
     Reference,
-    default_data_dir,
     load_catalogue,
     load_config,
     parse_query_profile,
 )
-from .config import MatcherConfig, Weights
-from .embedding import DEFAULT_EMBEDDER, EmbeddingCache, get_embedder
-from .errors import CatalogueError, ClusterBridgeError, InvalidInputError, ProfileValidationError
-from .feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
-from .filters import Filters
-from .ranking import Matcher, MatchResult
+from matcher.config import MatcherConfig, Weights, default_data_dir, default_database, default_models_dir
+from matcher.engine.bundle import build_bundle, ensure_bundle
+from matcher.engine.embedding import DEFAULT_EMBEDDER, EmbeddingCache, get_embedder
+from matcher.engine.filters import Filters
+from matcher.engine.ranking import Matcher, MatchResult
+from matcher.errors import CatalogueError, ClusterBridgeError, InvalidInputError, ProfileValidationError
+from matcher.outcomes.feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
 
 if TYPE_CHECKING:
-    from .store import ProfileStore
+    from matcher.store import ProfileStore
 
 logger = logging.getLogger("clusterbridge")
 
@@ -148,7 +147,7 @@ def cmd_stats(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace, out: Any) -> int:
-    from .curation import check_catalogue, format_report
+    from matcher.catalogue.curation import check_catalogue, format_report
 
     report = check_catalogue(args.data, Reference.load(args.reference))
     if args.json:
@@ -172,7 +171,6 @@ def cmd_serve(args: argparse.Namespace, out: Any) -> int:  # pragma: no cover - 
 
 
 def _database_option(parser: argparse.ArgumentParser, help: str) -> None:
-    from .store import default_database
 
     parser.add_argument("--database", default=os.environ.get("CLUSTERBRIDGE_DATABASE",
                                                              default_database()),
@@ -184,7 +182,7 @@ def _database_option(parser: argparse.ArgumentParser, help: str) -> None:
 def _store(args: argparse.Namespace) -> Iterator[ProfileStore]:
     """The service database named by ``--database`` (a SQLite file, which must exist, or a
     ``postgresql://`` URL)."""
-    from .store import is_postgres, open_store
+    from matcher.store import is_postgres, open_store
 
     if not is_postgres(args.database) and not Path(args.database).exists():
         raise ProfileValidationError(f"database {args.database} not found", field="database")
@@ -203,8 +201,8 @@ def cmd_export(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_token(args: argparse.Namespace, out: Any) -> int:
-    from . import tokens
-    from .store import utc_now
+    from matcher.outcomes import tokens
+    from matcher.store import utc_now
 
     with _store(args) as store:
         if args.action == "create":
@@ -233,7 +231,7 @@ def cmd_token(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_outcomes(args: argparse.Namespace, out: Any) -> int:
-    from .feedback import catalogue_funnel, format_funnel
+    from matcher.outcomes.feedback import catalogue_funnel, format_funnel
 
     with _store(args) as store:
         catalogue = store.catalogue(Reference.load(args.reference))
@@ -250,7 +248,7 @@ def _matcher(args: argparse.Namespace) -> Matcher:
 
 
 def cmd_coverage(args: argparse.Namespace, out: Any) -> int:
-    from .coverage import compute_coverage, format_coverage
+    from matcher.analysis.coverage import compute_coverage, format_coverage
 
     coverage = compute_coverage(_matcher(args), level=args.level, threshold=args.threshold)
     if args.json:
@@ -261,7 +259,7 @@ def cmd_coverage(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_report(args: argparse.Namespace, out: Any) -> int:
-    from .reports import collect, parse_formats, write_report
+    from matcher.reports.report import collect, parse_formats, write_report
 
     formats = parse_formats(args.format)
     matcher = _matcher(args)
@@ -287,7 +285,7 @@ def cmd_report(args: argparse.Namespace, out: Any) -> int:
 def _feedback_labels(args: argparse.Namespace, catalogue: Catalogue) -> FeedbackLabels | None:
     """The feedback labels of ``--database`` when ``--labels`` asks for them, restricted to
     pairs of the catalogue (a German query, an international candidate)."""
-    from .feedback import feedback_labels
+    from matcher.outcomes.feedback import feedback_labels
 
     asked = set(_split([args.labels]))
     if asked - {"partnerships", "feedback"} or "partnerships" not in asked:
@@ -306,12 +304,12 @@ def _feedback_labels(args: argparse.Namespace, catalogue: Catalogue) -> Feedback
 
 
 def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
-    from .evaluation import evaluate, format_table, save_learned_weights
+    from matcher.evaluation.protocol import evaluate, format_table, save_learned_weights
 
     feedback = _feedback_labels(args, _catalogue(args))
     matcher = _matcher(args)
     if args.cross_field:
-        from .cross_field_evaluation import format_measures, measure
+        from matcher.evaluation.cross_field import format_measures, measure
 
         measures = measure(matcher, top=10, seed=args.seed)
         out.write(json.dumps(measures.to_dict(), indent=2) + "\n" if args.json
@@ -331,7 +329,7 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_network(args: argparse.Namespace, out: Any) -> int:
-    from .partnership_network import edges_csv, nodes_csv, partnership_network, to_graphml
+    from matcher.analysis.network import edges_csv, nodes_csv, partnership_network, to_graphml
 
     catalogue = _catalogue(args)
     view = partnership_network(catalogue, fields=_split(args.field),
@@ -361,7 +359,7 @@ def cmd_network(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_crosslingual(args: argparse.Namespace, out: Any) -> int:
-    from .evaluation import LANGUAGE_QUERIES, crosslingual
+    from matcher.evaluation.protocol import LANGUAGE_QUERIES, crosslingual
 
     result = crosslingual(_matcher(args), args.queries or LANGUAGE_QUERIES, top=args.top)
     if args.json:

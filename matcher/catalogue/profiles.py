@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from .errors import Problem
+from ..errors import Problem
 from .geography import Geography
 from .taxonomy import Taxonomy, TermMapping
 

@@ -25,9 +25,9 @@ from typing import Any
 
 import numpy as np
 
-from .catalogue import Catalogue
-from .evaluation import bootstrap_ci
-from .ranking import Matcher, MatchResult
+from ..catalogue.catalogue import Catalogue
+from ..engine.ranking import Matcher, MatchResult
+from .protocol import bootstrap_ci
 
 #: The lists compared: name -> (scope, strict).
 LISTS: dict[str, tuple[str, bool]] = {

@@ -37,13 +37,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import COMPONENTS
-from .coverage import Cell, Coverage, compute_coverage
-from .errors import InvalidInputError
-from .languages import country_name, format_number, region_name
-from .profiles import scrub
-from .ranking import Match, Matcher, MatchResult
-from .taxonomy import Taxonomy
+from ..analysis.coverage import Cell, Coverage, compute_coverage
+from ..catalogue.languages import country_name, format_number, region_name
+from ..catalogue.profiles import scrub
+from ..catalogue.taxonomy import Taxonomy
+from ..config import COMPONENTS
+from ..engine.ranking import Match, Matcher, MatchResult
+from ..errors import InvalidInputError
 
 FORMATS = ("html", "csv", "xlsx", "pdf")
 COLUMNS = (

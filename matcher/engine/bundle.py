@@ -37,13 +37,12 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from .catalogue import Catalogue, Reference, load_catalogue
-from .config import MatcherConfig
+from ..catalogue.catalogue import Catalogue, Reference, load_catalogue, write_catalogue
+from ..catalogue.profiles import Profile
+from ..config import MatcherConfig, default_models_dir
+from ..errors import BundleCorruptError, BundleMissingError, CatalogueError
 from .embedding import Embedder, EmbeddingCache, Vectors
-from .errors import BundleCorruptError, BundleMissingError, CatalogueError
 from .lexical import TOKENIZER_VERSION, LexicalModel, profile_words
-from .profiles import Profile
-from .relationships import write_relationships
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +55,6 @@ ARRAY_FILES = (
     "seek_vectors.npy",
     "seek_offsets.npy",
 )
-
-
-def default_models_dir() -> Path:
-    env = os.environ.get("CLUSTERBRIDGE_MODELS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[1] / "models"
 
 
 def offer_texts(profile: Profile) -> list[str]:
@@ -155,16 +149,6 @@ def library_versions() -> dict[str, str]:
         except importlib.metadata.PackageNotFoundError:
             out[package] = "not installed"
     return out
-
-
-def write_catalogue(catalogue: Catalogue, directory: Path) -> None:
-    """Write a catalogue in the ``data/`` format: profiles/catalogue.jsonl and the relationship
-    tables."""
-    (directory / "profiles").mkdir(parents=True, exist_ok=True)
-    with open(directory / "profiles" / "catalogue.jsonl", "w", encoding="utf-8") as f:
-        for p in catalogue.profiles:
-            f.write(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=False) + "\n")
-    write_relationships(catalogue.relationships, directory)
 
 
 @dataclass

@@ -46,14 +46,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .catalogue import LEARNED_WEIGHTS_FILE, Catalogue, Reference, parse_query_profile
-from .config import COMPONENTS, Weights
-from .errors import ClusterBridgeError, InvalidInputError
-from .feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
-from .languages import stop_words
-from .lexical import profile_words
-from .profiles import Profile
-from .ranking import Matcher
+from ..catalogue.catalogue import LEARNED_WEIGHTS_FILE, Catalogue, Reference, parse_query_profile
+from ..catalogue.languages import stop_words
+from ..catalogue.profiles import Profile
+from ..config import COMPONENTS, Weights
+from ..engine.lexical import profile_words
+from ..engine.ranking import Matcher
+from ..errors import ClusterBridgeError, InvalidInputError
+from ..outcomes.feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
 
 KS = (1, 5, 10, 20)
 Array = npt.NDArray[np.float64]
@@ -648,7 +648,7 @@ def save_learned_weights(result: EvaluationResult, catalogue: Catalogue, directo
     return path
 
 
-LANGUAGE_QUERIES = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "languages" / "queries.jsonl"
+LANGUAGE_QUERIES = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "languages" / "queries.jsonl"
 #: A profile in more top-10 lists of one language's queries than this share is a hub.
 HUB_SHARE = 0.25
 
@@ -666,7 +666,7 @@ def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int
     the query finds one in its top 10 and top 20, beside the English pair; and hubs, profiles in
     more than :data:`HUB_SHARE` of the language's top-``top`` lists, with their text language.
     """
-    from .languages import detect
+    from ..catalogue.languages import detect
 
     catalogue = matcher.catalogue
     records = [json.loads(line) for line in queries.read_text(encoding="utf-8").splitlines()

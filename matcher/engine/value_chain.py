@@ -33,10 +33,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .catalogue import Catalogue
+from ..catalogue.catalogue import Catalogue
+from ..catalogue.taxonomy import Taxonomy
+from ..config import MatcherConfig
 from .complementarity import Array, logistic, zscore
-from .config import MatcherConfig
-from .taxonomy import Taxonomy
 
 Counts = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]

@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .catalogue import Catalogue
-from .errors import InvalidInputError
-from .filters import Filters
-from .ranking import Matcher
+from ..catalogue.catalogue import Catalogue
+from ..engine.filters import Filters
+from ..engine.ranking import Matcher
+from ..errors import InvalidInputError
 
 LEVELS = ("world_region", "continent")
 IntArray = npt.NDArray[np.int64]

@@ -17,7 +17,6 @@ import difflib
 import hashlib
 import heapq
 import json
-import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -25,25 +24,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .config import MatcherConfig, Weights
-from .errors import CatalogueError, ConfigError, Problem, ProfileValidationError, UnknownProfileError
+from ..config import PROJECT_DATA, MatcherConfig, Weights, default_data_dir
+from ..errors import CatalogueError, ConfigError, Problem, ProfileValidationError, UnknownProfileError
 from .geography import Geography
 from .profiles import MAX_ID, Profile, as_problems, parse_profile
-from .relationships import Partnership, Relationships, SharedNetwork, read_relationships
+from .relationships import Partnership, Relationships, SharedNetwork, read_relationships, write_relationships
 from .taxonomy import Taxonomy
 
 HOME_COUNTRY = "DE"
 #: Ids compared exactly when looking for the closest ones (the rest only by a cheap bound).
 HINT_SHORTLIST = 200
-
-
-PROJECT_DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def default_data_dir() -> Path:
-    """The catalogue: ``$CLUSTERBRIDGE_DATA_DIR``, else the ``data/`` directory of this tree."""
-    env = os.environ.get("CLUSTERBRIDGE_DATA_DIR")
-    return Path(env) if env else PROJECT_DATA
 
 
 @dataclass(frozen=True)
@@ -278,3 +268,13 @@ def parse_query_profile(record: Any, reference: Reference) -> tuple[Profile, lis
     return profile, [
         {"given": m.given, "terms": list(m.terms), "method": m.method} for m in mappings
     ]
+
+
+def write_catalogue(catalogue: Catalogue, directory: Path) -> None:
+    """Write a catalogue in the ``data/`` format: profiles/catalogue.jsonl and the relationship
+    tables."""
+    (directory / "profiles").mkdir(parents=True, exist_ok=True)
+    with open(directory / "profiles" / "catalogue.jsonl", "w", encoding="utf-8") as f:
+        for p in catalogue.profiles:
+            f.write(json.dumps(p.to_dict(), ensure_ascii=False, sort_keys=False) + "\n")
+    write_relationships(catalogue.relationships, directory)

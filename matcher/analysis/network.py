@@ -29,9 +29,9 @@ from typing import Any
 
 import networkx as nx
 
-from .catalogue import HOME_COUNTRY, Catalogue
-from .errors import InvalidInputError
-from .filters import Filters, check_filters
+from ..catalogue.catalogue import HOME_COUNTRY, Catalogue
+from ..engine.filters import Filters, check_filters
+from ..errors import InvalidInputError
 
 #: Which relations a view shows.
 EDGE_SETS: dict[str, tuple[str, ...]] = {

@@ -26,8 +26,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import CatalogueError
 from .catalogue import Catalogue, Reference, load_catalogue
-from .errors import CatalogueError
 
 MIN_DESCRIPTION = 330
 STALE_MONTHS = 24
