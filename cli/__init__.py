@@ -66,7 +66,8 @@ def cmd_build(args: argparse.Namespace, out: Any) -> int:
     return 0
 
 
-def _read_profile_file(path: str, reference: Reference) -> tuple[Any, list[dict[str, Any]]]:
+def _read_profile_file(path: str, reference: Reference) -> dict[str, Any]:
+    """The record of an ad-hoc profile file, checked before any model is loaded."""
     try:
         record = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -75,9 +76,10 @@ def _read_profile_file(path: str, reference: Reference) -> tuple[Any, list[dict[
         raise ProfileValidationError(f"profile file {path} is not valid JSON: {exc}",
                                      field="profile") from None
     try:
-        return parse_query_profile(record, reference)
+        parse_query_profile(record, reference)
     except ProfileValidationError as exc:
         raise ProfileValidationError(f"profile file {path}: {exc}", field=exc.field) from None
+    return dict(record)
 
 
 def cmd_match(args: argparse.Namespace, out: Any) -> int:
@@ -94,18 +96,15 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
     )
     if args.cluster:
         catalogue.get(args.cluster)  # fail on an unknown id before any model is loaded
-    query: Any = args.cluster
-    mappings: list[dict[str, Any]] = []
-    if args.profile:
-        query, mappings = _read_profile_file(args.profile, catalogue.reference)
+    record = _read_profile_file(args.profile, catalogue.reference) if args.profile else None
     bundle = ensure_bundle(catalogue, args.embedder, models_dir=args.models,
                            config=load_config(args.data))
     matcher = Matcher(bundle)
     weights = Weights() if args.weights == "hand" else None
-    result = matcher.match(query, top=args.top, filters=filters, diversity=not args.no_diversity,
-                           weights=weights, scope=args.scope, strict=args.strict)
-    if mappings:
-        result = MatchResult(result.query, result.matches, mappings, result.candidates, result.scope)
+    options = {"top": args.top, "filters": filters, "diversity": not args.no_diversity,
+               "weights": weights, "scope": args.scope, "strict": args.strict}
+    result = (matcher.match_record(record, **options) if record is not None
+              else matcher.match(args.cluster, **options))
     if args.json:
         out.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:

@@ -37,6 +37,13 @@ def default_database() -> str:
     names another file or a ``postgresql://`` URL)."""
     return str(default_models_dir() / "clusterbridge.sqlite3")
 
+
+#: The most suggestions one list may hold (``MatcherConfig.max_top`` by default; every front door
+#: checks its ``top`` against it).
+MAX_TOP = 100
+#: The most suggestions per cluster in a batch report.
+MAX_REPORT_TOP = 50
+
 #: The score components, in the order used by arrays and explanations.
 COMPONENTS: tuple[str, ...] = (
     "thematic", "lexical", "complementarity", "relatedness", "roles", "parity",
@@ -128,7 +135,7 @@ class MatcherConfig:
     max_per_country: int = 3
     shortlist: int = 20_000
     approximate_threshold: int = 200_000
-    max_top: int = 100
+    max_top: int = MAX_TOP
     strong_match_quantile: float = 0.98
     standardise: bool = True
     cross_field_min_relatedness: float = 0.5

@@ -16,10 +16,10 @@ from matcher import (
     Matcher,
     MatchResult,
     Profile,
-    parse_query_profile,
 )
 from matcher.analysis.network import edges_csv, nodes_csv, to_graphml
 from matcher.catalogue.profiles import parse_profile
+from matcher.config import MAX_TOP
 from matcher.engine.filters import select_profiles
 from matcher.outcomes.feedback import Feedback
 from matcher.reports import parse_formats
@@ -137,7 +137,7 @@ async def profile_matches(
     profile_id: str,
     state: StateDep,
     filters: FiltersDep,
-    top: Annotated[int, Query(ge=1, le=100)] = 10,
+    top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10,
     diversity: bool = True,
     scope: Annotated[Literal["all", "cross_field"], Query(
         description="all: every candidate; cross_field: partners from other fields linked to "
@@ -170,17 +170,15 @@ async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) ->
     matcher = state.matcher
 
     def work() -> MatchesPublic:
-        profile, mappings = parse_query_profile(body.profile.record(), matcher.catalogue.reference)
         filters = Filters(
             countries=tuple(body.country), world_regions=tuple(body.world_region),
             continents=tuple(body.continent), fields=tuple(body.field), kinds=tuple(body.kind),
             exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
             include_home=body.include_home,
         )
-        result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity,
-                               scope=body.scope, strict=body.strict)
-        return matches_public(MatchResult(result.query, result.matches, mappings,
-                                          result.candidates, result.scope))
+        return matches_public(matcher.match_record(
+            body.profile.record(), top=body.top, filters=filters, diversity=body.diversity,
+            scope=body.scope, strict=body.strict))
 
     return await state.adhoc.run(request, work)
 

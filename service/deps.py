@@ -31,7 +31,6 @@ from .schemas import (
     KindName,
     WorldRegionName,
 )
-from .settings import Settings
 from .state import ServiceState
 
 logger = logging.getLogger(__name__)
@@ -108,17 +107,6 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def check_token(settings: Settings, request: Request) -> str:
-    """The caller's token if it is the configured one; 401 without, 403 when wrong."""
-    expected = settings.api_token.get_secret_value() if settings.api_token else None
-    given = _bearer(request)
-    if given is None:
-        raise APIError(401, "a bearer token is required", headers={"WWW-Authenticate": "Bearer"})
-    if expected is None or not hmac.compare_digest(given.encode(), expected.encode()):
-        raise APIError(403, "the token is not valid for this operation")
-    return given
-
-
 class RateLimiter:
     """At most ``limit`` events per key in each clock minute, counted in the database so that
     every worker and host shares the count. Keys are stored as digests, never as given."""
@@ -130,14 +118,6 @@ class RateLimiter:
     def allow(self, key: str) -> bool:
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
         return self.store.hit(digest, int(time.time() // 60)) <= self.limit
-
-
-def require_writer(request: Request, state: StateDep) -> str:
-    token = check_token(state.settings, request)
-    limiter: RateLimiter = request.app.state.write_limiter
-    if not limiter.allow(token):
-        raise APIError(429, "too many writes; wait a minute", headers={"Retry-After": "60"})
-    return token
 
 
 @dataclass(frozen=True)
@@ -166,12 +146,15 @@ def authenticate(state: ServiceState, given: str | None) -> Principal:
     return Principal(record.cluster, record.id)
 
 
-def authorise_feedback(request: Request, state: ServiceState, cluster: str,
-                       given: str | None) -> Principal:
-    """The principal of ``given`` if it may write ``cluster``'s feedback (403 otherwise) and is
-    within the write rate (429)."""
+def authorise_write(request: Request, state: ServiceState, given: str | None, *,
+                    cluster: str | None = None) -> Principal:
+    """The one check of every write, API route or form: the principal of ``given`` if it may
+    write (the administrator; for ``cluster``'s feedback also that cluster's token), 401 without
+    a token, 403 for any other, and 429 past the shared write rate."""
     principal = authenticate(state, given)
-    if not principal.may_write(cluster):
+    if cluster is None and principal.cluster is not None:
+        raise APIError(403, "the token is not valid for this operation")
+    if cluster is not None and not principal.may_write(cluster):
         raise APIError(403, f"this token is for cluster {principal.cluster!r}; it cannot write "
                             f"feedback of another cluster", {"cluster": principal.cluster})
     limiter: RateLimiter = request.app.state.write_limiter
@@ -180,8 +163,12 @@ def authorise_feedback(request: Request, state: ServiceState, cluster: str,
     return principal
 
 
+def require_writer(request: Request, state: StateDep) -> Principal:
+    return authorise_write(request, state, _bearer(request))
+
+
 def require_feedback_writer(profile_id: str, request: Request, state: StateDep) -> Principal:
-    return authorise_feedback(request, state, profile_id, _bearer(request))
+    return authorise_write(request, state, _bearer(request), cluster=profile_id)
 
 
 def require_reader(request: Request, state: StateDep) -> None:
@@ -189,5 +176,5 @@ def require_reader(request: Request, state: StateDep) -> None:
         authenticate(state, _bearer(request))
 
 
-WriterDep = Annotated[str, Depends(require_writer)]
+WriterDep = Annotated[Principal, Depends(require_writer)]
 FeedbackWriterDep = Annotated[Principal, Depends(require_feedback_writer)]

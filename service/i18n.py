@@ -13,10 +13,13 @@ from typing import Any
 
 from fastapi import Request
 
+from matcher import messages
+from matcher.catalogue.languages import INTERFACE_LANGUAGES as LANGUAGES
 from matcher.catalogue.languages import country_name, format_number, region_name
+from matcher.catalogue.relationships import Partnership, SharedNetwork
 from matcher.catalogue.taxonomy import Taxonomy
-
-LANGUAGES = ("en", "de")
+from matcher.config import MAX_REPORT_TOP
+from matcher.engine.explanation import Explanation, relationship_reasons
 
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"en": "ClusterBridge", "de": "ClusterBridge"},
@@ -94,27 +97,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "label.complementary": {"en": "complementary", "de": "komplementär"},
     "label.similar": {"en": "similar", "de": "ähnlich"},
     "label.weak fit": {"en": "weak fit", "de": "schwache Passung"},
-    "r.they": {"en": "Answers our need for “{a}” with “{b}”.",
-               "de": "Deckt unseren Bedarf an „{a}“ mit „{b}“."},
-    "r.we": {"en": "We answer their need for “{a}” with “{b}”.",
-             "de": "Wir decken ihren Bedarf an „{a}“ mit „{b}“."},
-    "r.shared": {"en": "Shares the fields: {a}.", "de": "Gemeinsame Themenfelder: {a}."},
-    "r.related": {"en": "Works in {a}, related to our {b}.",
-                  "de": "Arbeitet in {a}, verwandt mit unserem Feld {b}."},
-    "r.roles": {"en": "Adds value-chain roles: {a}.", "de": "Ergänzt Rollen: {a}."},
-    "r.partner": {"en": "Already a partner ({a}{b}).", "de": "Bereits Partner ({a}{b})."},
-    "r.affiliation": {"en": "One organisation runs or is part of the other.",
-                      "de": "Eine Organisation trägt die andere oder gehört zu ihr."},
-    "r.network": {"en": "Both members of {a}{b}.", "de": "Beide Mitglied in {a}{b}."},
-    "since_year": {"en": " since {a}", "de": " seit {a}"},
     "since": {"en": "since", "de": "seit"},
     "networks": {"en": "Networks", "de": "Netzwerke"},
     "exclude_co_members": {"en": "Also exclude members of our networks",
                            "de": "Auch Mitglieder unserer Netzwerke ausblenden"},
-    "tie.agreement": {"en": "agreement", "de": "Vereinbarung"},
-    "tie.memorandum": {"en": "memorandum of understanding", "de": "Absichtserklärung"},
-    "tie.joint project": {"en": "joint project", "de": "gemeinsames Projekt"},
-    "tie.exchange": {"en": "standing exchange", "de": "ständiger Austausch"},
     "kind.cluster organisation": {"en": "cluster organisation", "de": "Clusterorganisation"},
     "kind.network": {"en": "network", "de": "Netzwerk"},
     "kind.innovation region": {"en": "innovation region", "de": "Innovationsregion"},
@@ -238,7 +224,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "rep.start": {"en": "Start a report", "de": "Bericht starten"},
     "rep.token": {"en": "Access token", "de": "Zugangstoken"},
     "rep.formats": {"en": "Formats", "de": "Formate"},
-    "rep.top": {"en": "Suggestions per cluster (1 to 50)", "de": "Vorschläge je Cluster (1 bis 50)"},
+    "rep.top": {"en": f"Suggestions per cluster (1 to {MAX_REPORT_TOP})",
+                "de": f"Vorschläge je Cluster (1 bis {MAX_REPORT_TOP})"},
     "rep.lang": {"en": "Language of HTML and PDF", "de": "Sprache von HTML und PDF"},
     "rep.clusters": {"en": "Clusters (none chosen = all German clusters)",
                      "de": "Cluster (keins gewählt = alle deutschen Cluster)"},
@@ -253,19 +240,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "rep.status.failed": {"en": "failed", "de": "fehlgeschlagen"},
     "rep.problem.token": {"en": "This token is not valid for starting reports.",
                           "de": "Dieses Token gilt nicht zum Starten von Berichten."},
-    "rep.problem.options": {"en": "Please choose at least one format and 1 to 50 suggestions.",
-                            "de": "Bitte mindestens ein Format und 1 bis 50 Vorschläge wählen."},
+    "rep.problem.options": {
+        "en": f"Please choose at least one format and 1 to {MAX_REPORT_TOP} suggestions.",
+        "de": f"Bitte mindestens ein Format und 1 bis {MAX_REPORT_TOP} Vorschläge wählen."},
     "rep.problem.busy": {"en": "Several reports are already being written; please try again in "
                                "a minute.",
                          "de": "Es werden schon mehrere Berichte erstellt; bitte in einer Minute "
                                "erneut versuchen."},
 }
 
-ROLE_NAMES = {
-    "research": "Forschung", "development": "Entwicklung", "production": "Produktion",
-    "application": "Anwendung/Markt", "testing": "Test-Infrastruktur", "services": "Dienstleistungen",
-    "education": "Bildung", "funding": "Finanzierung",
-}
 
 
 # "Beyond your field" on the cluster page and the partnership network page.
@@ -281,22 +264,6 @@ STRINGS.update({
               "passen: der Partner, der eine Wertschöpfungskette vervollständigt."},
     "beyond.none": {"en": "No partner from a linked field passes these filters.",
                     "de": "Kein Partner aus einem verbundenen Themenfeld erfüllt diese Filter."},
-    "vc.they": {"en": "Value-chain link from their {theirs} to our {ours}: their offer “{offer}” "
-                      "answers our need for “{need}”.",
-                "de": "Wertschöpfungskette von ihrem Feld {theirs} zu unserem Feld {ours}: ihr "
-                      "Angebot „{offer}“ deckt unseren Bedarf an „{need}“."},
-    "vc.we": {"en": "Value-chain link from our {ours} to their {theirs}: our offer “{offer}” "
-                    "answers their need for “{need}”.",
-              "de": "Wertschöpfungskette von unserem Feld {ours} zu ihrem Feld {theirs}: unser "
-                    "Angebot „{offer}“ deckt ihren Bedarf an „{need}“."},
-    "vc.linked": {"en": "Value-chain link: their {theirs} is linked to our {ours}.",
-                  "de": "Wertschöpfungskette: ihr Feld {theirs} ist mit unserem Feld {ours} verbunden."},
-    "vc.evidence": {"en": "{theirs} and {ours}: relatedness {a} (U.S. Cluster Mapping)",
-                    "de": "{theirs} und {ours}: Verwandtschaft {a} (U.S. Cluster Mapping)"},
-    "vc.partnership": {"en": "; 1 known partnership of others joins them",
-                       "de": "; 1 bekannte Partnerschaft anderer verbindet sie"},
-    "vc.partnerships": {"en": "; {a} known partnerships of others join them",
-                        "de": "; {a} bekannte Partnerschaften anderer verbinden sie"},
     "network": {"en": "Partnership network", "de": "Partnerschaftsnetz"},
     "net.intro": {
         "en": "Profiles as points, bilateral ties (dark lines) and shared networks (light lines). "
@@ -443,10 +410,6 @@ def translator(lang: str) -> Callable[..., str]:
     return t
 
 
-def role_name(role: str, lang: str) -> str:
-    return ROLE_NAMES.get(role, role) if lang == "de" else role
-
-
 class Words:
     """The words of one page in one language, as helpers for the templates."""
 
@@ -475,8 +438,17 @@ class Words:
         return entry.get(self.lang, kind) if entry else kind
 
     def roles(self, roles: Iterable[str]) -> str:
-        return ", ".join(role_name(r, self.lang) for r in roles)
+        return messages.role_names(roles, self.lang)
+
+    def reasons(self, explanation: Explanation) -> list[tuple[str, str]]:
+        """The reasons of a suggestion as (kind, sentence), the label left to the card."""
+        return [(r.kind, messages.sentence(r, self.lang, self.field))
+                for r in explanation.reasons() if r.kind != "label"]
+
+    def relationship(self, tie: Partnership | None, networks: list[SharedNetwork]) -> str:
+        return messages.summary(relationship_reasons(tie, networks), self.lang, self.field)
 
     def helpers(self) -> dict[str, Callable[..., Any]]:
         return {"t": self.t, "field": self.field, "fields": self.fields, "country": self.country,
-                "region": self.region, "num": self.num, "kind": self.kind, "roles": self.roles}
+                "region": self.region, "num": self.num, "kind": self.kind, "roles": self.roles,
+                "reasons_of": self.reasons, "relationship": self.relationship}

@@ -9,7 +9,6 @@ coordinates of the network drawing).
 from __future__ import annotations
 
 import datetime as dt
-import hmac
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
@@ -18,12 +17,14 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from matcher import Filters, MatchResult, parse_query_profile
+from matcher import Filters, MatchResult
 from matcher.analysis.network import PartnershipNetwork
 from matcher.catalogue import HOME_COUNTRY
 from matcher.catalogue.geography import Geography
+from matcher.catalogue.languages import INTERFACE_LANGUAGES as LANGUAGES
 from matcher.catalogue.languages import country_name
 from matcher.catalogue.profiles import MAX_PHRASE, MAX_TEXT, parse_profile
+from matcher.config import MAX_REPORT_TOP, MAX_TOP
 from matcher.engine.filters import select_profiles
 from matcher.outcomes.feedback import ANCHOR, DISMISSED, MIN_COMPARABLE_MEETINGS, REASONS, STAGES, STATUSES
 from matcher.reports import FORMATS, parse_formats
@@ -34,11 +35,11 @@ from .deps import (
     MatcherDep,
     StateDep,
     authenticate,
-    authorise_feedback,
+    authorise_write,
     marks_and_filters,
 )
 from .errors import APIError
-from .i18n import LANGUAGES, Words, pick_language
+from .i18n import Words, pick_language
 from .querylinks import MAX_PACKED, pack, unpack
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -50,7 +51,6 @@ NETWORK_WIDTH, NETWORK_HEIGHT, NETWORK_MARGIN = 960, 640, 24
 #: How many of the cluster's "beyond your field" suggestions its page shows.
 CROSS_FIELD_SHOWN = 5
 #: The most suggestions a page shows (the API's maximum).
-MAX_TOP = 100
 #: The longest input of each field of the ad-hoc form; longer input is refused with its length.
 FORM_LIMITS = {"name": MAX_PHRASE, "region": MAX_PHRASE, "description": MAX_TEXT,
                "fields": 1000, "offers": MAX_TEXT, "seeks": MAX_TEXT, "members": 8}
@@ -228,8 +228,8 @@ def feedback_form(
 ) -> Response:
     """The form on each suggestion: the token from the form, else the remembered one."""
     state.matcher.catalogue.get(profile_id)
-    principal = authorise_feedback(request, state, profile_id,
-                                   token.strip() or request.cookies.get(TOKEN_COOKIE) or None)
+    principal = authorise_write(request, state, token.strip() or request.cookies.get(TOKEN_COOKIE)
+                                or None, cluster=profile_id)
     state.record_feedback(profile_id, candidate, status, reason or None, note or None,
                           principal.actor)
     return RedirectResponse(_back(profile_id, lang, candidate), status_code=303)
@@ -343,9 +343,7 @@ async def adhoc_page(request: Request, state: StateDep, filters: FiltersDep,
     matcher = state.matcher
 
     def work() -> MatchResult:  # on the bounded ad-hoc queue, like POST /api/v1/match
-        profile, mappings = parse_query_profile(profile_record(record), matcher.catalogue.reference)
-        result = matcher.match(profile, top=top, filters=filters)
-        return MatchResult(result.query, result.matches, mappings, result.candidates)
+        return matcher.match_record(profile_record(record), top=top, filters=filters)
 
     result = await state.adhoc.run(request, work)
     catalogue = matcher.catalogue
@@ -520,18 +518,19 @@ async def reports_submit(request: Request, state: StateDep) -> Response:
     chosen = [str(v) for v in raw.getlist("formats")]
     clusters = [str(v) for v in raw.getlist("clusters")]
     form = {"top": top, "lang": lang, "formats": chosen, "clusters": clusters}
-    token = str(raw.get("token") or "")
-    expected = state.settings.api_token
-    if expected is None or not hmac.compare_digest(token.encode(),
-                                                   expected.get_secret_value().encode()):
-        return reports_view(request, state, problem="token", form=form, status=403)
-    if not chosen or not top.isdigit() or not 1 <= int(top) <= 50:
+    try:
+        authorise_write(request, state, str(raw.get("token") or "") or None)
+    except APIError as exc:
+        problem = "busy" if exc.status == 429 else "token"
+        return reports_view(request, state, problem=problem, form=form,
+                            status=429 if exc.status == 429 else 403)
+    if not chosen or not top.isdigit() or not 1 <= int(top) <= MAX_REPORT_TOP:
         return reports_view(request, state, problem="options", form=form, status=422)
     try:
         formats = parse_formats(",".join(chosen))
         report_id = state.start_report(int(top), formats, tuple(clusters),
-                                       lang if lang in ("en", "de") else "en")
-    except APIError as exc:  # the queue is full
+                                       lang if lang in LANGUAGES else LANGUAGES[0])
+    except APIError as exc:  # the queue is full (429) or the options are refused
         return reports_view(request, state, problem="busy" if exc.status == 429 else "options",
                             form=form, status=exc.status)
     return RedirectResponse(f"/reports?lang={pick_language(request)}#report-{report_id}",

@@ -9,7 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from matcher.catalogue.languages import InterfaceLanguage
 from matcher.catalogue.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
+from matcher.config import MAX_REPORT_TOP, MAX_TOP
 from matcher.outcomes.feedback import MAX_NOTE
 
 
@@ -249,7 +251,7 @@ class MatchRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     profile: ProfileIn
-    top: int = Field(default=10, ge=1, le=100)
+    top: int = Field(default=10, ge=1, le=MAX_TOP)
     country: list[CountryCode] = Field(default_factory=list, max_length=MAX_COUNTRIES)
     world_region: list[WorldRegionName] = Field(default_factory=list, max_length=MAX_WORLD_REGIONS)
     continent: list[ContinentName] = Field(default_factory=list, max_length=MAX_CONTINENTS)
@@ -276,10 +278,10 @@ class Health(BaseModel):
 
 class ReportRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    top: int = Field(default=10, ge=1, le=50)
+    top: int = Field(default=10, ge=1, le=MAX_REPORT_TOP)
     formats: list[str] = Field(default_factory=lambda: ["html", "csv", "xlsx", "pdf"], max_length=4)
     clusters: list[ProfileId] = Field(default_factory=list, max_length=500)
-    lang: Literal["en", "de"] = Field(default="en", description="language of the HTML and PDF")
+    lang: InterfaceLanguage = Field(default="en", description="language of the HTML and PDF")
 
 
 class ReportPublic(BaseModel):

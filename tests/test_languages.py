@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from matcher import Reference
 from matcher.catalogue.languages import country_name, detect, format_number, region_name, stop_words
-from matcher.engine.explanation import Pair, RelatedField, Tie, summarise
+from matcher import messages
+from matcher.engine.explanation import Pair, RelatedField, Tie, reasons
 from matcher.engine.lexical import LexicalModel
 
 
@@ -62,13 +63,13 @@ def test_country_and_region_names_and_numbers_follow_the_language() -> None:
 
 
 def test_a_summary_reads_in_german() -> None:
-    text = summarise("complementary", [Pair("Kabinentests", "cabin test rig", 0.6)], [],
-                     ["Photonics"], [RelatedField("Space Technologies", "Photonics", 0.7)],
-                     ["testing"], Tie("agreement", 2013), lang="de",
-                     field_name={"Photonics": "Photonik",
-                                 "Space Technologies": "Raumfahrttechnologien"}.get)
+    said = reasons("complementary", [Pair("Kabinentests", "cabin test rig", 0.6)], [],
+                   ["Photonics"], [RelatedField("Space Technologies", "Photonics", 0.7)],
+                   ["testing"], Tie("agreement", 2013))
+    text = messages.summary(said, "de", {"Photonics": "Photonik",
+                                         "Space Technologies": "Raumfahrttechnologien"}.get)
     assert text.startswith("Komplementärer Partner.")
     assert "Gemeinsames Themenfeld: Photonik." in text
     assert "Arbeitet in Raumfahrttechnologien, verwandt mit unserem Feld Photonik." in text
-    assert "Ergänzt die Rolle Test." in text
+    assert "Ergänzt die Rolle Test-Infrastruktur." in text
     assert "Bereits Partner (Vereinbarung seit 2013)." in text

@@ -8,7 +8,8 @@ import pytest
 
 from matcher import Catalogue, CatalogueError, Filters, Matcher, load_catalogue
 from matcher.catalogue.relationships import Membership, Network, Partnership, Relationships, SharedNetwork
-from matcher.engine.explanation import Tie, relationship_sentence
+from matcher import messages
+from matcher.engine.explanation import Tie, relationship_reasons
 
 from .conftest import CATALOGUE_DIR
 
@@ -46,11 +47,17 @@ def test_without_hides_every_relationship_of_a_profile() -> None:
     assert hidden.degree("b") == 0 and rel().degree("b") == 1
 
 
+def relationship_sentence(tie: Tie | None, networks: list[SharedNetwork], lang: str = "en") -> str:
+    return messages.summary(relationship_reasons(tie, networks), lang)
+
+
 def test_relationship_sentences_differ_for_ties_and_networks() -> None:
     assert relationship_sentence(Tie("agreement", 2013), []) == "Already a partner (agreement since 2013)."
     networks = [SharedNetwork("net", "Net Alliance", "alliance", 2009)]
     assert relationship_sentence(None, networks) == "Both members of Net Alliance since 2009."
     assert "runs or is part of" in relationship_sentence(Tie("affiliation", None), [])
+    two = [*networks, SharedNetwork("b", "Bay Cluster", "alliance", None)]
+    assert relationship_sentence(None, two, "de") == "Beide sind Mitglied in Net Alliance seit 2009, Bay Cluster."
 
 
 def test_loader_reports_each_problem_with_file_row_and_field(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matcher import InvalidInputError, Matcher, Partnership, Relationships
-from matcher.engine.explanation import Pair, value_chain, value_chain_sentence
+from matcher import messages
+from matcher.engine.explanation import Pair, value_chain, value_chain_reason
 from matcher.engine.value_chain import (
     FieldLink,
     cross_field_score,
@@ -104,7 +105,7 @@ def test_cross_field_score_weighs_fit_and_link() -> None:
 def test_value_chain_sentence_uses_the_fields_and_the_profiles_phrases() -> None:
     link = FieldLink("Organic and Printed Electronics", "Renewable Energy", 0.72, 3)
     pair = Pair("organic semiconductor suppliers", "printed solar-film production", 0.61)
-    text = value_chain_sentence([link], pair, they_offer=True)
+    text = messages.sentence(value_chain_reason(link, pair, they_offer=True))
     assert text.startswith("Value-chain link from their Renewable Energy to our Organic and "
                            "Printed Electronics: their offer “printed solar-film production” "
                            "answers our need for “organic semiconductor suppliers”.")

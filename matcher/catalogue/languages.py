@@ -21,8 +21,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal, get_args
 
+#: The languages whose texts are understood (detection, stop words, names of fields and places).
 LANGUAGES = ("en", "de", "fr")
+#: The languages of the interface: pages, messages, reports and feeds (the first is the default).
+InterfaceLanguage = Literal["en", "de"]
+INTERFACE_LANGUAGES: tuple[str, ...] = get_args(InterfaceLanguage)
 WORD = re.compile(r"(?u)\b\w\w+\b")
 
 # Function words (articles, pronouns, prepositions, conjunctions, auxiliaries, common adverbs),
@@ -196,7 +201,10 @@ def region_name(region: str, lang: str) -> str:
 
 
 def format_number(value: float, lang: str, digits: int = 2) -> str:
-    """``value`` with ``digits`` decimals in the language's notation (decimal comma in German)."""
+    """``value`` with ``digits`` decimals in the language's notation (decimal comma in German),
+    rounded as Python rounds the float (``f"{value:.2f}"``), so every language shows the same
+    digits."""
     from babel.numbers import format_decimal
 
-    return str(format_decimal(value, format="0." + "0" * digits if digits else "0", locale=lang))
+    return str(format_decimal(round(value, digits), format="0." + "0" * digits if digits else "0",
+                              locale=lang))

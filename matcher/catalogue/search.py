@@ -17,7 +17,7 @@ import weakref
 from collections.abc import Sequence
 
 from .catalogue import Catalogue
-from .languages import country_name
+from .languages import INTERFACE_LANGUAGES, country_name
 from .profiles import Profile
 
 WORD = re.compile(r"\w+")
@@ -52,7 +52,7 @@ class ProfileSearch:
                 # A NUTS code and its parents: DE21H -> DE2, DE21, DE21H.
                 places += [geo.nuts.get(p.nuts[:n], "") for n in range(3, len(p.nuts) + 1)]
             places += [country_name(p.country, lang, geo.countries[p.country].name)
-                       for lang in ("en", "de")]
+                       for lang in INTERFACE_LANGUAGES]
             for word in words(f"{p.name} {p.id}"):
                 self._in_name.setdefault(word, set()).add(p.id)
             text = " ".join([*places, *(field_words[f] for f in p.fields), *p.offers,

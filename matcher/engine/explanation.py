@@ -5,6 +5,10 @@ every suggestion can say in plain words which of our needs the partner answers, 
 we answer, which fields we share or that are related, and which value-chain roles it adds. A
 "beyond your field" suggestion also carries its value-chain link: the linked fields and the
 need/offer pair that joins them, in words taken from the two profiles (no text per field pair).
+
+An explanation is data: :meth:`Explanation.reasons` lists its reasons (``matcher.messages.Reason``)
+and the message catalogue turns them into sentences in each language; ``summary`` is that
+paragraph in English.
 """
 
 from __future__ import annotations
@@ -13,15 +17,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from .. import messages
 from ..catalogue.profiles import Profile
 from ..catalogue.relationships import Partnership, SharedNetwork
 from ..catalogue.taxonomy import Taxonomy
+from ..messages import Reason
 from .embedding import Vectors
 from .value_chain import FieldLink
 
 #: Shown pairs need at least this cosine; weaker pairs are not a reason.
 MIN_PAIR_SIMILARITY = 0.3
-#: Fields count as related in explanations from this relatedness on.
+#: Fields count as related in explanations (and their relatedness as evidence) from this on.
 MIN_RELATED = 0.5
 #: Thresholds for the kind of partnership (see :func:`partnership_label`): about the medians of
 #: the two components among the top-10 suggestions of the German clusters (default embedder).
@@ -64,6 +70,12 @@ class ValueChain:
     they_offer: bool
     sentence: str
 
+    def reason(self) -> Reason | None:
+        """The link as a reason (None without a linked field)."""
+        if not self.links:
+            return None
+        return value_chain_reason(self.links[0], self.pair, self.they_offer)
+
 
 @dataclass(frozen=True)
 class Explanation:
@@ -85,16 +97,17 @@ class Explanation:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def reasons(self) -> list[Reason]:
+        """The reasons, in the order a reader gets them: the label, the value-chain link (a
+        "beyond your field" suggestion), the best need/offer pair each way, shared and related
+        fields, added roles, then what the two already have (a tie, shared networks)."""
+        return reasons(self.label, self.they_answer_our_needs, self.we_answer_their_needs,
+                       self.shared_fields, self.related_fields, self.roles_added,
+                       self.partnership, self.shared_networks, self.value_chain)
+
     def summary_in(self, lang: str, field_name: Callable[[str], str] = str) -> str:
         """:attr:`summary` in another language (``en`` or ``de``)."""
-        chain = self.value_chain
-        if chain is not None:
-            chain = ValueChain(chain.links, chain.pair, chain.they_offer, value_chain_sentence(
-                chain.links, chain.pair, chain.they_offer, lang=lang, field_name=field_name))
-        return summarise(self.label, self.they_answer_our_needs, self.we_answer_their_needs,
-                         self.shared_fields, self.related_fields, self.roles_added,
-                         self.partnership, self.shared_networks, chain, lang=lang,
-                         field_name=field_name)
+        return messages.summary(self.reasons(), lang, field_name)
 
 
 def best_pairs(needs: list[str], need_vecs: Vectors, offers: list[str], offer_vecs: Vectors,
@@ -177,8 +190,8 @@ def explain(
         existing_partner=known is not None,
         partnership=known,
         shared_networks=shared_networks,
-        summary=summarise(label, they_answer, we_answer, shared, related, roles, known,
-                          shared_networks, chain),
+        summary=messages.summary(reasons(label, they_answer, we_answer, shared, related, roles,
+                                         known, shared_networks, chain)),
         value_chain=chain,
     )
 
@@ -192,147 +205,53 @@ def value_chain(links: list[FieldLink], they_answer: list[Pair], we_answer: list
     they_offer = best_we is None or (best_they is not None
                                      and best_they.similarity >= best_we.similarity)
     pair = best_they if they_offer else best_we
-    return ValueChain(links, pair, they_offer, value_chain_sentence(links, pair, they_offer))
+    sentence = messages.sentence(value_chain_reason(links[0], pair, they_offer)) if links else ""
+    return ValueChain(links, pair, they_offer, sentence)
 
 
-def value_chain_sentence(links: list[FieldLink], pair: Pair | None, they_offer: bool, *,
-                         lang: str = "en", field_name: Callable[[str], str] = str) -> str:
-    """The value-chain link in plain words, from the fields and the profiles' own phrases."""
-    if not links:
-        return ""
-    say = PHRASES.get(lang, PHRASES["en"])
-    link = links[0]
-    theirs, ours = field_name(link.theirs), field_name(link.ours)
-    if pair is None:
-        text = say["chain"].format(theirs=theirs, ours=ours)
-    else:
-        key = "chain_they" if they_offer else "chain_we"
-        text = say[key].format(theirs=theirs, ours=ours, offer=pair.offer, need=pair.need)
-    evidence = link_evidence(link, lang=lang, field_name=field_name)
-    return f"{text} {evidence}".strip()
+def value_chain_reason(link: FieldLink, pair: Pair | None, they_offer: bool) -> Reason:
+    """The value-chain link as a reason: the fields, the pair that joins them, and the evidence
+    (the measured relatedness from :data:`MIN_RELATED` on, the partnerships of others)."""
+    return Reason("value_chain", {
+        "theirs": link.theirs, "ours": link.ours,
+        "pair": {"need": pair.need, "offer": pair.offer} if pair is not None else None,
+        "they_offer": they_offer,
+        "relatedness": link.relatedness if link.relatedness >= MIN_RELATED else None,
+        "partnerships": link.partnerships,
+    })
 
 
-def link_evidence(link: FieldLink, *, lang: str = "en",
-                  field_name: Callable[[str], str] = str) -> str:
-    """Why two fields count as linked: the measured relatedness, the partnerships of others."""
-    say = PHRASES.get(lang, PHRASES["en"])
-    parts = []
-    if link.relatedness >= MIN_RELATED:
-        parts.append(say["evidence_relatedness"].format(value=f"{link.relatedness:.2f}"))
-    if link.partnerships:
-        key = "evidence_partnerships" if link.partnerships > 1 else "evidence_partnership"
-        parts.append(say[key].format(n=link.partnerships))
-    if not parts:
-        return ""
-    return f"{field_name(link.theirs)} {say['and']} {field_name(link.ours)}: {'; '.join(parts)}."
-
-
-#: The sentences of a summary per language; ``{...}`` are filled from the explanation.
-PHRASES: dict[str, dict[str, str]] = {
-    "en": {
-        "weak fit": "Weak fit.", "partner": "{label} partner.",
-        "similar and complementary": "Similar and complementary", "complementary": "Complementary",
-        "similar": "Similar",
-        "they": "Answers our need for \u201c{need}\u201d with \u201c{offer}\u201d.",
-        "we": "We answer their need for \u201c{need}\u201d with \u201c{offer}\u201d.",
-        "shared1": "Shares the field {fields}.", "shared": "Shares the fields {fields}.",
-        "related": "Works in {theirs}, which is related to our {ours}.",
-        "roles1": "Adds the value-chain role {roles}.", "roles": "Adds the value-chain roles {roles}.",
-        "affiliation": "One organisation runs or is part of the other{since}.",
-        "tie": "Already a partner ({kind}{since}).", "since": " since {year}",
-        "networks": "Both members of {names}{more}.", "more": " and {n} more",
-        "agreement": "agreement", "memorandum": "memorandum", "joint project": "joint project",
-        "exchange": "exchange",
-        "chain": "Value-chain link: their {theirs} is linked to our {ours}.",
-        "chain_they": "Value-chain link from their {theirs} to our {ours}: their offer "
-                      "\u201c{offer}\u201d answers our need for \u201c{need}\u201d.",
-        "chain_we": "Value-chain link from our {ours} to their {theirs}: our offer "
-                    "\u201c{offer}\u201d answers their need for \u201c{need}\u201d.",
-        "evidence_relatedness": "relatedness {value} in the U.S. Cluster Mapping",
-        "evidence_partnership": "{n} known partnership of others joins them",
-        "evidence_partnerships": "{n} known partnerships of others join them",
-        "and": "and",
-    },
-    "de": {
-        "weak fit": "Schwache Passung.", "partner": "{label} Partner.",
-        "similar and complementary": "Ähnlicher und komplementärer",
-        "complementary": "Komplementärer", "similar": "Ähnlicher",
-        "they": "Deckt unseren Bedarf an \u201e{need}\u201c mit \u201e{offer}\u201c.",
-        "we": "Wir decken ihren Bedarf an \u201e{need}\u201c mit \u201e{offer}\u201c.",
-        "shared1": "Gemeinsames Themenfeld: {fields}.", "shared": "Gemeinsame Themenfelder: {fields}.",
-        "related": "Arbeitet in {theirs}, verwandt mit unserem Feld {ours}.",
-        "roles1": "Ergänzt die Rolle {roles}.", "roles": "Ergänzt die Rollen {roles}.",
-        "affiliation": "Eine Organisation trägt die andere oder gehört zu ihr{since}.",
-        "tie": "Bereits Partner ({kind}{since}).", "since": " seit {year}",
-        "networks": "Beide Mitglied in {names}{more}.", "more": " und {n} weiteren",
-        "agreement": "Vereinbarung", "memorandum": "Absichtserklärung",
-        "joint project": "gemeinsames Projekt", "exchange": "Austausch",
-        "chain": "Wertschöpfungskette: ihr Feld {theirs} ist mit unserem Feld {ours} verbunden.",
-        "chain_they": "Wertschöpfungskette von ihrem Feld {theirs} zu unserem Feld {ours}: ihr "
-                      "Angebot \u201e{offer}\u201c deckt unseren Bedarf an \u201e{need}\u201c.",
-        "chain_we": "Wertschöpfungskette von unserem Feld {ours} zu ihrem Feld {theirs}: unser "
-                    "Angebot \u201e{offer}\u201c deckt ihren Bedarf an \u201e{need}\u201c.",
-        "evidence_relatedness": "Verwandtschaft {value} in der U.S. Cluster Mapping",
-        "evidence_partnership": "{n} bekannte Partnerschaft anderer verbindet sie",
-        "evidence_partnerships": "{n} bekannte Partnerschaften anderer verbinden sie",
-        "and": "und",
-    },
-}
-ROLE_NAMES_DE = {
-    "research": "Forschung", "development": "Entwicklung", "production": "Produktion",
-    "application": "Anwendung", "testing": "Test", "services": "Dienstleistungen",
-    "education": "Bildung", "funding": "Finanzierung",
-}
-
-
-def relationship_sentence(tie: Tie | None, networks: list[SharedNetwork], lang: str = "en") -> str:
-    """What the two already have: a bilateral tie is a different thing from a shared network."""
-    say = PHRASES.get(lang, PHRASES["en"])
-    parts = []
-    if tie is not None:
-        since = say["since"].format(year=tie.since) if tie.since else ""
-        if tie.kind == "affiliation":
-            parts.append(say["affiliation"].format(since=since))
-        else:
-            parts.append(say["tie"].format(kind=say.get(tie.kind, tie.kind), since=since))
-    if networks:
-        named = ", ".join(n.name + (say["since"].format(year=n.since) if n.since else "")
-                          for n in networks[:2])
-        more = say["more"].format(n=len(networks) - 2) if len(networks) > 2 else ""
-        parts.append(say["networks"].format(names=named, more=more))
-    return " ".join(parts)
-
-
-def summarise(label: str, they_answer: list[Pair], we_answer: list[Pair],
-              shared: list[str], related: list[RelatedField], roles: list[str],
-              tie: Tie | None = None, networks: list[SharedNetwork] | None = None,
-              chain: ValueChain | None = None, *,
-              lang: str = "en", field_name: Callable[[str], str] = str) -> str:
-    """The explanation in plain sentences in ``lang`` (en, de), the value-chain link first when
-    given; ``field_name`` names a taxonomy term in that language."""
-    say = PHRASES.get(lang, PHRASES["en"])
-    role = (lambda r: ROLE_NAMES_DE.get(r, r)) if lang == "de" else str
-    parts = [say["weak fit"] if label == "weak fit" else say["partner"].format(label=say[label])]
-    if chain is not None and chain.sentence:
+def reasons(label: str, they_answer: list[Pair], we_answer: list[Pair],
+            shared: list[str], related: list[RelatedField], roles: list[str],
+            tie: Tie | None = None, networks: list[SharedNetwork] | None = None,
+            chain: ValueChain | None = None) -> list[Reason]:
+    """The reasons of an explanation in reading order (see :meth:`Explanation.reasons`)."""
+    out = [Reason("label", {"label": label})]
+    chain_reason = chain.reason() if chain is not None else None
+    if chain is not None and chain_reason is not None:
         # The chain names its pair and its linked fields; the same words are not said twice.
-        parts.append(chain.sentence)
+        out.append(chain_reason)
         they_answer = [p for p in they_answer[:1] if p != chain.pair]
         we_answer = [p for p in we_answer[:1] if p != chain.pair]
         related = []
     if they_answer:
-        parts.append(say["they"].format(need=they_answer[0].need, offer=they_answer[0].offer))
+        out.append(Reason("they_answer", asdict(they_answer[0])))
     if we_answer:
-        parts.append(say["we"].format(need=we_answer[0].need, offer=we_answer[0].offer))
+        out.append(Reason("we_answer", asdict(we_answer[0])))
     if shared:
-        parts.append(say["shared1" if len(shared) == 1 else "shared"].format(
-            fields=", ".join(field_name(f) for f in shared)))
+        out.append(Reason("shared_fields", {"fields": list(shared)}))
     if related:
-        parts.append(say["related"].format(theirs=field_name(related[0].theirs),
-                                           ours=field_name(related[0].ours)))
+        out.append(Reason("related_field", asdict(related[0])))
     if roles:
-        parts.append(say["roles1" if len(roles) == 1 else "roles"].format(
-            roles=", ".join(role(r) for r in roles)))
-    relationship = relationship_sentence(tie, networks or [], lang)
-    if relationship:
-        parts.append(relationship)
-    return " ".join(parts)
+        out.append(Reason("roles_added", {"roles": list(roles)}))
+    return out + relationship_reasons(tie, networks or [])
+
+
+def relationship_reasons(tie: Tie | Partnership | None, networks: list[SharedNetwork]) -> list[Reason]:
+    """What two profiles already have: a bilateral tie is a different thing from shared networks."""
+    out = []
+    if tie is not None:
+        out.append(Reason("tie", {"kind": tie.kind, "since": tie.since}))
+    if networks:
+        out.append(Reason("networks", {"networks": [(n.name, n.since) for n in networks]}))
+    return out

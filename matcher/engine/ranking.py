@@ -14,14 +14,15 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from scipy import sparse
 
+from ..catalogue.catalogue import parse_query_profile
 from ..catalogue.profiles import ROLES, Profile
 from ..config import COMPONENTS, MatcherConfig, Weights
 from ..errors import InvalidInputError
@@ -353,6 +354,14 @@ class Matcher:
         return candidates, scores
 
     # --- the public entry point -----------------------------------------------------------
+    def match_record(self, record: Mapping[str, Any], **options: Any) -> MatchResult:
+        """Rank partners for an ad-hoc profile given as a record (name, country, description,
+        fields in any known language, ...): parsed, matched with ``options`` (those of
+        :meth:`match`), and returned with the field mappings it was understood with. The one
+        ad-hoc flow of the CLI, the API and the pages."""
+        profile, mappings = parse_query_profile(record, self.catalogue.reference)
+        return replace(self.match(profile, **options), field_mappings=mappings)
+
     def match(
         self,
         query: Profile | str,
