@@ -11,9 +11,11 @@ exit code 2, the service to a 4xx status with a reason. The tree::
     │   └── ProfileValidationError  an ad-hoc profile that fails validation (carries the field)
     ├── CatalogueError              a catalogue on disk with problems (carries every problem)
     ├── EmbedderError               an embedder that cannot be loaded or used
-    └── BundleError                 a built artefact that cannot be used
-        ├── BundleMissingError      no bundle where one was expected
-        └── BundleCorruptError      checksum, format version or shape mismatch
+    ├── BundleError                 a built artefact that cannot be used
+    │   ├── BundleMissingError      no bundle where one was expected
+    │   └── BundleCorruptError      checksum, format version or shape mismatch
+    ├── VersionConflictError        a store write based on a version that is no longer current
+    └── NotFittedError              a fitted model (the weight learner) used before ``fit``
 """
 
 from __future__ import annotations
@@ -91,3 +93,17 @@ class BundleMissingError(BundleError):
 
 class BundleCorruptError(BundleError):
     """A bundle whose files do not match its manifest."""
+
+
+class VersionConflictError(ClusterBridgeError):
+    """A write based on a version that is no longer current."""
+
+    def __init__(self, profile_id: str, expected: int, current: int | None) -> None:
+        super().__init__(
+            f"profile {profile_id!r} is at version {current}, not {expected}; reload and retry"
+        )
+        self.current = current
+
+
+class NotFittedError(ClusterBridgeError):
+    """A model that learns from data used before it was fitted."""

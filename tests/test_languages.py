@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from matcher import Reference
+from matcher import Reference, messages
 from matcher.catalogue.languages import country_name, detect, format_number, region_name, stop_words
-from matcher import messages
 from matcher.engine.explanation import Pair, RelatedField, Tie, reasons
 from matcher.engine.lexical import LexicalModel
 

@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from matcher import Catalogue, CatalogueError, Filters, Matcher, load_catalogue
+from matcher import Catalogue, CatalogueError, Filters, Matcher, load_catalogue, messages
 from matcher.catalogue.relationships import Membership, Network, Partnership, Relationships, SharedNetwork
-from matcher import messages
 from matcher.engine.explanation import Tie, relationship_reasons
 
 from .conftest import CATALOGUE_DIR
@@ -57,7 +56,8 @@ def test_relationship_sentences_differ_for_ties_and_networks() -> None:
     assert relationship_sentence(None, networks) == "Both members of Net Alliance since 2009."
     assert "runs or is part of" in relationship_sentence(Tie("affiliation", None), [])
     two = [*networks, SharedNetwork("b", "Bay Cluster", "alliance", None)]
-    assert relationship_sentence(None, two, "de") == "Beide sind Mitglied in Net Alliance seit 2009, Bay Cluster."
+    assert (relationship_sentence(None, two, "de")
+            == "Beide sind Mitglied in Net Alliance seit 2009, Bay Cluster.")
 
 
 def test_loader_reports_each_problem_with_file_row_and_field(tmp_path: Path) -> None:

@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from matcher import Catalogue, Reference
+from matcher import Catalogue, Reference, load_catalogue
 from matcher.outcomes.alerts import Alert, Entry
 from matcher.outcomes.feedback import Feedback
 from matcher.outcomes.tokens import authenticate, issue, parse
@@ -65,7 +66,10 @@ def test_tokens_are_stored_as_digests_and_revocable(store: ProfileStore) -> None
     assert authenticate(store, token[:-1] + ("A" if token[-1] != "A" else "B")) is None
     assert authenticate(store, "cbt_000000000000." + secret) is None
     assert authenticate(store, "not a token") is None
+    assert store.token(record.id) == record and store.token("cbt_000000000000") is None
     assert store.revoke_token(record.id, at(1)) and not store.revoke_token(record.id, at(2))
+    revoked = store.token(record.id)
+    assert revoked is not None and revoked.revoked_at == at(1)
     assert authenticate(store, token) is None
     assert [r.public() for r in store.tokens()] == [{"id": record.id, "cluster": "de-aero",
                                                      "created_at": at(0), "revoked_at": at(1)}]
@@ -134,3 +138,16 @@ def test_a_schema_2_database_is_upgraded_and_keeps_every_row(tmp_path: Path, cat
         == [(2, True), (3, False), (4, False)]
     assert reopened.data_version() == 2  # 1 from the migration, then one feedback mark
     reopened.close()
+
+
+def test_export_writes_the_database_back_in_the_catalogue_format(store: ProfileStore,
+                                                                  catalogue: Catalogue,
+                                                                  tmp_path: Path) -> None:
+    profile, version = store.get("de-aero", catalogue.reference) or (None, 0)
+    assert profile is not None
+    store.upsert(replace(profile, description=profile.description + " Written in the store."), version)
+    store.export(catalogue.reference, tmp_path / "exported")
+    exported = load_catalogue(tmp_path / "exported", catalogue.reference)
+    assert sorted(p.id for p in exported.profiles) == sorted(p.id for p in catalogue.profiles)
+    assert exported.get("de-aero").description.endswith("Written in the store.")
+    assert exported.relationships.labels() == catalogue.relationships.labels()

@@ -10,8 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matcher import InvalidInputError, Matcher, Partnership, Relationships
-from matcher import messages
+from matcher import InvalidInputError, Matcher, Partnership, Relationships, messages
 from matcher.engine.explanation import Pair, value_chain, value_chain_reason
 from matcher.engine.value_chain import (
     FieldLink,

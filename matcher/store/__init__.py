@@ -1,23 +1,20 @@
-"""The service database: :class:`ProfileStore` and its back-ends, SQLite (embedded default) and
-PostgreSQL (several hosts). :func:`open_store` picks one from the configured location."""
+"""The service database: :class:`Store` (alias ``ProfileStore``) and its back-ends, SQLite
+(embedded default) and PostgreSQL (several hosts). :func:`open_store` picks one from the
+configured location. Records go down, orchestration up: the store imports the catalogue and the
+outcome records, never the engine."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..config import default_database
-from .base import (
-    MIGRATIONS,
-    SCHEMA_VERSION,
-    Migration,
-    ProfileStore,
-    VersionConflictError,
-    iso_utc,
-    utc_now,
-)
+from ..errors import VersionConflictError
+from .base import iso_utc, utc_now
+from .schema import MIGRATIONS, SCHEMA_VERSION, Migration
 from .sqlite import SQLiteStore
+from .store import ProfileStore, Store
 
-__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "ProfileStore", "SQLiteStore",
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "Migration", "ProfileStore", "SQLiteStore", "Store",
            "VersionConflictError", "default_database", "is_postgres", "iso_utc", "open_store", "utc_now"]
 
 

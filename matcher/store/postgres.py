@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from .base import Connection, Cursor, ProfileStore
+from .base import Connection, Cursor
+from .store import Store
 
 #: The advisory lock that serialises writers (any fixed 64-bit number).
 WRITE_LOCK = 0x436C75737442
@@ -50,7 +51,7 @@ class _Translating:
             cursor.executemany(translate(sql), list(params))
 
 
-class PostgresStore(ProfileStore):
+class PostgresStore(Store):
     """The store in a PostgreSQL database named by a ``postgresql://`` URL.
 
     Args:

@@ -12,13 +12,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from .base import SCHEMA_VERSION, Connection, ProfileStore
+from .base import Connection
+from .schema import SCHEMA_VERSION
+from .store import Store
 
 #: Seconds a writer waits for another process's write lock before giving up.
 BUSY_TIMEOUT_S = 30.0
 
 
-class SQLiteStore(ProfileStore):
+class SQLiteStore(Store):
     """The store in one SQLite file, shared between threads through one connection and a lock."""
 
     def __init__(self, path: Path) -> None:
