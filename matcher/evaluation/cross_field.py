@@ -27,7 +27,7 @@ import numpy as np
 
 from ..catalogue.catalogue import Catalogue
 from ..engine.ranking import Matcher, MatchResult
-from .protocol import bootstrap_ci
+from .metrics import bootstrap_ci
 
 #: The lists compared: name -> (scope, strict).
 LISTS: dict[str, tuple[str, bool]] = {

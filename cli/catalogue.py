@@ -1,0 +1,195 @@
+"""The catalogue commands: ``build`` (embed data/ into a bundle), ``match`` (suggestions for a
+cluster or an ad-hoc profile), ``stats``, ``catalogue check`` and ``export`` (the service
+database in the catalogue format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import textwrap
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from matcher.catalogue import (
+    Reference,
+    load_config,
+    parse_query_profile,
+)
+from matcher.config import Weights
+from matcher.engine.bundle import build_bundle, ensure_bundle
+from matcher.engine.embedding import EmbeddingCache, get_embedder
+from matcher.engine.filters import Filters
+from matcher.engine.ranking import Matcher, MatchResult
+from matcher.errors import ProfileValidationError
+
+if TYPE_CHECKING:
+    pass
+
+from .common import database_option, load, open_database, split_values
+
+
+def cmd_build(args: argparse.Namespace, out: Any) -> int:
+    catalogue = load(args)
+    embedder = get_embedder(args.embedder)
+    cache = EmbeddingCache(args.models / "cache", embedder)
+    start = time.perf_counter()
+    path = build_bundle(catalogue, embedder, models_dir=args.models, cache=cache,
+                        config=load_config(args.data))
+    elapsed = time.perf_counter() - start
+    out.write(f"built {path} ({len(catalogue)} profiles, {cache.misses} texts embedded, "
+              f"{elapsed:.1f} s)\n")
+    return 0
+
+
+def _read_profile_file(path: str, reference: Reference) -> dict[str, Any]:
+    """The record of an ad-hoc profile file, checked before any model is loaded."""
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ProfileValidationError(f"profile file {path} not found", field="profile") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileValidationError(f"profile file {path} is not valid JSON: {exc}",
+                                     field="profile") from None
+    try:
+        parse_query_profile(record, reference)
+    except ProfileValidationError as exc:
+        raise ProfileValidationError(f"profile file {path}: {exc}", field=exc.field) from None
+    return dict(record)
+
+
+def cmd_match(args: argparse.Namespace, out: Any) -> int:
+    catalogue = load(args)
+    filters = Filters(
+        countries=split_values(args.country),
+        world_regions=split_values(args.world_region),
+        continents=split_values(args.continent),
+        fields=split_values(args.field),
+        kinds=split_values(args.kind),
+        exclude_partners=args.exclude_partners,
+        exclude_co_members=args.exclude_co_members,
+        include_home=args.include_home,
+    )
+    if args.cluster:
+        catalogue.get(args.cluster)  # fail on an unknown id before any model is loaded
+    record = _read_profile_file(args.profile, catalogue.reference) if args.profile else None
+    bundle = ensure_bundle(catalogue, args.embedder, models_dir=args.models,
+                           config=load_config(args.data))
+    matcher = Matcher(bundle)
+    weights = Weights() if args.weights == "hand" else None
+    options = {"top": args.top, "filters": filters, "diversity": not args.no_diversity,
+               "weights": weights, "scope": args.scope, "strict": args.strict}
+    result = (matcher.match_record(record, **options) if record is not None
+              else matcher.match(args.cluster, **options))
+    if args.json:
+        out.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_table(result))
+    return 0
+
+
+def format_table(result: MatchResult) -> str:
+    q = result.query
+    lines = [f"Partners for {q.name} ({q.id}, {q.country}) - {', '.join(q.fields) or 'no fields'}"]
+    if result.scope == "cross_field":
+        lines.append("  beyond your field: partners from other fields linked to these")
+    for mapping in result.field_mappings:
+        terms = ", ".join(mapping["terms"]) or "no match"
+        lines.append(f"  field {mapping['given']!r} -> {terms} ({mapping['method']})")
+    if not result.matches:
+        lines.append("  no candidates pass the filters")
+    for rank, m in enumerate(result.matches, start=1):
+        lines.append(f"{rank:>3}. {m.score:.3f}  {m.name} [{m.id}] - {m.country}, {m.region}")
+        wrapped = textwrap.fill(m.explanation.summary, width=96, initial_indent="       ",
+                                subsequent_indent="       ")
+        lines.append(wrapped)
+    return "\n".join(lines) + "\n"
+
+
+def cmd_stats(args: argparse.Namespace, out: Any) -> int:
+    stats = load(args).stats()
+    if args.json:
+        out.write(json.dumps(stats, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            out.write(f"{key}:\n")
+            for k, v in value.items():
+                out.write(f"  {k}: {v}\n")
+        else:
+            out.write(f"{key}: {value}\n")
+    return 0
+
+
+def cmd_catalogue(args: argparse.Namespace, out: Any) -> int:
+    from matcher.catalogue.curation import check_catalogue, format_report
+
+    report = check_catalogue(args.data, Reference.load(args.reference))
+    if args.json:
+        out.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(format_report(report))
+    if report.errors:
+        sys.stderr.write(f"clusterbridge: error: the catalogue check found {len(report.errors)} "
+                         f"error(s) in {args.data}\n")
+        return 1
+    return 0
+
+
+def cmd_export(args: argparse.Namespace, out: Any) -> int:
+    with open_database(args) as store:
+        store.export(Reference.load(args.reference), args.out)
+        out.write(f"exported {store.location} to {args.out}\n")
+    return 0
+
+
+def add_parsers(sub: Any) -> None:
+    """The subcommands of this module, each with its ``run``."""
+    build = sub.add_parser("build", help="embed the catalogue and write the bundle into models/")
+    build.set_defaults(run=cmd_build)
+
+    match = sub.add_parser("match", help="suggest partners for a cluster or an ad-hoc profile")
+    who = match.add_mutually_exclusive_group(required=True)
+    who.add_argument("--cluster", help="catalogue profile id")
+    who.add_argument("--profile", help="JSON file with an ad-hoc profile (name, country, description)")
+    match.add_argument("--top", type=int, default=10)
+    match.add_argument("--country", action="append", help="ISO codes, repeatable or comma-separated")
+    match.add_argument("--world-region", action="append", help="UN M49 sub-region, e.g. 'Eastern Asia'")
+    match.add_argument("--continent", action="append", help="e.g. Europe, Asia, North America")
+    match.add_argument("--field", action="append", help="taxonomy term")
+    match.add_argument("--kind", action="append", help="profile kind, e.g. 'cluster organisation'")
+    match.add_argument("--exclude-partners", action="store_true",
+                       help="leave out bilateral partners")
+    match.add_argument("--exclude-co-members", action="store_true",
+                       help="also leave out co-members of the query's networks")
+    match.add_argument("--include-home", action="store_true", help="also suggest from the query's country")
+    match.add_argument("--no-diversity", action="store_true", help="rank by score only")
+    match.add_argument("--weights", choices=["default", "hand"], default="default",
+                       help="default: the catalogue's learned weights if it has them; hand: the "
+                            "hand-set weights of matcher/config.py")
+    match.add_argument("--scope", choices=["all", "cross_field"], default="all",
+                       help="all: every candidate; cross_field: partners from other fields linked "
+                            "to the query's (\"beyond your field\"), by two-sided need/offer fit")
+    match.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
+                       help="with --scope cross_field: no suggestion shares a field with the query "
+                            "(default); --no-strict allows shared fields beside a new linked one")
+    match.add_argument("--json", action="store_true")
+    match.set_defaults(run=cmd_match)
+
+    catalogue = sub.add_parser("catalogue", help="curate the catalogue")
+    catalogue_sub = catalogue.add_subparsers(dest="action", required=True)
+    check = catalogue_sub.add_parser("check", help="list stubs, stand-ins, stale records, missing "
+                                     "websites and texts that name related organisations")
+    check.add_argument("--json", action="store_true")
+    catalogue.set_defaults(run=cmd_catalogue)
+
+    stats = sub.add_parser("stats", help="counts of the catalogue")
+    stats.add_argument("--json", action="store_true")
+    stats.set_defaults(run=cmd_stats)
+
+    export = sub.add_parser("export", help="write the service database in the catalogue format")
+    database_option(export, "the service database")
+    export.add_argument("--out", type=Path, required=True, help="directory to write")
+    export.set_defaults(run=cmd_export)

@@ -1,0 +1,81 @@
+"""Ranking metrics over one query's ranked relevance flags (hit@k, recall@k, MRR, nDCG@k), their
+bootstrap intervals over queries, and the Gini coefficient of exposure.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+KS = (1, 5, 10, 20)
+
+
+Array = npt.NDArray[np.float64]
+
+
+def hit_at_k(relevant: Sequence[bool], k: int) -> float:
+    """1 if any of the first ``k`` ranked items is relevant."""
+    return float(any(relevant[:k]))
+
+
+def recall_at_k(relevant: Sequence[bool], k: int, n_relevant: int) -> float:
+    """Share of the ``n_relevant`` relevant items among the first ``k``."""
+    return sum(relevant[:k]) / n_relevant if n_relevant else 0.0
+
+
+def reciprocal_rank(relevant: Sequence[bool]) -> float:
+    """1 / rank of the first relevant item (0 if none)."""
+    for i, r in enumerate(relevant, start=1):
+        if r:
+            return 1.0 / i
+    return 0.0
+
+
+def ndcg_at_k(relevant: Sequence[bool], k: int, n_relevant: int) -> float:
+    """Binary-relevance nDCG@k: DCG of the ranking over DCG of an ideal one."""
+    dcg = sum(1.0 / math.log2(i + 2) for i, r in enumerate(relevant[:k]) if r)
+    ideal = sum(1.0 / math.log2(i + 2) for i in range(min(n_relevant, k)))
+    return dcg / ideal if ideal else 0.0
+
+
+def query_metrics(relevant: Sequence[bool], n_relevant: int, prefix: str = "") -> dict[str, float]:
+    out = {}
+    for k in KS:
+        out[f"{prefix}hit@{k}"] = hit_at_k(relevant, k)
+        out[f"{prefix}recall@{k}"] = recall_at_k(relevant, k, n_relevant)
+    out[f"{prefix}mrr"] = reciprocal_rank(relevant)
+    out[f"{prefix}ndcg@10"] = ndcg_at_k(relevant, 10, n_relevant)
+    return out
+
+
+def bootstrap_ci(values: Sequence[float], *, seed: int, n_boot: int = 1000) -> tuple[float, float]:
+    """Percentile bootstrap 95% interval of the mean."""
+    data = np.asarray(values, dtype=np.float64)
+    if len(data) == 0:
+        return (0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, len(data), size=(n_boot, len(data)))].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    return (round(float(lo), 4), round(float(hi), 4))
+
+
+def summarise(per_query: list[dict[str, float]], seed: int) -> dict[str, dict[str, Any]]:
+    names = list(per_query[0]) if per_query else []
+    return {
+        name: {"value": round(float(np.mean([m[name] for m in per_query])), 4),
+               "ci95": list(bootstrap_ci([m[name] for m in per_query], seed=seed))}
+        for name in names
+    }
+
+
+def gini(values: Sequence[float]) -> float:
+    """Gini coefficient of non-negative values (0 = all equal, towards 1 = all on one)."""
+    data = np.sort(np.asarray(values, dtype=np.float64))
+    n, total = len(data), data.sum()
+    if n == 0 or total == 0:
+        return 0.0
+    return float((2 * np.arange(1, n + 1) - n - 1) @ data / (n * total))
