@@ -21,7 +21,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,15 +33,10 @@ import httpx
 import numpy as np
 
 from matcher import load_catalogue
+from tests.servers import free_port, wait_ready
 
 from . import print_table
 from .synthetic import generate
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def run_level(port: int, ids: list[str], clients: int,
@@ -154,16 +148,10 @@ def main() -> None:
         adhoc: list[float] = []
         settled = 0.0
         try:
-            deadline = time.monotonic() + 900
-            while True:
-                try:
-                    if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("the server did not become ready")
-                time.sleep(0.5)
+            try:
+                wait_ready(base, server, timeout=900)
+            except AssertionError as exc:
+                raise SystemExit(f"the server did not become ready: {exc}") from None
             settled = wait_for_follow(db)
             if args.adhoc:
                 adhoc = adhoc_times(base, ids, args.adhoc)

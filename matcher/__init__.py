@@ -1,12 +1,16 @@
 """ClusterBridge's domain library: from cluster profiles to ranked, explained partner suggestions.
 
-The pipeline, one module per stage::
+The pipeline, one subpackage per layer (each imports only the layers below it; ``make lint``
+checks it)::
 
-    profiles / relationships / catalogue -> embedding -> bundle (+ index) -> complementarity
-    (+ value_chain) -> ranking -> (coverage | reports | evaluation | partnership_network)
+    catalogue (profiles, relationships, taxonomy, languages) -> messages (reasons -> sentences)
+    -> engine (embedding -> lexical -> index -> bundle -> complementarity + value_chain
+    -> filters -> explanation -> ranking) | outcomes (feedback, tokens, alert records)
+    -> store (the service database) -> analysis (coverage, network, follow)
+    -> reports | evaluation
 
-and the outcome loop around it: feedback (marks of suggestions, labels, the funnel), alerts
-(what changed in a top-k), tokens (who may mark), store (the service database).
+``config`` holds settings, limits and default locations, ``errors`` the one error tree. The
+names a user needs are re-exported here.
 """
 
 from .catalogue.catalogue import Catalogue, Reference, load_catalogue, parse_query_profile

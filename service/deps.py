@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -108,16 +109,21 @@ def _bearer(request: Request) -> str | None:
 
 
 class RateLimiter:
-    """At most ``limit`` events per key in each clock minute, counted in the database so that
-    every worker and host shares the count. Keys are stored as digests, never as given."""
+    """At most ``limit`` events per key in each window of ``window_s`` seconds aligned to the
+    clock (a clock minute by default), counted in the database so that every worker and host
+    shares the count. Keys are stored as digests, never as given; ``clock`` is injectable so
+    that tests need not wait for a window to pass."""
 
-    def __init__(self, store: ProfileStore, limit: int) -> None:
+    def __init__(self, store: ProfileStore, limit: int, *, window_s: int = 60,
+                 clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.limit = limit
+        self.window_s = window_s
+        self.clock = clock
 
     def allow(self, key: str) -> bool:
         digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-        return self.store.hit(digest, int(time.time() // 60)) <= self.limit
+        return self.store.hit(digest, int(self.clock() // self.window_s)) <= self.limit
 
 
 @dataclass(frozen=True)

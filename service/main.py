@@ -36,7 +36,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         threadpool_limits(limits=resolved.blas_threads, user_api="blas")
         state = await run_in_threadpool(ServiceState, resolved)
         app.state.service = state
-        app.state.write_limiter = RateLimiter(state.store, resolved.writes_per_minute)
+        app.state.write_limiter = RateLimiter(state.store, resolved.writes_per_minute,
+                                              window_s=resolved.write_window_s)
         logger.info("ClusterBridge ready: %d profiles", len(state.matcher.catalogue))
         try:
             yield

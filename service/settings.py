@@ -35,7 +35,10 @@ class Settings(BaseSettings):
     read_token_required: bool = Field(default=False, description="require the token for reads too")
     cors_origins: list[str] = Field(default_factory=list, description="allowed origins; none = closed")
     max_body_bytes: int = 64 * 1024
-    writes_per_minute: int = 60
+    writes_per_minute: int = Field(default=60, description=(
+        "writes per writer in each window of write_window_s seconds, all workers together"))
+    write_window_s: int = Field(default=60, ge=1, description=(
+        "the window of the write limit, aligned to the clock (a minute by default)"))
     blas_threads: int = Field(default=1, ge=1, le=64, description=(
         "BLAS threads per request: requests already run in parallel, and more BLAS threads "
         "than cores make them wait on each other"))

@@ -5,8 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from service.settings import Settings
 
 from matcher import (
     Catalogue,
@@ -83,3 +89,23 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "db.sqlite3")
     return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Service settings on the hand-written catalogue with the hashing embedder; a module that
+    needs others overrides this fixture."""
+    from tests.apps import make_settings
+
+    return make_settings(tmp_path)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    """The app of ``settings`` through a TestClient (server errors answered, not raised)."""
+    from fastapi.testclient import TestClient
+
+    from service.main import create_app
+
+    with TestClient(create_app(settings), raise_server_exceptions=False) as c:
+        yield c

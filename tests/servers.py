@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
+import httpx
 import uvicorn
 
 from service.main import create_app
@@ -18,6 +21,24 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 120,
+               log: Path | None = None) -> None:
+    """Poll ``base``/readyz until it answers 200; fail if ``process`` exits or time runs out
+    (with the end of ``log`` when given)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise AssertionError("server exited" + (f": {log.read_text()[-2000:]}" if log else ""))
+        try:
+            if httpx.get(base + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError("server not ready")
+        time.sleep(0.05)
 
 
 @contextmanager

@@ -3,7 +3,6 @@ this worker or another) drops it, so no answer is ever stale after the sync inte
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,20 +11,13 @@ from fastapi.testclient import TestClient
 from matcher.outcomes.feedback import Feedback
 from matcher.store import open_store, utc_now
 from service.cache import AnswerCache
-from service.main import create_app
 from service.settings import Settings
-from tests.test_api import AUTH, make_settings, new_profile
+from tests.apps import AUTH, make_settings, new_profile
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path, sync_interval_s=0.0)
-
-
-@pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as c:
-        yield c
 
 
 def matches(client: TestClient, cluster: str = "de-photonics") -> list[str]:

@@ -5,21 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import networkx as nx
-import pytest
 from fastapi.testclient import TestClient
 
-from service.main import create_app
-from tests.test_api import assert_error, make_settings
-
-
-@pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path)), raise_server_exceptions=False) as c:
-        yield c
+from tests.apps import assert_error
 
 
 def test_cross_field_matches_api(client: TestClient) -> None:

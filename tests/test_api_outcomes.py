@@ -4,7 +4,6 @@ token scopes and revocation, alerts by API, Atom and webhook, and the outcomes f
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import feedparser
@@ -14,8 +13,8 @@ from fastapi.testclient import TestClient
 from cli import main as cli
 from service.main import create_app
 from service.settings import Settings
+from tests.apps import AUTH, assert_error, make_settings, new_profile
 from tests.test_alerts import SECRET, Receiver
-from tests.test_api import AUTH, assert_error, make_settings, new_profile
 
 
 def outcome_settings(tmp: Path, **changes: object) -> Settings:
@@ -23,9 +22,8 @@ def outcome_settings(tmp: Path, **changes: object) -> Settings:
 
 
 @pytest.fixture
-def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(outcome_settings(tmp_path)), raise_server_exceptions=False) as c:
-        yield c
+def settings(tmp_path: Path) -> Settings:
+    return outcome_settings(tmp_path)
 
 
 def issue_token(client: TestClient, cluster: str, capsys: pytest.CaptureFixture[str]) -> str:

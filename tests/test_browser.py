@@ -6,19 +6,16 @@ Screenshots of each step go to ``test-output/browser/``."""
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from pydantic import SecretStr
 
 from matcher.catalogue import default_data_dir
-from service.main import create_app
 from service.settings import Settings
+from tests.servers import running
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -32,31 +29,14 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, real_models: Path) -> Iterator[str]:
     tmp = tmp_path_factory.mktemp("browser")
     settings = Settings(data_dir=default_data_dir(), models_dir=real_models,
                         database=tmp / "db.sqlite3", report_dir=tmp / "reports",
                         api_token=SecretStr(TOKEN))
-    port = free_port()
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 180
-    while not srv.started:
-        assert time.monotonic() < deadline, "server did not start"
-        assert thread.is_alive(), "server thread died"
-        time.sleep(0.2)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with running(settings) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

@@ -22,7 +22,7 @@ from bench.synthetic import generate
 from matcher import BundleCorruptError, Reference, load_bundle
 from matcher.store import is_postgres, open_store
 from tests.conftest import CATALOGUE_DIR
-from tests.servers import free_port
+from tests.servers import free_port, wait_ready
 
 pytestmark = pytest.mark.slow
 KILLS = 50
@@ -59,7 +59,7 @@ def test_killed_builds_leave_the_previous_bundle_intact(tmp_path: Path) -> None:
         bundle = load_bundle(models / "current", reference=reference)  # must always load
         completed += bundle.manifest["data_hash"] != good
         good = bundle.manifest["data_hash"]
-    assert completed < KILLS  # some builds were really interrupted
+    assert 0 < completed < KILLS  # some builds were really interrupted, and some finished
 
 
 def test_corrupt_bundle_is_refused_by_checksum(tmp_path: Path) -> None:
@@ -77,19 +77,6 @@ def serve(env: dict[str, str], port: int, workers: int = 1) -> subprocess.Popen[
     return subprocess.Popen([sys.executable, "-m", "cli", "serve", "--port", str(port),
                              "--workers", str(workers)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def wait_ready(base: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "server exited"
-        try:
-            if httpx.get(base + "/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.05)
-    raise AssertionError("server not ready")
 
 
 def test_killed_server_keeps_every_acknowledged_write(tmp_path: Path, database: str) -> None:

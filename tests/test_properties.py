@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
-
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -123,5 +122,14 @@ def test_filters_never_let_an_excluded_profile_through(hashing_matcher: Matcher,
 @SETTINGS
 @given(top=st.integers(-5, 200), country=st.text(max_size=4))
 def test_bad_match_arguments_raise_our_error(hashing_matcher: Matcher, top: int, country: str) -> None:
-    with contextlib.suppress(ClusterBridgeError):
-        hashing_matcher.match("de-aero", top=top, filters=Filters(countries=(country,)))
+    """A bad ``top`` or an unknown country raises our error naming the field; anything else
+    gives a result."""
+    known = country in hashing_matcher.catalogue.reference.geography.countries
+    good_top = 1 <= top <= hashing_matcher.config.max_top
+    filters = Filters(countries=(country,))
+    if good_top and known:
+        assert len(hashing_matcher.match("de-aero", top=top, filters=filters).matches) <= top
+        return
+    with pytest.raises(ClusterBridgeError) as raised:
+        hashing_matcher.match("de-aero", top=top, filters=filters)
+    assert getattr(raised.value, "field", None) == ("top" if not good_top else "countries")

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.conftest import CATALOGUE_DIR
-from tests.servers import free_port
+from tests.servers import free_port, wait_ready
 
 pytestmark = pytest.mark.slow
 TOKEN = "scale-token"
@@ -43,16 +43,7 @@ def serving(env: dict[str, str], workers: int = 1) -> Iterator[str]:
              str(workers)], env=env, stdout=out, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert process.poll() is None, log.read_text()[-2000:]
-            try:
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "server not ready"
-            time.sleep(0.1)
+        wait_ready(base, process, log=log)
         yield base
     finally:
         process.terminate()
@@ -60,6 +51,10 @@ def serving(env: dict[str, str], workers: int = 1) -> Iterator[str]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+#: One write-limit window for the whole test (about 31 years), so no count is cut by a new minute.
+ONE_WINDOW = {"CLUSTERBRIDGE_WRITE_WINDOW_S": str(10**9)}
 
 
 def environment(tmp: Path, database: str, **more: str) -> dict[str, str]:
@@ -86,18 +81,11 @@ def seconds_until(condition: object, limit: float = 5.0) -> float:
     return time.monotonic() - start
 
 
-def away_from_a_minute_boundary() -> None:
-    """The write limit counts per clock minute: start a counting burst inside one minute."""
-    if time.time() % 60 > 45:
-        time.sleep(61 - time.time() % 60)
-
-
 def test_two_hosts_share_one_postgres(tmp_path: Path, postgres_url: str) -> None:
-    first = environment(tmp_path / "a", postgres_url, CLUSTERBRIDGE_WRITES_PER_MINUTE="6")
-    second = environment(tmp_path / "b", postgres_url, CLUSTERBRIDGE_WRITES_PER_MINUTE="6")
+    first = environment(tmp_path / "a", postgres_url, CLUSTERBRIDGE_WRITES_PER_MINUTE="6", **ONE_WINDOW)
+    second = environment(tmp_path / "b", postgres_url, CLUSTERBRIDGE_WRITES_PER_MINUTE="6", **ONE_WINDOW)
     with serving(first) as a, serving(second) as b:
         assert "fr-lyon-photonics" not in suggested(b, "de-photonics")
-        away_from_a_minute_boundary()
         written = httpx.put(f"{a}/api/v1/profiles/fr-lyon-photonics", json=NEW, headers=AUTH)
         assert written.status_code == 201, written.text
         seen = seconds_until(lambda: "fr-lyon-photonics" in suggested(b, "de-photonics"))
@@ -120,9 +108,8 @@ def test_two_hosts_share_one_postgres(tmp_path: Path, postgres_url: str) -> None
 
 def test_workers_share_writes_limits_and_reports(tmp_path: Path) -> None:
     env = environment(tmp_path, str(tmp_path / "db.sqlite3"),
-                      CLUSTERBRIDGE_WRITES_PER_MINUTE="5")
+                      CLUSTERBRIDGE_WRITES_PER_MINUTE="5", **ONE_WINDOW)
     with serving(env, workers=2) as base:
-        away_from_a_minute_boundary()
         started = httpx.post(f"{base}/api/v1/reports", headers=AUTH,
                              json={"top": 3, "formats": ["csv"]})
         assert started.status_code == 202, started.text
