@@ -80,7 +80,8 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
     matcher = Matcher(bundle)
     weights = Weights() if args.weights == "hand" else None
     options = {"top": args.top, "filters": filters, "diversity": not args.no_diversity,
-               "weights": weights, "scope": args.scope, "strict": args.strict}
+               "weights": weights, "scope": args.scope, "strict": args.strict,
+               "hide_relationships_of": args.hide_relationships_of}
     result = (matcher.match_record(record, **options) if record is not None
               else matcher.match(args.cluster, **options))
     if args.json:
@@ -175,6 +176,9 @@ def add_parsers(sub: Any) -> None:
     match.add_argument("--strict", action=argparse.BooleanOptionalAction, default=True,
                        help="with --scope cross_field: no suggestion shares a field with the query "
                             "(default); --no-strict allows shared fields beside a new linked one")
+    match.add_argument("--hide-relationships-of", metavar="ID", default=None,
+                       help="with --profile: score it as the evaluation scores catalogue profile ID, "
+                            "none of ID's relationships counting and ID not a candidate")
     match.add_argument("--json", action="store_true")
     match.set_defaults(run=cmd_match)
 

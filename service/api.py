@@ -178,7 +178,7 @@ async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) ->
         )
         return matches_public(matcher.match_record(
             body.profile.record(), top=body.top, filters=filters, diversity=body.diversity,
-            scope=body.scope, strict=body.strict))
+            scope=body.scope, strict=body.strict, hide_relationships_of=body.hide_relationships_of))
 
     return await state.adhoc.run(request, work)
 

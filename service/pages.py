@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 
 from matcher import Filters, MatchResult
 from matcher.analysis.network import PartnershipNetwork
@@ -50,7 +51,6 @@ CHART_WIDTH = 120
 NETWORK_WIDTH, NETWORK_HEIGHT, NETWORK_MARGIN = 960, 640, 24
 #: How many of the cluster's "beyond your field" suggestions its page shows.
 CROSS_FIELD_SHOWN = 5
-#: The most suggestions a page shows (the API's maximum).
 #: The longest input of each field of the ad-hoc form; longer input is refused with its length.
 FORM_LIMITS = {"name": MAX_PHRASE, "region": MAX_PHRASE, "description": MAX_TEXT,
                "fields": 1000, "offers": MAX_TEXT, "seeks": MAX_TEXT, "members": 8}
@@ -519,7 +519,8 @@ async def reports_submit(request: Request, state: StateDep) -> Response:
     clusters = [str(v) for v in raw.getlist("clusters")]
     form = {"top": top, "lang": lang, "formats": chosen, "clusters": clusters}
     try:
-        authorise_write(request, state, str(raw.get("token") or "") or None)
+        # The same check as every write route (with the shared write limit), off the event loop.
+        await run_in_threadpool(authorise_write, request, state, str(raw.get("token") or "") or None)
     except APIError as exc:
         problem = "busy" if exc.status == 429 else "token"
         return reports_view(request, state, problem=problem, form=form,

@@ -263,6 +263,10 @@ class MatchRequest(BaseModel):
     diversity: bool = True
     scope: Literal["all", "cross_field"] = "all"
     strict: bool = True
+    hide_relationships_of: ProfileId | None = Field(default=None, description=(
+        "a catalogue id: score the profile as the evaluation scores that one, with none of its "
+        "relationships counting anywhere and itself not a candidate (to evaluate a fresh "
+        "description of a catalogue cluster from outside)"))
 
 
 class WriteResult(BaseModel):

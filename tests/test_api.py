@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -86,6 +87,22 @@ def test_ad_hoc_match(client: TestClient) -> None:
     result = client.post("/api/v1/match", json=body).json()
     assert result["query"]["field_mappings"][0]["terms"] == ["Photonics"]
     assert {m["country"] for m in result["matches"]} <= {"US", "JP"}
+
+
+def test_ad_hoc_match_can_hide_a_catalogue_profiles_relationships(client: TestClient) -> None:
+    """An outsider's fresh description of de-aero: de-aero is no candidate and its tie to
+    fr-aero-oneside is not shown; an unknown id is a 422 naming the field."""
+    body = {"profile": {"name": "Aero Fresh", "country": "DE", "description": "Aircraft cabins.",
+                        "fields": ["Aerospace Vehicles and Defense"]},
+            "top": 20, "include_home": True}
+    shown = client.post("/api/v1/match", json=body).json()["matches"]
+    hidden = client.post("/api/v1/match", json={**body, "hide_relationships_of": "de-aero"}).json()
+    assert "de-aero" not in {m["id"] for m in hidden["matches"]}
+    assert "de-aero" in {m["id"] for m in shown}
+    assert not any(m["explanation"]["existing_partner"] for m in hidden["matches"])
+    error = assert_error(client.post("/api/v1/match", json={**body, "hide_relationships_of": "de-aeroo"}),
+                         422)
+    assert "hide_relationships_of" in error["message"] and "de-aero" in error["message"]
 
 
 @pytest.mark.parametrize(
@@ -186,7 +203,18 @@ def test_openapi_documents_every_route(client: TestClient) -> None:
 
     paths = client.get("/openapi.json").json()["paths"]
     documented = {(path, method.upper()) for path, ops in paths.items() for method in ops}
-    routes = [r for r in client.app.routes if isinstance(r, APIRoute) and r.include_in_schema]  # type: ignore[attr-defined]
+    def api_routes(routes: list[Any]) -> list[APIRoute]:
+        """The app's routes, those of included routers too (however FastAPI wraps them)."""
+        out: list[APIRoute] = []
+        for route in routes:
+            if isinstance(route, APIRoute):
+                out.append(route)
+            inner = getattr(route, "original_router", None) or getattr(route, "router", None)
+            if inner is not None and hasattr(inner, "routes"):
+                out += api_routes(inner.routes)
+        return out
+
+    routes = [r for r in api_routes(client.app.routes) if r.include_in_schema]  # type: ignore[attr-defined]
     served = {(r.path, method) for r in routes for method in r.methods - {"HEAD"}}
     assert documented == served
     assert len({p for p, _ in served if p.startswith("/api/v1/")}) >= 14

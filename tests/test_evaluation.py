@@ -170,3 +170,28 @@ def test_feedback_moves_the_weights_only_from_the_minimum_on(partnered_matcher: 
     assert dismissed["n_queries"] == 1 and dismissed["value"] == (1.0 if place < 10 else 0.0)
     text = format_table(below)
     assert "partners and feedback" in text and "feedback moves the weights: no" in text
+
+
+def test_paired_difference_is_the_mean_of_per_query_differences(partnered_matcher: Matcher) -> None:
+    result = evaluate(partnered_matcher, seed=5, folds=3, temporal_split=None, secondary=False)
+    paired = result.to_dict()["paired_differences"][0]
+    assert paired["models"] == ["learned", "tfidf"]
+    for name in ("hit@10", "mrr"):
+        diffs = [a[name] - b[name] for a, b in zip(result.per_query["learned"],
+                                                    result.per_query["tfidf"], strict=True)]
+        d = paired["metrics"][name]
+        assert d["value"] == pytest.approx(float(np.mean(diffs)), abs=1e-4)
+        assert d["ci95"][0] <= d["value"] <= d["ci95"][1]
+    assert "learned - tfidf, paired over the same queries: hit@10" in format_table(result)
+
+
+def test_paired_difference_of_a_model_with_itself_is_zero() -> None:
+    from matcher.evaluation.metrics import paired_difference
+
+    per_query = [{"mrr": 0.5}, {"mrr": 1.0}, {"mrr": 0.0}]
+    assert paired_difference(per_query, per_query, ["mrr"], seed=0) == {
+        "mrr": {"value": 0.0, "ci95": [0.0, 0.0]}}
+    before = [{"mrr": 0.5}] * 8 + [{"mrr": 1.0}] * 2
+    after = [{"mrr": 1.0}] * 10  # better on 8 of 10 queries, never worse
+    d = paired_difference(after, before, ["mrr"], seed=0)["mrr"]
+    assert d["value"] == pytest.approx(0.4, abs=1e-4) and d["ci95"][0] > 0

@@ -140,3 +140,31 @@ def test_several_profiles_at_once_equal_one_at_a_time(hashing_matcher: Matcher) 
         a, b = together.match(query, top=10), apart.match(query, top=10)
         assert [(m.id, round(m.score, 9)) for m in a.matches] == \
             [(m.id, round(m.score, 9)) for m in b.matches]
+
+
+def test_hide_relationships_of_scores_a_fresh_text_as_the_evaluation_scores_the_profile(
+        hashing_matcher: Matcher) -> None:
+    """A description of de-aero under another id, with de-aero's relationships hidden, ranks as
+    de-aero itself does (the same pool and candidates), never suggests de-aero, and no
+    explanation mentions its ties; its own partner stays a candidate."""
+    from dataclasses import replace
+
+    own = hashing_matcher.catalogue.get("de-aero")
+    fresh = replace(own, id="fresh-aero")
+    hidden = hashing_matcher.match(fresh, top=10, diversity=False, hide_relationships_of="de-aero")
+    itself = hashing_matcher.match("de-aero", top=10, diversity=False)
+    assert hidden.query.id == "fresh-aero"
+    assert [(m.id, m.score) for m in hidden.matches] == [(m.id, m.score) for m in itself.matches]
+    assert "de-aero" not in {m.id for m in hidden.matches}
+    assert "fr-aero-oneside" in {m.id for m in hidden.matches}  # its partner, not filtered out
+    assert not any(m.explanation.existing_partner or m.explanation.shared_networks
+                   for m in hidden.matches)
+    assert any(m.explanation.existing_partner for m in itself.matches)
+    home = Filters(include_home=True)
+    plain = hashing_matcher.match(fresh, top=10, diversity=False, filters=home)
+    assert "de-aero" in {m.id for m in plain.matches}  # without hiding, the original leaks in
+    assert "de-aero" not in {m.id for m in hashing_matcher.match(
+        fresh, top=10, diversity=False, filters=home, hide_relationships_of="de-aero").matches}
+    with pytest.raises(InvalidInputError) as raised:
+        hashing_matcher.match(fresh, hide_relationships_of="de-aeroo")
+    assert raised.value.field == "hide_relationships_of" and "de-aero" in str(raised.value)

@@ -372,12 +372,20 @@ class Matcher:
         weights: Weights | None = None,
         scope: str = "all",
         strict: bool = True,
+        hide_relationships_of: str | None = None,
     ) -> MatchResult:
         """Rank partners for a catalogue id or an ad-hoc :class:`Profile`.
 
         ``scope="cross_field"`` lists partners from fields linked to the query's instead (see
         :meth:`match_cross_field`; ``weights`` do not apply to it), ``strict`` there meaning that
         no suggestion shares a field with the query.
+
+        ``hide_relationships_of`` (a catalogue id) scores the query as the evaluation scores that
+        profile: the query stands in for it, so the profile is neither a candidate nor in the
+        standardisation pool, and none of its relationships counts anywhere (no field link from
+        its partnerships, no partner or co-member filter, no tie in the explanations). An
+        outsider can so score a fresh description of a catalogue cluster without its own ties
+        leaking in.
         """
         if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= self.config.max_top:
             raise InvalidInputError(f"top must be between 1 and {self.config.max_top}", field="top")
@@ -387,24 +395,35 @@ class Matcher:
         check_filters(self.catalogue, filters)
         if isinstance(query, str):
             query = self.catalogue.get(query)
+        shown = query
+        if hide_relationships_of is not None:
+            if hide_relationships_of not in self.catalogue.by_id:
+                raise InvalidInputError(
+                    f"hide_relationships_of: unknown profile id {hide_relationships_of!r}; closest "
+                    f"ids: {', '.join(self.catalogue.closest_ids(hide_relationships_of[:200]))}",
+                    field="hide_relationships_of")
+            query = replace(query, id=hide_relationships_of)
+            filters = replace(filters, exclude_partners=False, exclude_co_members=False)
+        known = hide_relationships_of is None
         arrays = self._query_arrays(query)
         mask = self.filter_index.mask(query, filters)
         if scope == "cross_field":
-            return self._match_cross_field(query, arrays, mask, top, diversity, strict)
+            result = self._match_cross_field(query, arrays, mask, top, diversity, strict, known)
+            return replace(result, query=shown)
         candidates = self._shortlist(mask, arrays.profile, arrays.seeks)
         if len(candidates) == 0:
-            return MatchResult(query, [], candidates=0)
+            return MatchResult(shown, [], candidates=0)
         scores, components = self.score(query, candidates, arrays, weights)
         picks = self._select(scores, candidates, top, diversity)
         matches = [
             self._match(query, int(candidates[i]), float(scores[i]),
-                        {k: float(c[i]) for k, c in components.items()}, arrays)
+                        {k: float(c[i]) for k, c in components.items()}, arrays, known=known)
             for i in picks
         ]
-        return MatchResult(query, matches, candidates=len(candidates))
+        return MatchResult(shown, matches, candidates=len(candidates))
 
     def _match_cross_field(self, query: Profile, arrays: QueryArrays, mask: Mask, top: int,
-                           diversity: bool, strict: bool) -> MatchResult:
+                           diversity: bool, strict: bool, known: bool = True) -> MatchResult:
         """The "beyond your field" list: candidates passing ``mask`` that bring a field linked to
         the query's (and, when ``strict``, share none), ranked by two-sided need/offer fit and
         how strongly their fields are linked, each explained by its value-chain link. The query's
@@ -432,7 +451,8 @@ class Matcher:
             links = self.field_links.links(query.fields, self.catalogue.profiles[row].fields,
                                            strength, counts)
             matches.append(self._match(query, row, float(scores[i]),
-                                       {k: float(c[i]) for k, c in raw.items()}, arrays, links))
+                                       {k: float(c[i]) for k, c in raw.items()}, arrays, links,
+                                       known=known))
         return MatchResult(query, matches, candidates=len(candidates), scope="cross_field")
 
     def _select(self, scores: Array, candidates: npt.NDArray[np.int64], top: int,
@@ -459,7 +479,10 @@ class Matcher:
         return [int(pool[i]) for i in sorted(picked)]  # the pool is in score order
 
     def _match(self, query: Profile, row: int, score: float, components: dict[str, float],
-               arrays: QueryArrays, field_links: list[FieldLink] | None = None) -> Match:
+               arrays: QueryArrays, field_links: list[FieldLink] | None = None, *,
+               known: bool = True) -> Match:
+        """One suggestion with its explanation; ``known=False`` leaves the query's relationships
+        out of it (see ``hide_relationships_of``)."""
         cand = self.catalogue.profiles[row]
         relationships = self.catalogue.relationships
         v = self.vectors
@@ -472,8 +495,8 @@ class Matcher:
             cand_seeks=v.seeks[v.seek_offsets[row] : v.seek_offsets[row + 1]],
             cand_offers=v.offers[v.offer_offsets[row] : v.offer_offsets[row + 1]],
             taxonomy=self.catalogue.reference.taxonomy,
-            tie=relationships.tie(query.id, cand.id),
-            shared_networks=relationships.shared_networks(query.id, cand.id),
+            tie=relationships.tie(query.id, cand.id) if known else None,
+            shared_networks=relationships.shared_networks(query.id, cand.id) if known else [],
             field_links=field_links,
         )
         return Match(

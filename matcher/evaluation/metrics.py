@@ -79,3 +79,18 @@ def gini(values: Sequence[float]) -> float:
     if n == 0 or total == 0:
         return 0.0
     return float((2 * np.arange(1, n + 1) - n - 1) @ data / (n * total))
+
+
+def paired_difference(a: list[dict[str, float]], b: list[dict[str, float]], names: Sequence[str],
+                      seed: int) -> dict[str, dict[str, Any]]:
+    """Per metric, the mean over queries of ``a`` minus ``b`` (the same queries in the same
+    order) with a percentile bootstrap 95% interval of that mean: queries are resampled in pairs,
+    so the interval shows whether ``a`` beats ``b`` on these queries, not how wide each one is."""
+    if len(a) != len(b):
+        raise ValueError("paired metrics need the same queries")
+    out = {}
+    for name in names:
+        diffs = [x[name] - y[name] for x, y in zip(a, b, strict=True)]
+        out[name] = {"value": round(float(np.mean(diffs)), 4) if diffs else 0.0,
+                     "ci95": list(bootstrap_ci(diffs, seed=seed))}
+    return out

@@ -46,7 +46,7 @@ from ..config import COMPONENTS, Weights
 from ..engine.ranking import Matcher
 from ..errors import ClusterBridgeError
 from ..outcomes.feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
-from .metrics import gini, summarise
+from .metrics import gini, paired_difference, summarise
 from .models import (
     Model,
     evaluate_model,
@@ -81,6 +81,10 @@ FEEDBACK_PROTOCOL = {
 }
 
 
+#: The metrics whose paired difference between two models the evaluation reports.
+PAIRED_METRICS = ("hit@10", "mrr")
+
+
 @dataclass
 class EvaluationResult:
     n_queries: int
@@ -95,6 +99,13 @@ class EvaluationResult:
     exposure: dict[str, Any] | None = None
     #: With feedback labels: their counts, whether they moved the weights, dismissed in the top 10.
     labels: dict[str, Any] | None = None
+
+    def paired(self, a: str = "learned", b: str = "tfidf", seed: int = 0,
+               names: tuple[str, ...] = PAIRED_METRICS) -> dict[str, Any]:
+        """Model ``a`` minus model ``b`` per metric on the same queries, with a paired bootstrap
+        interval (:func:`~matcher.evaluation.metrics.paired_difference`)."""
+        return {"models": [a, b], "metrics": paired_difference(
+            self.per_query[a], self.per_query[b], names, seed)}
 
     @property
     def protocol(self) -> dict[str, str]:
@@ -111,6 +122,7 @@ class EvaluationResult:
             out["exposure"] = self.exposure
         if self.labels is not None:
             out["labels"] = self.labels
+        out["paired_differences"] = [self.paired("learned", "tfidf"), self.paired("full", "tfidf")]
         return out
 
 

@@ -15,6 +15,11 @@ def format_table(result: EvaluationResult) -> str:
              "", *_metrics_table(result.models, cols), ""]
     lines.append("learned weights: " + ", ".join(f"{k} {v:.3f}" for k, v in
                                                   result.learned_weights.items()))
+    for a, b in (("learned", "tfidf"), ("full", "tfidf")):
+        paired = result.paired(a, b)["metrics"]
+        lines.append(f"{a} - {b}, paired over the same queries: " + ", ".join(
+            f"{name} {d['value']:+.3f} [{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]"
+            for name, d in paired.items()))
     if result.labels is not None:
         lab = result.labels
         moves = ("yes" if lab["feedback_moves_weights"] else
