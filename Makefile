@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: help run test lint typecheck pytest build bench system-deps node-deps clean
+.PHONY: help run test test-fast lint typecheck pytest build bench system-deps node-deps clean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -50,6 +50,9 @@ pytest: $(STAMP) system-deps node-deps  ## the test suite, slow and browser test
 	$(BIN)/pytest
 
 test: lint typecheck pytest  ## set up and run every check (what CI runs)
+
+test-fast: $(STAMP)  ## the quick loop: no slow or browser tests (about a minute)
+	$(BIN)/pytest -m "not slow and not browser"
 
 bench: $(STAMP)  ## the benchmark table (10,000 synthetic profiles)
 	$(BIN)/python -m bench.run
