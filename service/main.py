@@ -21,6 +21,7 @@ from . import api, errors, feeds, pages
 from .deps import RateLimiter
 from .limits import BodyLimitMiddleware
 from .schemas import Health
+from .serving import thin_repeated_logs
 from .settings import Settings, get_settings
 from .state import ServiceState
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resolved = settings or get_settings()
+        thin_repeated_logs()  # in every worker, and under any server that embeds the app
         threadpool_limits(limits=resolved.blas_threads, user_api="blas")
         state = await run_in_threadpool(ServiceState, resolved)
         app.state.service = state

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 import uvicorn
 
 from service.main import create_app
+from service.serving import guarded_config
 from service.settings import Settings
 
 
@@ -24,8 +25,9 @@ def free_port() -> int:
 def running(settings: Settings, timeout: float = 180) -> Iterator[str]:
     """Serve ``settings`` on 127.0.0.1; yields the base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                          log_level="warning"))
+    # Served as `clusterbridge serve` serves: with the connection guard.
+    server = uvicorn.Server(guarded_config(create_app(settings), settings, host="127.0.0.1",
+                                           port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout
