@@ -29,10 +29,13 @@ from service.report_jobs import ReportRecord
 from .deps import (
     FeedbackWriterDep,
     FiltersDep,
+    MarksReaderDep,
     MatcherDep,
     StateDep,
     WriterDep,
+    bearer_token,
     marks_and_filters,
+    may_read_marks,
     require_reader,
 )
 from .errors import APIError
@@ -135,6 +138,7 @@ def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
             summary="Suggested partners of a catalogue profile")
 async def profile_matches(
     profile_id: str,
+    request: Request,
     state: StateDep,
     filters: FiltersDep,
     top: Annotated[int, Query(ge=1, le=100)] = 10,
@@ -147,15 +151,21 @@ async def profile_matches(
     include_dismissed: Annotated[bool, Query(
         description="also list candidates the cluster marked not_relevant")] = False,
 ) -> Response:
+    # Each match's feedback (the cluster's mark and note) only for its own or the admin token.
+    given = bearer_token(request)
+    private = given is not None and await run_in_threadpool(may_read_marks, state, given,
+                                                            profile_id)
+
     def compute(matcher: Matcher) -> bytes:
         marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed)
         result = matcher.match(profile_id, top=top, filters=shown, diversity=diversity,
                                scope=scope, strict=strict)
-        return matches_public(result, marks).model_dump_json().encode()
+        return matches_public(result, marks if private else None).model_dump_json().encode()
 
     # Cached until the next write anywhere (any worker, any host); unknown ids raise, uncached.
     # A cached answer is sent from the event loop; computing one runs on the thread pool.
-    key = ("matches", profile_id, top, filters, diversity, scope, strict, include_dismissed)
+    key = ("matches", profile_id, top, filters, diversity, scope, strict, include_dismissed,
+           private)
     body = state.answers.get(key)
     if body is None:
         body = await run_in_threadpool(state.answer, key, compute, True)
@@ -241,8 +251,9 @@ def post_feedback(profile_id: str, body: FeedbackIn, state: StateDep, principal:
 
 
 @router.get("/profiles/{profile_id}/feedback", response_model=FeedbackListPublic, responses=ERRORS,
-            summary="A cluster's marks of its suggestions, current and history")
-def get_feedback(profile_id: str, state: StateDep) -> FeedbackListPublic:
+            summary="A cluster's marks of its suggestions, current and history (this "
+                    "cluster's token or the admin token)")
+def get_feedback(profile_id: str, state: StateDep, _: MarksReaderDep) -> FeedbackListPublic:
     state.matcher.catalogue.get(profile_id)
     current = sorted(state.store.feedback_current(profile_id).values(), key=lambda e: e.candidate)
     return FeedbackListPublic(

@@ -184,6 +184,31 @@ def require_feedback_writer(profile_id: str, request: Request, state: StateDep) 
     return authorise_feedback(request, state, profile_id, _bearer(request))
 
 
+def bearer_token(request: Request) -> str | None:
+    """The request's bearer token, if any."""
+    return _bearer(request)
+
+
+def may_read_marks(state: ServiceState, given: str | None, cluster: str) -> bool:
+    """Whether ``given`` (the admin token or ``cluster``'s own) may read ``cluster``'s marks and
+    notes; they are shown to nobody else."""
+    if given is None:
+        return False
+    try:
+        return authenticate(state, given).may_write(cluster)
+    except APIError:
+        return False
+
+
+def require_marks_reader(profile_id: str, request: Request, state: StateDep) -> Principal:
+    """The principal of the bearer token if it may read ``profile_id``'s marks (401, 403)."""
+    principal = authenticate(state, _bearer(request))
+    if not principal.may_write(profile_id):
+        raise APIError(403, f"this token is for cluster {principal.cluster!r}; it cannot read "
+                            f"feedback of another cluster", {"cluster": principal.cluster})
+    return principal
+
+
 def require_reader(request: Request, state: StateDep) -> None:
     if state.settings.read_token_required:
         authenticate(state, _bearer(request))
@@ -191,3 +216,4 @@ def require_reader(request: Request, state: StateDep) -> None:
 
 WriterDep = Annotated[str, Depends(require_writer)]
 FeedbackWriterDep = Annotated[Principal, Depends(require_feedback_writer)]
+MarksReaderDep = Annotated[Principal, Depends(require_marks_reader)]

@@ -170,12 +170,13 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
     geo = catalogue.reference.geography
     words = Words(pick_language(request), catalogue.reference.taxonomy)
     context = results_context(state, result, top)
+    mine = signed_in(request, state, profile_id)
     return page(request, "cluster.html", {
         "feedback_form": profile.country == HOME_COUNTRY,
-        "marks": marks,
+        "marks": marks if mine else {},  # marks and notes only for the cluster signed in
+        "signed_in": mine,
         "dismissed": sum(1 for m in marks.values() if m.status == DISMISSED),
         "include_dismissed": include_dismissed,
-        "signed_in": signed_in(request, state, profile_id),
         "statuses": STATUSES,
         "reasons": REASONS,
         "profile": profile,
