@@ -210,8 +210,10 @@ def require_marks_reader(profile_id: str, request: Request, state: StateDep) -> 
 
 
 def require_reader(request: Request, state: StateDep) -> None:
+    # service.access checks every route first; this keeps the API closed on its own.
     if state.settings.read_token_required:
-        authenticate(state, _bearer(request))
+        authenticate(state, _bearer(request) or request.query_params.get("token")
+                     or request.cookies.get("cb_token"))
 
 
 WriterDep = Annotated[str, Depends(require_writer)]

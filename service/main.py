@@ -18,6 +18,7 @@ from swagger_ui_bundle import swagger_ui_path
 from threadpoolctl import threadpool_limits
 
 from . import api, errors, feeds, pages
+from .access import ReadTokenMiddleware
 from .deps import RateLimiter
 from .limits import BodyLimitMiddleware
 from .schemas import Health
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "PUT"],
                            allow_headers=["Authorization", "Content-Type", "If-Match"])
 
+    if resolved_for_cors.read_token_required:
+        app.add_middleware(ReadTokenMiddleware, page=pages.page)
     app.add_middleware(BodyLimitMiddleware, max_bytes=resolved_for_cors.max_body_bytes)
     # Pages carry an inline world map: compress answers a browser accepts compressed.
     app.add_middleware(GZipMiddleware, minimum_size=2048)

@@ -16,9 +16,13 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 
+from service.main import create_app
+from service.querylinks import pack
 from service.serving import OncePerInterval
 from tests.servers import free_port
+from tests.test_api import AUTH, TOKEN, make_settings
 from tests.test_scale_out import environment
 
 #: The file limit of the served process, and how many connections the test holds against it.
@@ -111,3 +115,33 @@ def test_idle_and_half_sent_connections_do_not_take_the_server_down(tmp_path: Pa
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+#: Every kind of route that shows data (GET unless a method is given).
+DATA_ROUTES = ["/", "/?q=photonics", "/clusters/de-aero", "/clusters/de-aero/feed.atom",
+               "/outcomes", "/network", "/coverage",
+               "/coverage/cell?field=Photonics&region=Eastern%20Asia",
+               "/match?p=" + pack({"name": "X", "country": "FR", "description": "Lasers."}),
+               "/reports", "/openapi.json", "/docs", "/api/v1/profiles", "/api/v1/outcomes",
+               "/api/v1/network", "/api/v1/coverage", "/api/v1/profiles/de-aero/matches"]
+
+
+def test_the_read_token_covers_every_route_that_shows_data(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, read_token_required=True))) as c:
+        for path in DATA_ROUTES:
+            assert c.get(path).status_code == 401, path
+            assert c.get(path, headers={"Authorization": "Bearer wrong"}).status_code == 403, path
+            assert c.get(path, headers=AUTH).status_code == 200, path
+        assert c.post("/match", data={"name": "X", "country": "FR"}).status_code == 401
+        assert c.post("/reports", data={"token": "x"}).status_code == 401
+        # A feed reader puts the token in the URL; a browser signed in sends the cookie.
+        assert c.get("/clusters/de-aero/feed.atom", params={"token": TOKEN}).status_code == 200
+        c.cookies.set("cb_token", TOKEN)
+        assert c.get("/clusters/de-aero").status_code == 200
+        c.cookies.clear()
+        # Health, static assets and the forms that carry their own token stay open.
+        for path in ("/healthz", "/readyz", "/static/style.css", "/docs-assets/swagger-ui.css"):
+            assert c.get(path).status_code == 200, path
+        assert c.post("/clusters/de-aero/signin", data={"token": "wrong"}).status_code == 403
+        assert c.post("/clusters/de-aero/feedback", data={
+            "candidate": "ca-aero-mutual", "status": "interested"}).status_code == 401
