@@ -223,7 +223,7 @@ def test_feedback_round_trip_through_the_page(client: TestClient,
 def test_alerts_feed_and_webhook_after_a_profile_write(tmp_path: Path) -> None:
     receiver = Receiver([503, 200])
     settings = outcome_settings(tmp_path, webhook_url=receiver.url, webhook_secret=SECRET,
-                                webhook_backoff_s=0.05)
+                                webhook_backoff_s=0.05, webhook_allow_private=True)
     try:
         with TestClient(create_app(settings)) as c:
             state = c.app.state.service  # type: ignore[attr-defined]
