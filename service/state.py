@@ -76,7 +76,8 @@ class ServiceState:
             self.store.replace_relationships(curated.restricted_to(stored))
             logger.info("replaced the relationships of %s from %s (schema upgrade)",
                         settings.database, settings.data_dir)
-        self.answers = AnswerCache(settings.answer_cache)
+        self.answers = AnswerCache(settings.answer_cache,
+                                   max_bytes=int(settings.answer_cache_mb * 1_000_000))
         # Read before the catalogue: a write in between is applied again by the first sync.
         self._version = self.store.data_version()
         self._checked = time.monotonic()
