@@ -34,6 +34,7 @@ from .deps import (
     StateDep,
     WriterDep,
     bearer_token,
+    checked_filters,
     marks_and_filters,
     may_read_marks,
     require_reader,
@@ -122,7 +123,7 @@ def list_profiles(
 
 @router.get("/profiles/{profile_id}", response_model=ProfilePublic, responses=ERRORS,
             summary="One profile")
-def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
+def get_profile(profile_id: str, state: StateDep, response: Response) -> ProfilePublic:
     catalogue = state.matcher.catalogue
     stored = state.store.get(profile_id, state.reference)
     if stored is None:
@@ -131,6 +132,7 @@ def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
     # Body and version from one database row: a client that sends this version back with
     # If-Match gets 409 unless nobody wrote in between (no lost update).
     profile, version = stored
+    response.headers["ETag"] = f'"{version}"'  # the same tag PUT returns, for If-Match
     return profile_public(profile, catalogue, version)
 
 
@@ -187,6 +189,7 @@ async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) ->
             exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
             include_home=body.include_home,
         )
+        checked_filters(matcher.catalogue, filters)
         result = matcher.match(profile, top=body.top, filters=filters, diversity=body.diversity,
                                scope=body.scope, strict=body.strict)
         return matches_public(MatchResult(result.query, result.matches, mappings,
@@ -219,13 +222,19 @@ def put_profile(
         field, message = problems[0]
         raise APIError(422, f"{field}: {message}", {"field": field})
     expected: int | None = None
-    if if_match is not None:
+    current = state.store.version(profile_id)
+    if if_match is not None and if_match.strip() == "*":  # any version, but it must exist
+        if current is None:
+            raise APIError(409, f"If-Match: *: profile {profile_id!r} does not exist",
+                           {"current_version": None})
+        expected = current
+    elif if_match is not None:
         try:
-            expected = int(if_match.strip().strip('"'))
+            expected = int(if_match.strip().removeprefix("W/").strip('"'))
         except ValueError:
-            raise APIError(422, "If-Match: must be a version number",
+            raise APIError(422, "If-Match: must be a version number or *",
                            {"field": "If-Match"}) from None
-    created = state.store.version(profile_id) is None
+    created = current is None
     version = state.update_profile(profile, expected)
     response.headers["ETag"] = f'"{version}"'
     response.status_code = 201 if created else 200
@@ -273,7 +282,11 @@ def get_alerts(
 ) -> AlertsPublic:
     catalogue = state.matcher.catalogue
     catalogue.get(profile_id)
-    alerts = state.store.alerts(profile_id, iso_utc(since) if since is not None else None, limit)
+    try:
+        after = iso_utc(since) if since is not None else None
+    except OverflowError:  # a time near year 1 or 9999 whose UTC falls outside the calendar
+        raise APIError(422, "since: out of range", {"field": "since"}) from None
+    alerts = state.store.alerts(profile_id, after, limit)
     names = catalogue.by_id
     data = [AlertPublic(**{k: v for k, v in a.to_dict().items() if k != "version"},
                         candidate_name=names[a.candidate].name if a.candidate in names else None)

@@ -12,8 +12,8 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from matcher import Filters, Matcher
-from matcher.engine.filters import cluster_page_filters
+from matcher import Catalogue, Filters, InvalidInputError, Matcher
+from matcher.engine.filters import check_filters, cluster_page_filters
 from matcher.outcomes import tokens as cluster_tokens
 from matcher.outcomes.feedback import DISMISSED, Feedback
 from matcher.store import ProfileStore
@@ -61,7 +61,23 @@ async def get_matcher(state: StateDep) -> Matcher:
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 
 
+#: The query or body parameter of each filter (the domain names them by Filters' attributes).
+FILTER_PARAMS = {"countries": "country", "world_regions": "world_region",
+                 "continents": "continent", "fields": "field", "kinds": "kind"}
+
+
+def checked_filters(catalogue: Catalogue, filters: Filters) -> Filters:
+    """``filters`` if every value is known; else the domain's 422, naming the parameter."""
+    try:
+        check_filters(catalogue, filters)
+    except InvalidInputError as exc:
+        raise InvalidInputError(str(exc), field=FILTER_PARAMS.get(exc.field or "", exc.field)) \
+            from None
+    return filters
+
+
 async def match_filters(
+    matcher: MatcherDep,
     country: Annotated[list[CountryCode], Query(
         max_length=MAX_COUNTRIES, description="ISO 3166-1 alpha-2; repeat for several")] = [],  # noqa: B006
     world_region: Annotated[list[WorldRegionName], Query(
@@ -76,7 +92,7 @@ async def match_filters(
     include_home: bool = False,
 ) -> Filters:
     # In Query, max_length caps the number of values; each value is capped by its type.
-    return Filters(
+    return checked_filters(matcher.catalogue, Filters(
         countries=tuple(v for v in country if v),
         world_regions=tuple(v for v in world_region if v),
         continents=tuple(v for v in continent if v),
@@ -85,7 +101,7 @@ async def match_filters(
         exclude_partners=exclude_partners,
         exclude_co_members=exclude_co_members,
         include_home=include_home,
-    )
+    ))
 
 
 FiltersDep = Annotated[Filters, Depends(match_filters)]

@@ -122,7 +122,7 @@ def home(request: Request, state: StateDep,
          q: Annotated[str | None, Query(max_length=200)] = None,
          edit: Annotated[str | None, Query(max_length=MAX_PACKED)] = None) -> Response:
     """The start page; ``edit`` fills the form with a query from a results link."""
-    return home_page(request, state, q=q, form=form_values(unpack(edit)) if edit else None)
+    return home_page(request, state, q=q, form=form_values(unpack(edit, "edit")) if edit else None)
 
 
 def home_page(request: Request, state: Any, *, q: str | None = None,
@@ -244,11 +244,12 @@ def sign_in(request: Request, profile_id: str, state: StateDep,
     state.matcher.catalogue.get(profile_id)
     given = token.strip()
     principal = authenticate(state, given or None)
-    if not principal.may_write(profile_id):
-        raise APIError(403, f"this token is for cluster {principal.cluster!r}")
+    if principal.cluster != profile_id:  # the admin token is never kept in a browser
+        raise APIError(403, "sign in here with this cluster's own token" if principal.cluster
+                       is None else f"this token is for cluster {principal.cluster!r}")
     response = RedirectResponse(_back(profile_id, lang), status_code=303)
     response.set_cookie(TOKEN_COOKIE, given, max_age=TOKEN_COOKIE_AGE, httponly=True,
-                        samesite="strict", path="/")
+                        samesite="strict", path="/", secure=request.url.scheme == "https")
     return response
 
 

@@ -6,13 +6,18 @@ half-sent connections open against it (loopback only, bounded in count and time)
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import resource
 import socket
 import subprocess
 import sys
 import time
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,7 +27,7 @@ from service.main import create_app
 from service.querylinks import pack
 from service.serving import OncePerInterval
 from tests.servers import free_port
-from tests.test_api import AUTH, TOKEN, make_settings
+from tests.test_api import AUTH, TOKEN, assert_error, make_settings
 from tests.test_scale_out import environment
 
 #: The file limit of the served process, and how many connections the test holds against it.
@@ -145,3 +150,120 @@ def test_the_read_token_covers_every_route_that_shows_data(tmp_path: Path) -> No
         assert c.post("/clusters/de-aero/signin", data={"token": "wrong"}).status_code == 403
         assert c.post("/clusters/de-aero/feedback", data={
             "candidate": "ca-aero-mutual", "status": "interested"}).status_code == 401
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    with TestClient(create_app(make_settings(tmp_path_factory.mktemp("exposure"))),
+                    raise_server_exceptions=False) as c:
+        yield c
+
+
+@pytest.mark.parametrize("since", ["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+14:00"])
+def test_alerts_since_out_of_range_is_422(client: TestClient, since: str) -> None:
+    error = assert_error(client.get("/api/v1/profiles/de-aero/alerts", params={"since": since}),
+                         422)
+    assert error["details"]["field"] == "since"
+
+
+@pytest.mark.parametrize("record", [
+    {"fields": [1, 2]}, {"name": "\ud800"}, {"offers": "not a list"}, {"members": [1]},
+    {"name": {"x": 1}}, {"fields": ["ok", None]},
+])
+def test_a_crafted_edit_or_results_link_is_422(client: TestClient, record: dict[str, Any]) -> None:
+    raw = json.dumps(record).encode()  # \ud800 stays escaped: json.loads makes it a lone surrogate
+    packed = base64.urlsafe_b64encode(zlib.compress(raw)).decode().rstrip("=")
+    edit = client.get("/", params={"edit": packed})
+    assert edit.status_code == 422 and "edit" in edit.text
+    assert client.get("/match", params={"p": packed}).status_code == 422
+
+
+@pytest.mark.parametrize("q", ["%", ".*", "...", "%%%", "-"])
+def test_a_search_of_only_punctuation_finds_nothing(client: TestClient, q: str) -> None:
+    assert client.get("/api/v1/profiles", params={"q": q}).json()["count"] == 0
+    assert 'class="found"' not in client.get("/", params={"q": q}).text
+    assert client.get("/api/v1/profiles", params={"q": ""}).json()["count"] > 0
+
+
+def test_a_profile_read_carries_its_etag_and_if_match_star_is_accepted(client: TestClient) -> None:
+    body = {"name": "Lyon Photonics Valley", "country": "FR", "fields": ["Photonics"],
+            "description": "Laser sources and optical metrology for precision manufacturing."}
+    missing = client.put("/api/v1/profiles/fr-etag", json=body, headers={**AUTH, "If-Match": "*"})
+    assert_error(missing, 409)  # * means "the current version", and there is none
+    created = client.put("/api/v1/profiles/fr-etag", json=body, headers=AUTH)
+    read = client.get("/api/v1/profiles/fr-etag")
+    assert read.headers["etag"] == created.headers["etag"] == f'"{read.json()["version"]}"'
+    again = client.put("/api/v1/profiles/fr-etag", json=body,
+                       headers={**AUTH, "If-Match": read.headers["etag"]})
+    assert again.status_code == 200
+    star = client.put("/api/v1/profiles/fr-etag", json=body, headers={**AUTH, "If-Match": "*"})
+    assert star.status_code == 200 and star.json()["version"] == again.json()["version"] + 1
+    assert_error(client.put("/api/v1/profiles/fr-etag", json=body,
+                            headers={**AUTH, "If-Match": read.headers["etag"]}), 409)
+
+
+def test_country_filters_take_lower_case_and_name_the_parameter(client: TestClient) -> None:
+    lower = client.get("/api/v1/profiles", params={"country": "fr"})
+    assert lower.status_code == 200
+    assert lower.json()["count"] == client.get("/api/v1/profiles",
+                                               params={"country": "FR"}).json()["count"] > 0
+    assert client.get("/api/v1/profiles/de-aero/matches", params={"country": "fr"}).status_code \
+        == 200
+    error = assert_error(client.get("/api/v1/profiles", params={"country": "xq"}), 422)
+    assert error["details"]["field"] == "country"
+    body = {"profile": {"name": "X", "country": "FR", "description": "Laser optics."},
+            "country": ["xq"]}
+    assert assert_error(client.post("/api/v1/match", json=body), 422)["details"]["field"] \
+        == "country"
+    assert assert_error(client.get("/api/v1/profiles", params={"world_region": "Eastern Asai"}),
+                        422)["details"]["field"] == "world_region"
+
+
+@pytest.mark.parametrize(("path", "body"), [
+    ("/api/v1/match", {"profile": {"name": "X", "country": "FR", "description": "Lasers."},
+                       "top": 11111111111111111111}),
+    ("/api/v1/reports", {"top": 11111111111111111111, "formats": ["csv"]}),
+])
+def test_a_huge_top_is_422(client: TestClient, path: str, body: dict[str, Any]) -> None:
+    error = assert_error(client.post(path, json=body, headers=AUTH), 422)
+    assert error["details"]["field"] == "top"
+
+
+def test_marks_only_for_international_candidates_that_were_suggested(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = make_settings(tmp_path, alert_top=1, alert_delay_s=0.0)
+    with TestClient(create_app(settings)) as c:
+        german = c.post("/api/v1/profiles/de-aero/feedback", headers=AUTH,
+                        json={"candidate": "de-photonics", "status": "interested"})
+        assert assert_error(german, 422)["details"]["field"] == "candidate"
+        state = c.app.state.service  # type: ignore[attr-defined]
+        assert state.follow.settle(60)
+        monkeypatch.setattr("service.state.MARKABLE_TOP", 2)  # short lists: most are never shown
+        suggested = state.suggested_to("de-aero")
+        international = {p.id for p in state.matcher.catalogue.profiles if p.country != "DE"}
+        never = sorted(international - suggested)[0]
+        refused = c.post("/api/v1/profiles/de-aero/feedback", headers=AUTH,
+                         json={"candidate": never, "status": "interested"})
+        assert assert_error(refused, 422)["details"]["field"] == "candidate"
+        assert "never suggested" in refused.json()["error"]["message"]
+        followed = {v for k, v in state.store.suggested_pairs() if k == "de-aero"}
+        assert followed and followed <= suggested
+        for candidate in sorted(suggested):
+            assert c.post("/api/v1/profiles/de-aero/feedback", headers=AUTH, json={
+                "candidate": candidate, "status": "interested"}).status_code == 201
+
+
+def test_sign_in_takes_only_the_clusters_own_token_and_is_secure_over_https(
+        client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_api_outcomes import issue_token
+
+    refused = client.post("/clusters/de-aero/signin", data={"token": TOKEN},
+                          follow_redirects=False)
+    assert refused.status_code == 403 and "set-cookie" not in refused.headers
+    token = issue_token(client, "de-aero", capsys)
+    plain = client.post("/clusters/de-aero/signin", data={"token": token}, follow_redirects=False)
+    assert plain.status_code == 303 and "secure" not in plain.headers["set-cookie"].lower()
+    with TestClient(client.app, base_url="https://testserver") as https:
+        secure = https.post("/clusters/de-aero/signin", data={"token": token},
+                            follow_redirects=False)
+    assert secure.status_code == 303 and "; secure" in secure.headers["set-cookie"].lower()
