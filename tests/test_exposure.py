@@ -267,3 +267,61 @@ def test_sign_in_takes_only_the_clusters_own_token_and_is_secure_over_https(
         secure = https.post("/clusters/de-aero/signin", data={"token": token},
                             follow_redirects=False)
     assert secure.status_code == 303 and "; secure" in secure.headers["set-cookie"].lower()
+
+
+#: GET routes with concrete paths (every dynamic route of the app with GET; see the test).
+GET_PATHS = ["/", "/clusters/de-aero", "/clusters/de-aero/feed.atom", "/outcomes", "/network",
+             "/coverage", "/coverage/cell?field=Photonics&region=Eastern%20Asia",
+             "/match?p=" + pack({"name": "X", "country": "FR", "description": "Lasers."}),
+             "/reports", "/openapi.json", "/docs", "/healthz", "/readyz", "/api/v1/profiles",
+             "/api/v1/profiles/de-aero", "/api/v1/profiles/de-aero/matches",
+             "/api/v1/profiles/de-aero/alerts", "/api/v1/outcomes", "/api/v1/coverage",
+             "/api/v1/network"]
+
+
+def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
+    answers = [client.get(p) for p in ("/", "/clusters/de-aero", "/api/v1/profiles",
+                                       "/static/style.css", "/nope", "/api/v1/profiles/nope")]
+    answers.append(client.post("/api/v1/match", content=b"x" * 70_000,
+                               headers={"Content-Type": "application/json"}))  # 413
+    answers.append(client.put("/api/v1/profiles/x", json={}))  # 401
+    for answer in answers:
+        headers = answer.headers
+        assert headers["x-content-type-options"] == "nosniff", answer.url
+        assert headers["referrer-policy"] == "same-origin"
+        csp = headers["content-security-policy"]
+        assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp
+        assert "script-src" not in csp or "unsafe-inline" not in csp.split("script-src")[1]
+    assert {a.status_code for a in answers} >= {200, 404, 413, 401}
+    # The pages hold no inline script, <style> element or event handler the policy would block.
+    for path in ("/", "/clusters/de-aero", "/coverage", "/network", "/outcomes", "/reports"):
+        page = client.get(path).text
+        assert "<script>" not in page and "<style" not in page and " onclick=" not in page
+    # The Swagger UI page allows its one inline script by hash, nothing else inline.
+    docs = client.get("/docs")
+    assert "'sha256-" in docs.headers["content-security-policy"]
+    assert "'unsafe-inline'" not in docs.headers["content-security-policy"].split("script-src")[1] \
+        .split(";")[0]
+
+
+def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
+    from fastapi.routing import APIRoute
+
+    with_get = {r.path for r in client.app.routes  # type: ignore[attr-defined]
+                if isinstance(r, APIRoute) and "GET" in r.methods}
+    covered = {p.split("?")[0] for p in GET_PATHS}
+    assert {p for p in with_get if "{" not in p} <= covered
+    for path in GET_PATHS:
+        get, head = client.get(path), client.head(path)
+        assert get.status_code == 200, path
+        assert head.status_code == 200 and head.content == b"", path
+        assert head.headers["content-type"] == get.headers["content-type"]
+    assert client.head("/api/v1/profiles/nope").status_code == 404
+    assert client.head("/clusters/de-aero/signin").status_code == 405  # POST only
+
+
+def test_no_redirect_reflects_the_host_header(client: TestClient) -> None:
+    for path in ("/docs/", "/api/v1/profiles/", "/clusters/de-aero/", "/outcomes/"):
+        answer = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+        assert "evil.example" not in answer.headers.get("location", ""), path
+        assert answer.status_code == 404, path
