@@ -37,6 +37,7 @@ from .deps import (
     checked_filters,
     marks_and_filters,
     may_read_marks,
+    remember_write,
     require_reader,
 )
 from .errors import APIError
@@ -206,6 +207,7 @@ async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) ->
 }, summary="Add or update a profile (bearer token)")
 def put_profile(
     profile_id: str,
+    request: Request,
     body: ProfileIn,
     state: StateDep,
     _: WriterDep,
@@ -236,6 +238,7 @@ def put_profile(
                            {"field": "If-Match"}) from None
     created = current is None
     version = state.update_profile(profile, expected)
+    remember_write(request, response, state)
     response.headers["ETag"] = f'"{version}"'
     response.status_code = 201 if created else 200
     return WriteResult(id=profile_id, version=version, created=created)
@@ -251,9 +254,10 @@ def put_profile(
                  429: {"model": ErrorPublic, "description": "rate limited"}},
              summary="Mark a suggestion (this cluster's token or the admin token)")
 def post_feedback(profile_id: str, body: FeedbackIn, state: StateDep, principal: FeedbackWriterDep,
-                  response: Response) -> FeedbackWritten:
+                  request: Request, response: Response) -> FeedbackWritten:
     entry, recorded = state.record_feedback(profile_id, body.candidate, body.status, body.reason,
                                             body.note, principal.actor)
+    remember_write(request, response, state)
     if not recorded:
         response.status_code = 200
     return FeedbackWritten(**feedback_public(entry), recorded=recorded)

@@ -9,7 +9,7 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matcher import Catalogue, Filters, InvalidInputError, Matcher
@@ -37,15 +37,37 @@ from .state import ServiceState
 logger = logging.getLogger(__name__)
 
 
+#: Read-your-writes: a write's answer carries the data version it made, as a header and a
+#: cookie; a request that presents a newer version than its worker holds syncs first, so a
+#: client sees its own write on any worker at once.
+VERSION_HEADER = "X-Data-Version"
+VERSION_COOKIE = "cb_seen"
+
+
+def seen_version(request: Request) -> int:
+    """The newest data version the client says it wrote (0 if none or unreadable)."""
+    given = request.headers.get(VERSION_HEADER) or request.cookies.get(VERSION_COOKIE) or ""
+    return int(given) if given.isdigit() and len(given) < 19 else 0
+
+
+def remember_write(request: Request, response: Response, state: ServiceState) -> None:
+    """Give the client the data version of its acknowledged write (see :data:`VERSION_HEADER`)."""
+    version = str(state.data_version)
+    response.headers[VERSION_HEADER] = version
+    response.set_cookie(VERSION_COOKIE, version, httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https")
+
+
 async def get_state(request: Request) -> ServiceState:
     # async, like the other light dependencies: a request served from the answer cache never
     # leaves the event loop; the database is read off the loop, and only when a sync is due.
     state: ServiceState | None = getattr(request.app.state, "service", None)
     if state is None:
         raise APIError(503, "the service is starting; try again shortly")
-    if state.sync_due():  # writes made through other workers, at most every sync_interval_s
+    behind = seen_version(request) > state.data_version  # the client wrote through another worker
+    if behind or state.sync_due():  # else other workers' writes, at most every sync_interval_s
         try:
-            await run_in_threadpool(state.sync)
+            await run_in_threadpool(state.sync, behind)
         except Exception:  # the database is away: answer from memory; /readyz says not ready
             logger.exception("could not read the data version; answering from memory")
     return state

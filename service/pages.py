@@ -36,6 +36,7 @@ from .deps import (
     authenticate,
     authorise_feedback,
     marks_and_filters,
+    remember_write,
 )
 from .errors import APIError
 from .i18n import LANGUAGES, Words, pick_language
@@ -233,7 +234,9 @@ def feedback_form(
                                    token.strip() or request.cookies.get(TOKEN_COOKIE) or None)
     state.record_feedback(profile_id, candidate, status, reason or None, note or None,
                           principal.actor)
-    return RedirectResponse(_back(profile_id, lang, candidate), status_code=303)
+    response = RedirectResponse(_back(profile_id, lang, candidate), status_code=303)
+    remember_write(request, response, state)
+    return response
 
 
 @router.post("/clusters/{profile_id}/signin", response_class=HTMLResponse)

@@ -132,6 +132,11 @@ class ServiceState:
         self._matcher = matcher
         self.answers.clear()
 
+    @property
+    def data_version(self) -> int:
+        """The database's data version this worker's matcher reflects."""
+        return self._version
+
     def sync_due(self) -> bool:
         return time.monotonic() - self._checked >= self.settings.sync_interval_s
 

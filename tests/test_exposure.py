@@ -263,9 +263,9 @@ def test_sign_in_takes_only_the_clusters_own_token_and_is_secure_over_https(
     token = issue_token(client, "de-aero", capsys)
     plain = client.post("/clusters/de-aero/signin", data={"token": token}, follow_redirects=False)
     assert plain.status_code == 303 and "secure" not in plain.headers["set-cookie"].lower()
-    with TestClient(client.app, base_url="https://testserver") as https:
-        secure = https.post("/clusters/de-aero/signin", data={"token": token},
-                            follow_redirects=False)
+    https = TestClient(client.app, base_url="https://testserver")  # no second lifespan
+    secure = https.post("/clusters/de-aero/signin", data={"token": token},
+                        follow_redirects=False)
     assert secure.status_code == 303 and "; secure" in secure.headers["set-cookie"].lower()
 
 
