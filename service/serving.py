@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import socket
 import time
 from typing import Any
@@ -73,12 +74,30 @@ class OncePerInterval(logging.Filter):
         return True
 
 
+class RedactTokens(logging.Filter):
+    """uvicorn's access log shows each request's path with its query; a ``token`` parameter
+    (feed readers put the read token there) is logged as ``token=***``."""
+
+    PATTERN = re.compile(r"((?:^|[?&])token=)[^&\s]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and any(
+                isinstance(a, str) and "token=" in a for a in record.args):
+            record.args = tuple(self.PATTERN.sub(r"\1***", a) if isinstance(a, str) else a
+                                for a in record.args)
+        return True
+
+
 def thin_repeated_logs(interval_s: float = 10.0) -> None:
-    """Install :class:`OncePerInterval` on the loggers of :data:`THINNED_LOGGERS` (once)."""
+    """Install :class:`OncePerInterval` on the loggers of :data:`THINNED_LOGGERS`, and
+    :class:`RedactTokens` on uvicorn's access log (once each)."""
     for name in THINNED_LOGGERS:
         target = logging.getLogger(name)
         if not any(isinstance(f, OncePerInterval) for f in target.filters):
             target.addFilter(OncePerInterval(interval_s))
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactTokens) for f in access.filters):
+        access.addFilter(RedactTokens())
 
 
 class NoDelayHTTPProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]

@@ -47,6 +47,17 @@ def test_a_repeated_log_record_passes_once_per_interval(caplog: pytest.LogCaptur
         "socket.accept() out of system resource", "another error"]
 
 
+def test_a_token_in_the_url_is_not_written_to_the_access_log() -> None:
+    from service.serving import RedactTokens
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d', ("127.0.0.1:5", "GET",
+                               "/clusters/x/feed.atom?lang=de&token=cbt_abc.secret", "1.1", 200),
+                               None)
+    assert RedactTokens().filter(record)
+    assert "secret" not in record.getMessage() and "token=***" in record.getMessage()
+
+
 def _hold(port: int, kind: int) -> socket.socket:
     """A connection that sends nothing (0), half its headers (1), or a body it announced only in
     part (2)."""
