@@ -13,6 +13,7 @@ from matcher import (
     BundleError,
     Catalogue,
     Filters,
+    InvalidInputError,
     Matcher,
     MatchResult,
     Profile,
@@ -37,6 +38,7 @@ from .deps import (
     checked_filters,
     marks_and_filters,
     may_read_marks,
+    named_as_parameter,
     remember_write,
     require_reader,
 )
@@ -340,7 +342,11 @@ def network(
     format: Literal["json", "graphml", "csv"] = "json",
     table: Literal["edges", "nodes"] = "edges",
 ) -> PartnershipNetworkPublic | Response:
-    view = state.network(tuple(v for v in field if v), tuple(v for v in world_region if v), edges)
+    try:
+        view = state.network(tuple(v for v in field if v), tuple(v for v in world_region if v),
+                             edges)
+    except InvalidInputError as exc:
+        raise named_as_parameter(exc) from None
     if format == "json":
         return PartnershipNetworkPublic.model_validate(view.to_dict())
     if format == "graphml":

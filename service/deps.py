@@ -88,13 +88,17 @@ FILTER_PARAMS = {"countries": "country", "world_regions": "world_region",
                  "continents": "continent", "fields": "field", "kinds": "kind"}
 
 
+def named_as_parameter(exc: InvalidInputError) -> InvalidInputError:
+    """The domain's error about a filter, naming the HTTP parameter instead."""
+    return InvalidInputError(str(exc), field=FILTER_PARAMS.get(exc.field or "", exc.field))
+
+
 def checked_filters(catalogue: Catalogue, filters: Filters) -> Filters:
     """``filters`` if every value is known; else the domain's 422, naming the parameter."""
     try:
         check_filters(catalogue, filters)
     except InvalidInputError as exc:
-        raise InvalidInputError(str(exc), field=FILTER_PARAMS.get(exc.field or "", exc.field)) \
-            from None
+        raise named_as_parameter(exc) from None
     return filters
 
 

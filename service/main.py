@@ -17,6 +17,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp
 from swagger_ui_bundle import swagger_ui_path
 from threadpoolctl import threadpool_limits
 
@@ -44,6 +45,15 @@ def docs_policy(html: bytes) -> str:
         "default-src 'self';", f"default-src 'self'; script-src 'self' {hashes};")
 
 
+class ClusterBridgeApp(FastAPI):
+    """FastAPI with :class:`~service.edge.EdgeMiddleware` outside everything, even outside the
+    handler of unexpected errors (which Starlette puts outermost), so that a 500 carries the
+    security headers too."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return EdgeMiddleware(super().build_middleware_stack())
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The application; ``settings`` default to the environment (``CLUSTERBRIDGE_*``)."""
 
@@ -62,7 +72,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             state.close()
             app.state.service = None
 
-    app = FastAPI(
+    app = ClusterBridgeApp(
         title="ClusterBridge",
         version="1.0",
         summary="Complementary international partners for innovation clusters",
@@ -84,7 +94,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=resolved_for_cors.max_body_bytes)
     # Pages carry an inline world map: compress answers a browser accepts compressed.
     app.add_middleware(GZipMiddleware, minimum_size=2048)
-    app.add_middleware(EdgeMiddleware)  # outermost: every answer, errors of the others too
 
     errors.install(app, pages.page)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), name="static")

@@ -315,6 +315,20 @@ def test_every_answer_carries_the_security_headers(client: TestClient) -> None:
         .split(";")[0]
 
 
+def test_an_unexpected_error_carries_the_security_headers_too(
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    state = client.app.state.service  # type: ignore[attr-defined]
+
+    def broken() -> None:
+        raise RuntimeError("internal detail")
+
+    monkeypatch.setattr(state, "outcomes", broken)
+    answer = client.get("/api/v1/outcomes")
+    assert answer.status_code == 500 and "internal detail" not in answer.text
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
+
+
 def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
     from fastapi.routing import APIRoute
 
