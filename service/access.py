@@ -17,15 +17,13 @@ from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from .deps import authenticate, bearer_token
+from .deps import authenticate, presented_token
 from .errors import APIError, PageRenderer, render
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 OPEN_PREFIXES = ("/static/", "/docs-assets/")
 #: Posts that check a token themselves (a visitor must be able to sign in).
 OPEN_POSTS = re.compile(r"/clusters/[^/]+/(signin|signout|feedback)")
-#: The cookie a cluster's sign-in sets (see :mod:`service.pages`).
-TOKEN_COOKIE = "cb_token"
 
 
 def is_open(method: str, path: str) -> bool:
@@ -33,12 +31,6 @@ def is_open(method: str, path: str) -> bool:
     if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
         return True
     return method == "POST" and OPEN_POSTS.fullmatch(path) is not None
-
-
-def presented_token(request: Request) -> str | None:
-    """The token a reader presents: bearer header, ``token`` query parameter, or cookie."""
-    return (bearer_token(request) or request.query_params.get("token")
-            or request.cookies.get(TOKEN_COOKIE) or None)
 
 
 class ReadTokenMiddleware:

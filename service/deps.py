@@ -231,6 +231,17 @@ def bearer_token(request: Request) -> str | None:
     return _bearer(request)
 
 
+#: The cookie that remembers a cluster token after "sign in with token" (HttpOnly, SameSite).
+TOKEN_COOKIE = "cb_token"
+
+
+def presented_token(request: Request) -> str | None:
+    """The token a reader presents: bearer header, ``token`` query parameter (feed readers
+    cannot send headers), or the sign-in cookie."""
+    return (_bearer(request) or request.query_params.get("token")
+            or request.cookies.get(TOKEN_COOKIE) or None)
+
+
 def may_read_marks(state: ServiceState, given: str | None, cluster: str) -> bool:
     """Whether ``given`` (the admin token or ``cluster``'s own) may read ``cluster``'s marks and
     notes; they are shown to nobody else."""
@@ -254,8 +265,7 @@ def require_marks_reader(profile_id: str, request: Request, state: StateDep) -> 
 def require_reader(request: Request, state: StateDep) -> None:
     # service.access checks every route first; this keeps the API closed on its own.
     if state.settings.read_token_required:
-        authenticate(state, _bearer(request) or request.query_params.get("token")
-                     or request.cookies.get("cb_token"))
+        authenticate(state, presented_token(request))
 
 
 WriterDep = Annotated[str, Depends(require_writer)]

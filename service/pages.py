@@ -30,6 +30,7 @@ from matcher.reports import FORMATS, parse_formats
 
 from . import worldmap
 from .deps import (
+    TOKEN_COOKIE,
     FiltersDep,
     MatcherDep,
     StateDep,
@@ -57,8 +58,6 @@ FORM_LIMITS = {"name": MAX_PHRASE, "region": MAX_PHRASE, "description": MAX_TEXT
                "fields": 1000, "offers": MAX_TEXT, "seeks": MAX_TEXT, "members": 8}
 #: Profile fields -> the form field a problem is shown beside.
 FORM_FIELD = {"size": "members", "id": "name", "kind": "name"}
-#: The cookie that remembers a cluster token after "sign in with token" (HttpOnly, SameSite).
-TOKEN_COOKIE = "cb_token"
 TOKEN_COOKIE_AGE = 30 * 24 * 3600
 
 
