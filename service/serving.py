@@ -135,8 +135,10 @@ class GuardedHTTPProtocol(NoDelayHTTPProtocol):
         self._since = self.loop.time()
         self._guard: asyncio.TimerHandle | None = None
         if len(self.connections) > cap:
+            # Not one already closing: in a burst each new connection evicts another.
             waiting = [c for c in self.connections
-                       if c is not self and isinstance(c, GuardedHTTPProtocol) and c.waiting()]
+                       if c is not self and isinstance(c, GuardedHTTPProtocol) and c.waiting()
+                       and not c.transport.is_closing()]
             if not waiting:
                 transport.close()
                 return
