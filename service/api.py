@@ -13,6 +13,7 @@ from matcher import (
     BundleError,
     Catalogue,
     Filters,
+    InvalidInputError,
     Matcher,
     MatchResult,
     Profile,
@@ -29,10 +30,16 @@ from service.report_jobs import ReportRecord
 from .deps import (
     FeedbackWriterDep,
     FiltersDep,
+    MarksReaderDep,
     MatcherDep,
     StateDep,
     WriterDep,
+    bearer_token,
+    checked_filters,
     marks_and_filters,
+    may_read_marks,
+    named_as_parameter,
+    remember_write,
     require_reader,
 )
 from .errors import APIError
@@ -119,7 +126,7 @@ def list_profiles(
 
 @router.get("/profiles/{profile_id}", response_model=ProfilePublic, responses=ERRORS,
             summary="One profile")
-def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
+def get_profile(profile_id: str, state: StateDep, response: Response) -> ProfilePublic:
     catalogue = state.matcher.catalogue
     stored = state.store.get(profile_id, state.reference)
     if stored is None:
@@ -128,6 +135,7 @@ def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
     # Body and version from one database row: a client that sends this version back with
     # If-Match gets 409 unless nobody wrote in between (no lost update).
     profile, version = stored
+    response.headers["ETag"] = f'"{version}"'  # the same tag PUT returns, for If-Match
     return profile_public(profile, catalogue, version)
 
 
@@ -135,6 +143,7 @@ def get_profile(profile_id: str, state: StateDep) -> ProfilePublic:
             summary="Suggested partners of a catalogue profile")
 async def profile_matches(
     profile_id: str,
+    request: Request,
     state: StateDep,
     filters: FiltersDep,
     top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10,
@@ -147,15 +156,21 @@ async def profile_matches(
     include_dismissed: Annotated[bool, Query(
         description="also list candidates the cluster marked not_relevant")] = False,
 ) -> Response:
+    # Each match's feedback (the cluster's mark and note) only for its own or the admin token.
+    given = bearer_token(request)
+    private = given is not None and await run_in_threadpool(may_read_marks, state, given,
+                                                            profile_id)
+
     def compute(matcher: Matcher) -> bytes:
         marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed)
         result = matcher.match(profile_id, top=top, filters=shown, diversity=diversity,
                                scope=scope, strict=strict)
-        return matches_public(result, marks).model_dump_json().encode()
+        return matches_public(result, marks if private else None).model_dump_json().encode()
 
     # Cached until the next write anywhere (any worker, any host); unknown ids raise, uncached.
     # A cached answer is sent from the event loop; computing one runs on the thread pool.
-    key = ("matches", profile_id, top, filters, diversity, scope, strict, include_dismissed)
+    key = ("matches", profile_id, top, filters, diversity, scope, strict, include_dismissed,
+           private)
     body = state.answers.get(key)
     if body is None:
         body = await run_in_threadpool(state.answer, key, compute, True)
@@ -176,6 +191,7 @@ async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) ->
             exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
             include_home=body.include_home,
         )
+        checked_filters(matcher.catalogue, filters)
         return matches_public(matcher.match_record(
             body.profile.record(), top=body.top, filters=filters, diversity=body.diversity,
             scope=body.scope, strict=body.strict, hide_relationships_of=body.hide_relationships_of))
@@ -191,6 +207,7 @@ async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) ->
 }, summary="Add or update a profile (bearer token)")
 def put_profile(
     profile_id: str,
+    request: Request,
     body: ProfileIn,
     state: StateDep,
     _: WriterDep,
@@ -207,14 +224,21 @@ def put_profile(
         field, message = problems[0]
         raise APIError(422, f"{field}: {message}", {"field": field})
     expected: int | None = None
-    if if_match is not None:
+    current = state.store.version(profile_id)
+    if if_match is not None and if_match.strip() == "*":  # any version, but it must exist
+        if current is None:
+            raise APIError(409, f"If-Match: *: profile {profile_id!r} does not exist",
+                           {"current_version": None})
+        expected = current
+    elif if_match is not None:
         try:
-            expected = int(if_match.strip().strip('"'))
+            expected = int(if_match.strip().removeprefix("W/").strip('"'))
         except ValueError:
-            raise APIError(422, "If-Match: must be a version number",
+            raise APIError(422, "If-Match: must be a version number or *",
                            {"field": "If-Match"}) from None
-    created = state.store.version(profile_id) is None
+    created = current is None
     version = state.update_profile(profile, expected)
+    remember_write(request, response, state)
     response.headers["ETag"] = f'"{version}"'
     response.status_code = 201 if created else 200
     return WriteResult(id=profile_id, version=version, created=created)
@@ -230,17 +254,19 @@ def put_profile(
                  429: {"model": ErrorPublic, "description": "rate limited"}},
              summary="Mark a suggestion (this cluster's token or the admin token)")
 def post_feedback(profile_id: str, body: FeedbackIn, state: StateDep, principal: FeedbackWriterDep,
-                  response: Response) -> FeedbackWritten:
+                  request: Request, response: Response) -> FeedbackWritten:
     entry, recorded = state.record_feedback(profile_id, body.candidate, body.status, body.reason,
                                             body.note, principal.actor)
+    remember_write(request, response, state)
     if not recorded:
         response.status_code = 200
     return FeedbackWritten(**feedback_public(entry), recorded=recorded)
 
 
 @router.get("/profiles/{profile_id}/feedback", response_model=FeedbackListPublic, responses=ERRORS,
-            summary="A cluster's marks of its suggestions, current and history")
-def get_feedback(profile_id: str, state: StateDep) -> FeedbackListPublic:
+            summary="A cluster's marks of its suggestions, current and history (this "
+                    "cluster's token or the admin token)")
+def get_feedback(profile_id: str, state: StateDep, _: MarksReaderDep) -> FeedbackListPublic:
     state.matcher.catalogue.get(profile_id)
     current = sorted(state.store.feedback_current(profile_id).values(), key=lambda e: e.candidate)
     return FeedbackListPublic(
@@ -260,7 +286,11 @@ def get_alerts(
 ) -> AlertsPublic:
     catalogue = state.matcher.catalogue
     catalogue.get(profile_id)
-    alerts = state.store.alerts(profile_id, iso_utc(since) if since is not None else None, limit)
+    try:
+        after = iso_utc(since) if since is not None else None
+    except OverflowError:  # a time near year 1 or 9999 whose UTC falls outside the calendar
+        raise APIError(422, "since: out of range", {"field": "since"}) from None
+    alerts = state.store.alerts(profile_id, after, limit)
     names = catalogue.by_id
     data = [AlertPublic(**{k: v for k, v in a.to_dict().items() if k != "version"},
                         candidate_name=names[a.candidate].name if a.candidate in names else None)
@@ -310,7 +340,11 @@ def network(
     format: Literal["json", "graphml", "csv"] = "json",
     table: Literal["edges", "nodes"] = "edges",
 ) -> PartnershipNetworkPublic | Response:
-    view = state.network(tuple(v for v in field if v), tuple(v for v in world_region if v), edges)
+    try:
+        view = state.network(tuple(v for v in field if v), tuple(v for v in world_region if v),
+                             edges)
+    except InvalidInputError as exc:
+        raise named_as_parameter(exc) from None
     if format == "json":
         return PartnershipNetworkPublic.model_validate(view.to_dict())
     if format == "graphml":

@@ -10,11 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from matcher import Filters, Matcher
-from matcher.engine.filters import cluster_page_filters
+from matcher import Catalogue, Filters, InvalidInputError, Matcher
+from matcher.engine.filters import check_filters, cluster_page_filters
 from matcher.outcomes import tokens as cluster_tokens
 from matcher.outcomes.feedback import DISMISSED, Feedback
 from matcher.store import ProfileStore
@@ -37,15 +37,37 @@ from .state import ServiceState
 logger = logging.getLogger(__name__)
 
 
+#: Read-your-writes: a write's answer carries the data version it made, as a header and a
+#: cookie; a request that presents a newer version than its worker holds syncs first, so a
+#: client sees its own write on any worker at once.
+VERSION_HEADER = "X-Data-Version"
+VERSION_COOKIE = "cb_seen"
+
+
+def seen_version(request: Request) -> int:
+    """The newest data version the client says it wrote (0 if none or unreadable)."""
+    given = request.headers.get(VERSION_HEADER) or request.cookies.get(VERSION_COOKIE) or ""
+    return int(given) if given.isdigit() and len(given) < 19 else 0
+
+
+def remember_write(request: Request, response: Response, state: ServiceState) -> None:
+    """Give the client the data version of its acknowledged write (see :data:`VERSION_HEADER`)."""
+    version = str(state.data_version)
+    response.headers[VERSION_HEADER] = version
+    response.set_cookie(VERSION_COOKIE, version, httponly=True, samesite="lax", path="/",
+                        secure=request.url.scheme == "https")
+
+
 async def get_state(request: Request) -> ServiceState:
     # async, like the other light dependencies: a request served from the answer cache never
     # leaves the event loop; the database is read off the loop, and only when a sync is due.
     state: ServiceState | None = getattr(request.app.state, "service", None)
     if state is None:
         raise APIError(503, "the service is starting; try again shortly")
-    if state.sync_due():  # writes made through other workers, at most every sync_interval_s
+    behind = seen_version(request) > state.data_version  # the client wrote through another worker
+    if behind or state.sync_due():  # else other workers' writes, at most every sync_interval_s
         try:
-            await run_in_threadpool(state.sync)
+            await run_in_threadpool(state.sync, behind)
         except Exception:  # the database is away: answer from memory; /readyz says not ready
             logger.exception("could not read the data version; answering from memory")
     return state
@@ -61,7 +83,27 @@ async def get_matcher(state: StateDep) -> Matcher:
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 
 
+#: The query or body parameter of each filter (the domain names them by Filters' attributes).
+FILTER_PARAMS = {"countries": "country", "world_regions": "world_region",
+                 "continents": "continent", "fields": "field", "kinds": "kind"}
+
+
+def named_as_parameter(exc: InvalidInputError) -> InvalidInputError:
+    """The domain's error about a filter, naming the HTTP parameter instead."""
+    return InvalidInputError(str(exc), field=FILTER_PARAMS.get(exc.field or "", exc.field))
+
+
+def checked_filters(catalogue: Catalogue, filters: Filters) -> Filters:
+    """``filters`` if every value is known; else the domain's 422, naming the parameter."""
+    try:
+        check_filters(catalogue, filters)
+    except InvalidInputError as exc:
+        raise named_as_parameter(exc) from None
+    return filters
+
+
 async def match_filters(
+    matcher: MatcherDep,
     country: Annotated[list[CountryCode], Query(
         max_length=MAX_COUNTRIES, description="ISO 3166-1 alpha-2; repeat for several")] = [],  # noqa: B006
     world_region: Annotated[list[WorldRegionName], Query(
@@ -76,7 +118,7 @@ async def match_filters(
     include_home: bool = False,
 ) -> Filters:
     # In Query, max_length caps the number of values; each value is capped by its type.
-    return Filters(
+    return checked_filters(matcher.catalogue, Filters(
         countries=tuple(v for v in country if v),
         world_regions=tuple(v for v in world_region if v),
         continents=tuple(v for v in continent if v),
@@ -85,7 +127,7 @@ async def match_filters(
         exclude_partners=exclude_partners,
         exclude_co_members=exclude_co_members,
         include_home=include_home,
-    )
+    ))
 
 
 FiltersDep = Annotated[Filters, Depends(match_filters)]
@@ -177,10 +219,48 @@ def require_feedback_writer(profile_id: str, request: Request, state: StateDep) 
     return authorise_write(request, state, _bearer(request), cluster=profile_id)
 
 
+def bearer_token(request: Request) -> str | None:
+    """The request's bearer token, if any."""
+    return _bearer(request)
+
+
+#: The cookie that remembers a cluster token after "sign in with token" (HttpOnly, SameSite).
+TOKEN_COOKIE = "cb_token"
+
+
+def presented_token(request: Request) -> str | None:
+    """The token a reader presents: bearer header, ``token`` query parameter (feed readers
+    cannot send headers), or the sign-in cookie."""
+    return (_bearer(request) or request.query_params.get("token")
+            or request.cookies.get(TOKEN_COOKIE) or None)
+
+
+def may_read_marks(state: ServiceState, given: str | None, cluster: str) -> bool:
+    """Whether ``given`` (the admin token or ``cluster``'s own) may read ``cluster``'s marks and
+    notes; they are shown to nobody else."""
+    if given is None:
+        return False
+    try:
+        return authenticate(state, given).may_write(cluster)
+    except APIError:
+        return False
+
+
+def require_marks_reader(profile_id: str, request: Request, state: StateDep) -> Principal:
+    """The principal of the bearer token if it may read ``profile_id``'s marks (401, 403)."""
+    principal = authenticate(state, _bearer(request))
+    if not principal.may_write(profile_id):
+        raise APIError(403, f"this token is for cluster {principal.cluster!r}; it cannot read "
+                            f"feedback of another cluster", {"cluster": principal.cluster})
+    return principal
+
+
 def require_reader(request: Request, state: StateDep) -> None:
+    # service.access checks every route first; this keeps the API closed on its own.
     if state.settings.read_token_required:
-        authenticate(state, _bearer(request))
+        authenticate(state, presented_token(request))
 
 
 WriterDep = Annotated[Principal, Depends(require_writer)]
 FeedbackWriterDep = Annotated[Principal, Depends(require_feedback_writer)]
+MarksReaderDep = Annotated[Principal, Depends(require_marks_reader)]

@@ -32,12 +32,14 @@ from matcher.reports import FORMATS, parse_formats
 
 from . import worldmap
 from .deps import (
+    TOKEN_COOKIE,
     FiltersDep,
     MatcherDep,
     StateDep,
     authenticate,
     authorise_write,
     marks_and_filters,
+    remember_write,
 )
 from .errors import APIError
 from .i18n import Words, pick_language
@@ -56,8 +58,6 @@ FORM_LIMITS = {"name": MAX_PHRASE, "region": MAX_PHRASE, "description": MAX_TEXT
                "fields": 1000, "offers": MAX_TEXT, "seeks": MAX_TEXT, "members": 8}
 #: Profile fields -> the form field a problem is shown beside.
 FORM_FIELD = {"size": "members", "id": "name", "kind": "name"}
-#: The cookie that remembers a cluster token after "sign in with token" (HttpOnly, SameSite).
-TOKEN_COOKIE = "cb_token"
 TOKEN_COOKIE_AGE = 30 * 24 * 3600
 
 
@@ -122,7 +122,7 @@ def home(request: Request, state: StateDep,
          q: Annotated[str | None, Query(max_length=200)] = None,
          edit: Annotated[str | None, Query(max_length=MAX_PACKED)] = None) -> Response:
     """The start page; ``edit`` fills the form with a query from a results link."""
-    return home_page(request, state, q=q, form=form_values(unpack(edit)) if edit else None)
+    return home_page(request, state, q=q, form=form_values(unpack(edit, "edit")) if edit else None)
 
 
 def home_page(request: Request, state: Any, *, q: str | None = None,
@@ -170,12 +170,13 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
     geo = catalogue.reference.geography
     words = Words(pick_language(request), catalogue.reference.taxonomy)
     context = results_context(state, result, top)
+    mine = signed_in(request, state, profile_id)
     return page(request, "cluster.html", {
         "feedback_form": profile.country == HOME_COUNTRY,
-        "marks": marks,
+        "marks": marks if mine else {},  # marks and notes only for the cluster signed in
+        "signed_in": mine,
         "dismissed": sum(1 for m in marks.values() if m.status == DISMISSED),
         "include_dismissed": include_dismissed,
-        "signed_in": signed_in(request, state, profile_id),
         "statuses": STATUSES,
         "reasons": REASONS,
         "profile": profile,
@@ -232,7 +233,9 @@ def feedback_form(
                                 or None, cluster=profile_id)
     state.record_feedback(profile_id, candidate, status, reason or None, note or None,
                           principal.actor)
-    return RedirectResponse(_back(profile_id, lang, candidate), status_code=303)
+    response = RedirectResponse(_back(profile_id, lang, candidate), status_code=303)
+    remember_write(request, response, state)
+    return response
 
 
 @router.post("/clusters/{profile_id}/signin", response_class=HTMLResponse)
@@ -243,11 +246,12 @@ def sign_in(request: Request, profile_id: str, state: StateDep,
     state.matcher.catalogue.get(profile_id)
     given = token.strip()
     principal = authenticate(state, given or None)
-    if not principal.may_write(profile_id):
-        raise APIError(403, f"this token is for cluster {principal.cluster!r}")
+    if principal.cluster != profile_id:  # the admin token is never kept in a browser
+        raise APIError(403, "sign in here with this cluster's own token" if principal.cluster
+                       is None else f"this token is for cluster {principal.cluster!r}")
     response = RedirectResponse(_back(profile_id, lang), status_code=303)
     response.set_cookie(TOKEN_COOKIE, given, max_age=TOKEN_COOKIE_AGE, httponly=True,
-                        samesite="strict", path="/")
+                        samesite="strict", path="/", secure=request.url.scheme == "https")
     return response
 
 

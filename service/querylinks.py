@@ -30,11 +30,39 @@ def pack(record: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode().rstrip("=")
 
 
-def unpack(packed: str) -> dict[str, Any]:
-    """The record of a URL parameter; a 422 naming ``p`` when it cannot be read."""
+#: Keys whose value is a list of texts; every other key holds one text (members: or a number).
+LIST_KEYS = ("fields", "offers", "seeks")
+
+
+def _text(value: object) -> bool:
+    """Whether ``value`` is a string that can be written out as UTF-8 (no lone surrogates)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def well_formed(record: dict[str, Any]) -> bool:
+    """Whether every value of ``record`` has the type :func:`pack` gives it."""
+    for key, value in record.items():
+        if key in LIST_KEYS:
+            if not isinstance(value, list) or not all(_text(v) for v in value):
+                return False
+        elif not (_text(value) or (key == "members" and type(value) is int)):
+            return False
+    return True
+
+
+def unpack(packed: str, field: str = "p") -> dict[str, Any]:
+    """The record of a URL parameter; a 422 naming ``field`` when it cannot be read."""
     if len(packed) > MAX_PACKED:
-        raise APIError(422, f"p: the link is longer than {MAX_PACKED} characters", {"field": "p"})
-    unreadable = APIError(422, "p: this link does not hold a cluster description", {"field": "p"})
+        raise APIError(422, f"{field}: the link is longer than {MAX_PACKED} characters",
+                       {"field": field})
+    unreadable = APIError(422, f"{field}: this link does not hold a cluster description",
+                          {"field": field})
     try:
         inflate = zlib.decompressobj()
         raw = inflate.decompress(base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)),
@@ -44,6 +72,6 @@ def unpack(packed: str) -> dict[str, Any]:
         record = json.loads(raw.decode("utf-8"))
     except (binascii.Error, zlib.error, UnicodeDecodeError, ValueError):
         raise unreadable from None
-    if not isinstance(record, dict) or set(record) - set(KEYS):
+    if not isinstance(record, dict) or set(record) - set(KEYS) or not well_formed(record):
         raise unreadable
     return record

@@ -28,7 +28,7 @@ ProfileId = Annotated[str, AfterValidator(_canonical_id)]
 # One value of a filter, capped; the lists of values are capped by the MAX_* counts, a little
 # above the number of distinct values (247 countries, 22 world regions, 6 continents, 78 fields,
 # 7 kinds), so that every value can be named at once.
-CountryCode = Annotated[str, StringConstraints(max_length=2)]
+CountryCode = Annotated[str, StringConstraints(max_length=2, to_upper=True)]
 WorldRegionName = Annotated[str, StringConstraints(max_length=60)]
 ContinentName = Annotated[str, StringConstraints(max_length=30)]
 FieldTerm = Annotated[str, StringConstraints(max_length=80)]

@@ -76,6 +76,20 @@ class Settings(BaseSettings):
     webhook_backoff_s: float = Field(default=1.0, ge=0.0, le=60.0, description=(
         "wait before the first retry; doubled before each next one"))
     webhook_timeout_s: float = Field(default=10.0, gt=0.0, le=60.0)
+    webhook_allow_private: bool = Field(default=False, description=(
+        "let the webhook reach loopback, link-local and private addresses (tests, a receiver "
+        "on the same network); off, such a target is refused"))
+
+    request_timeout_s: float = Field(default=10.0, gt=0.0, le=300.0, description=(
+        "a connection that has not sent a complete request (headers and body) this many "
+        "seconds after it opened or got its previous answer is closed"))
+    keep_alive_s: float = Field(default=5.0, gt=0.0, le=300.0, description=(
+        "an idle connection is closed this many seconds after its last answer"))
+    max_connections: int = Field(default=1000, ge=8, le=100_000, description=(
+        "open connections per worker; one more closes the one that has waited longest for its "
+        "request (lowered to what the file limit allows)"))
+    answer_cache_mb: float = Field(default=64.0, ge=0.0, description=(
+        "the answer cache's size per worker in MB (matches and cluster pages together)"))
 
     @field_validator("database", mode="before")
     @classmethod

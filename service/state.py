@@ -23,6 +23,7 @@ from matcher import (
     Bundle,
     Embedder,
     EmbeddingCache,
+    InvalidInputError,
     Matcher,
     Profile,
     Reference,
@@ -53,6 +54,9 @@ T = TypeVar("T")
 
 #: Seconds a client is asked to wait when the report queue is full (a report takes ~15 s).
 REPORT_RETRY_AFTER = 30
+#: How deep in a cluster's ranking (without filters) a candidate counts as suggested and may be
+#: marked: the most the API and the pages list.
+MARKABLE_TOP = 100
 
 
 def load_embedder(name: str) -> Embedder:
@@ -76,7 +80,8 @@ class ServiceState:
             self.store.replace_relationships(curated.restricted_to(stored))
             logger.info("replaced the relationships of %s from %s (schema upgrade)",
                         settings.database, settings.data_dir)
-        self.answers = AnswerCache(settings.answer_cache)
+        self.answers = AnswerCache(settings.answer_cache,
+                                   max_bytes=int(settings.answer_cache_mb * 1_000_000))
         # Read before the catalogue: a write in between is applied again by the first sync.
         self._version = self.store.data_version()
         self._checked = time.monotonic()
@@ -126,6 +131,11 @@ class ServiceState:
     def matcher(self, matcher: Matcher) -> None:
         self._matcher = matcher
         self.answers.clear()
+
+    @property
+    def data_version(self) -> int:
+        """The database's data version this worker's matcher reflects."""
+        return self._version
 
     def sync_due(self) -> bool:
         return time.monotonic() - self._checked >= self.settings.sync_interval_s
@@ -185,9 +195,26 @@ class ServiceState:
         this one was recorded (False: it repeats the current one)."""
         mark = new_mark(self.matcher.catalogue, cluster, candidate, status, reason, note,
                         actor=actor, at=utc_now())
+        if candidate not in self.suggested_to(cluster):
+            raise InvalidInputError(f"candidate: {candidate!r} was never suggested to {cluster!r}",
+                                    field="candidate")
         recorded = self.store.record_feedback(mark)
         self.sync(force=True)  # this worker's cached answers show the mark at once
         return recorded
+
+    def suggested_to(self, cluster: str) -> set[str]:
+        """The candidates ``cluster`` is or was suggested: its followed top-k lists, its top
+        :data:`MARKABLE_TOP` (with and without diversity) and cross-field suggestions now, and
+        its known partners and co-members (listed on its page)."""
+        matcher = self.matcher
+        found = {c for k, c in self.store.suggested_pairs() if k == cluster}
+        for diversity in (True, False):
+            found.update(m.id for m in matcher.match(cluster, top=MARKABLE_TOP,
+                                                     diversity=diversity).matches)
+        found.update(m.id for m in matcher.match(cluster, top=MARKABLE_TOP,
+                                                 scope="cross_field").matches)
+        found.update(matcher.catalogue.relationships.related_to(cluster))
+        return found
 
     def outcomes(self) -> Funnel:
         """The funnel of every suggested pair and every mark so far."""

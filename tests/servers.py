@@ -14,6 +14,7 @@ import httpx
 import uvicorn
 
 from service.main import create_app
+from service.serving import guarded_config
 from service.settings import Settings
 
 
@@ -45,8 +46,9 @@ def wait_ready(base: str, process: subprocess.Popen[bytes], timeout: float = 120
 def running(settings: Settings, timeout: float = 180) -> Iterator[str]:
     """Serve ``settings`` on 127.0.0.1; yields the base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port,
-                                          log_level="warning"))
+    # Served as `clusterbridge serve` serves: with the connection guard.
+    server = uvicorn.Server(guarded_config(create_app(settings), settings, host="127.0.0.1",
+                                           port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + timeout

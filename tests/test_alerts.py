@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.server
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,7 +100,8 @@ def test_follow_alerts_once_per_catalogue_change(tmp_path: Path, catalogue: Cata
 class Receiver:
     """An HTTP server on 127.0.0.1 answering each POST with the next of ``codes`` (then 200)."""
 
-    def __init__(self, codes: list[int]) -> None:
+    def __init__(self, codes: list[int], location: str | None = None,
+                 hold: threading.Event | None = None) -> None:
         self.codes = list(codes)
         self.requests: list[tuple[dict[str, str], bytes]] = []
         receiver = self
@@ -108,7 +110,11 @@ class Receiver:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
+                if hold is not None:  # a receiver that hangs (bounded: the test sets it)
+                    hold.wait(30)
                 self.send_response(receiver.codes.pop(0) if receiver.codes else 200)
+                if location is not None:
+                    self.send_header("Location", location)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -132,8 +138,9 @@ def receiver(request: pytest.FixtureRequest) -> Iterator[Receiver]:
     r.close()
 
 
-def hook(url: str, retries: int = 4, backoff: float = 0.5) -> Webhook:
-    return Webhook(url, SECRET.encode(), retries, backoff, 5.0)
+def hook(url: str, retries: int = 4, backoff: float = 0.5, allow_private: bool = True) -> Webhook:
+    # The receivers of these tests are on loopback: allowed explicitly.
+    return Webhook(url, SECRET.encode(), retries, backoff, 5.0, allow_private)
 
 
 def no_sleep(delays: list[float]):  # type: ignore[no-untyped-def]
@@ -180,6 +187,67 @@ def test_webhook_connection_errors_are_retried_and_stop_when_the_service_stops()
     stopping: list[float] = []
     assert not hook(url, retries=5).post(b"{}", "d", lambda s: stopping.append(s) or True)
     assert stopping == [0.5]  # no further attempt once stopping
+
+
+@pytest.mark.parametrize("code", [301, 302, 307, 308])
+def test_webhook_redirects_are_never_followed(code: int) -> None:
+    target = Receiver([])
+    redirecting = Receiver([code], location=target.url)
+    try:
+        assert not hook(redirecting.url).post(b"{}", "d", no_sleep([]))
+        assert len(redirecting.requests) == 1 and target.requests == []
+    finally:
+        target.close()
+        redirecting.close()
+
+
+@pytest.mark.parametrize("receiver", [[202], [204]], indirect=True)
+def test_webhook_any_2xx_is_delivered(receiver: Receiver) -> None:
+    assert hook(receiver.url).post(b"{}", "d", no_sleep([]))
+
+
+def test_webhook_refuses_loopback_link_local_and_private_targets(receiver: Receiver) -> None:
+    from service.follow import is_public
+
+    delays: list[float] = []
+    assert not hook(receiver.url, allow_private=False).post(b"{}", "d", no_sleep(delays))
+    assert receiver.requests == [] and delays == []  # refused at once, never retried
+    assert not hook(receiver.url.replace("127.0.0.1", "localhost"),
+                    allow_private=False).post(b"{}", "d", no_sleep(delays))
+    for address in ("127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+                    "100.64.0.1", "0.0.0.0", "::1", "fe80::1", "fc00::1", "::ffff:127.0.0.1",
+                    "224.0.0.1"):
+        assert not is_public(address), address
+    assert is_public("93.184.216.34") and is_public("2606:4700::6810:84e5")
+    assert Settings(webhook_url="https://hooks.example.org/x", webhook_secret=SECRET) \
+        .webhook_allow_private is False
+
+
+def test_a_hanging_receiver_does_not_hold_up_the_follow_run(
+        tmp_path: Path, catalogue: Catalogue, hashing_matcher: Matcher) -> None:
+    hold = threading.Event()
+    receiver = Receiver([], hold=hold)
+    store = SQLiteStore(tmp_path / "db.sqlite3")
+    store.seed(catalogue)
+    settings = follow_settings(tmp_path, webhook_url=receiver.url, webhook_secret=SECRET,
+                               webhook_timeout_s=30, webhook_allow_private=True)
+    follower = Follower(store, settings, lambda: hashing_matcher)
+    try:
+        assert follower.follow(hashing_matcher) == []  # baseline
+        updated = hashing_matcher.with_profile(twin(catalogue, "jp-photonics-1", "tw-photonics", "TW"))
+        start = time.monotonic()
+        alerts = follower.follow(updated)
+        assert alerts and time.monotonic() - start < 5  # not the receiver's 30 s
+        assert not follower.settle(0.5)  # the delivery waits on the receiver
+        assert store.delivery(alerts[0].id) == "pending"
+        hold.set()
+        assert follower.settle(30)
+        assert store.delivery(alerts[0].id) == "delivered"
+    finally:
+        hold.set()
+        follower.close()
+        store.close()
+        receiver.close()
 
 
 def alert(n: int, kind: str = "new") -> Alert:

@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from matcher.outcomes.feedback import Feedback
 from matcher.store import open_store, utc_now
 from service.cache import AnswerCache
+from service.main import create_app
 from service.settings import Settings
 from tests.apps import AUTH, make_settings, new_profile
 
@@ -61,3 +62,27 @@ def test_an_answer_computed_across_a_swap_is_not_kept() -> None:
     for n in range(5):
         cache.put(n, n, cache.generation)
     assert len(cache) == 4 and cache.get("key") is None  # least recently used goes first
+
+
+def test_the_cache_is_bounded_in_bytes() -> None:
+    cache = AnswerCache(1000, max_bytes=10_000)
+    for n in range(50):
+        cache.put(n, b"x" * 1000, cache.generation)
+    assert len(cache) == 10 and cache.bytes == 10_000 and cache.get(49) is not None
+    cache.put("huge", b"x" * 10_001, cache.generation)  # over the budget alone: not kept
+    assert cache.get("huge") is None and cache.bytes <= 10_000
+    cache.clear()
+    assert cache.bytes == 0
+
+
+def test_answers_and_cluster_pages_stay_within_the_byte_budget(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, answer_cache_mb=0.05))) as c:
+        cache = c.app.state.service.answers  # type: ignore[attr-defined]
+        for top in range(1, 40):
+            assert c.get("/api/v1/profiles/de-photonics/matches",
+                          params={"top": top}).status_code == 200
+            assert c.get("/clusters/de-aero", params={"top": top}).status_code == 200
+            assert cache.bytes <= 50_000
+        assert len(cache) > 0  # still caching, within the budget
+        kept = cache._entries.values()
+        assert any(not isinstance(v, bytes) and size > 1000 for v, size in kept)

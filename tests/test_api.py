@@ -38,7 +38,7 @@ def test_list_profiles_with_paging_filters_and_search(client: TestClient) -> Non
 
 def test_list_rejects_unknown_filter_and_bad_paging(client: TestClient) -> None:
     error = assert_error(client.get("/api/v1/profiles", params={"field": "Photonix"}), 422)
-    assert error["details"]["field"] == "fields" and "Photonics" in error["message"]
+    assert error["details"]["field"] == "field" and "Photonics" in error["message"]
     assert_error(client.get("/api/v1/profiles", params={"limit": 0}), 422)
     assert_error(client.get("/api/v1/profiles", params={"side": "martian"}), 422)
 
@@ -76,7 +76,7 @@ def test_matches_errors(client: TestClient) -> None:
     assert_error(client.get("/api/v1/profiles/de-aero/matches", params={"top": 101}), 422)
     error = assert_error(client.get("/api/v1/profiles/de-aero/matches",
                                     params={"world_region": "Atlantis"}), 422)
-    assert error["details"]["field"] == "world_regions"
+    assert error["details"]["field"] == "world_region"
 
 
 def test_ad_hoc_match(client: TestClient) -> None:

@@ -54,7 +54,7 @@ def test_network_api_json(client: TestClient) -> None:
                                                  ("edges", "bilateral")]).json()
     assert asia["counts"]["bilateral"] == 0 and "de-photonics" in asia["without_international_tie"]
     field = assert_error(client.get("/api/v1/network", params={"field": "Photonix"}), 422)
-    assert field["details"]["field"] == "fields" and "Photonics" in field["message"]
+    assert field["details"]["field"] == "field" and "Photonics" in field["message"]
     assert_error(client.get("/api/v1/network", params={"format": "pdf"}), 422)
     assert_error(client.get("/api/v1/network", params={"edges": "some"}), 422)
 

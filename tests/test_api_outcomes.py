@@ -43,8 +43,10 @@ def feedback(client: TestClient, cluster: str, headers: dict[str, str], **body: 
     return client.post(f"/api/v1/profiles/{cluster}/feedback", json=body, headers=headers)
 
 
-def match_ids(client: TestClient, cluster: str, **params: object) -> dict[str, object]:
-    body = client.get(f"/api/v1/profiles/{cluster}/matches", params={"top": 20, **params}).json()
+def match_ids(client: TestClient, cluster: str, headers: dict[str, str] | None = None,
+              **params: object) -> dict[str, object]:
+    body = client.get(f"/api/v1/profiles/{cluster}/matches", params={"top": 20, **params},
+                      headers=headers if headers is not None else AUTH).json()
     return {m["id"]: m["feedback"] for m in body["matches"]}
 
 
@@ -68,10 +70,39 @@ def test_feedback_round_trip_and_dismissed_candidates_hidden(client: TestClient)
     assert every["fr-aero-oneside"]["reason"] == "already_working_together"  # type: ignore[index]
     # Other clusters' lists are not affected.
     assert "fr-aero-oneside" in match_ids(client, "de-aero-home")
-    listed = client.get("/api/v1/profiles/de-aero/feedback").json()
+    listed = client.get("/api/v1/profiles/de-aero/feedback", headers=AUTH).json()
     assert [e["status"] for e in listed["history"]] == ["interested", "meeting", "not_relevant"]
     assert {e["candidate"]: e["status"] for e in listed["current"]} == {
         "ca-aero-mutual": "meeting", "fr-aero-oneside": "not_relevant"}
+
+
+def test_marks_and_notes_are_read_only_with_the_clusters_or_the_admin_token(
+        client: TestClient, capsys: pytest.CaptureFixture[str]) -> None:
+    aero = issue_token(client, "de-aero", capsys)
+    photonics = issue_token(client, "de-photonics", capsys)
+    assert feedback(client, "de-aero", bearer(aero), candidate="ca-aero-mutual",
+                    status="contacted", note="met at the fair").status_code == 201
+    # Anyone: the list, without marks; the marks themselves refused.
+    for headers in ({}, bearer(photonics), bearer("wrong")):
+        assert match_ids(client, "de-aero", headers)["ca-aero-mutual"] is None
+    assert_error(client.get("/api/v1/profiles/de-aero/feedback"), 401)
+    assert_error(client.get("/api/v1/profiles/de-aero/feedback", headers=bearer(photonics)), 403)
+    # The cluster's own token and the admin token read them.
+    for headers in (bearer(aero), AUTH):
+        assert match_ids(client, "de-aero", headers)["ca-aero-mutual"]["note"] \
+            == "met at the fair"  # type: ignore[index]
+        listed = client.get("/api/v1/profiles/de-aero/feedback", headers=headers)
+        assert listed.status_code == 200 and listed.json()["current"][0]["note"] == "met at the fair"
+    # The page shows "Your status" only to the cluster signed in; the funnel stays aggregate.
+    page = client.get("/clusters/de-aero").text
+    assert "met at the fair" not in page and 'class="mark"' not in page
+    client.cookies.set("cb_token", photonics)
+    assert "met at the fair" not in client.get("/clusters/de-aero").text
+    client.cookies.set("cb_token", aero)
+    assert "met at the fair" in client.get("/clusters/de-aero").text
+    client.cookies.clear()
+    assert "met at the fair" not in client.get("/outcomes").text
+    assert "met at the fair" not in client.get("/api/v1/outcomes").text
 
 
 @pytest.mark.parametrize(("body", "field"), [
@@ -154,6 +185,10 @@ def test_feedback_round_trip_through_the_page(client: TestClient,
     assert sent.status_code == 303
     assert sent.headers["location"] == "/clusters/de-aero?lang=en#m-ca-aero-mutual"
     marked = client.get("/clusters/de-aero").text
+    assert 'data-status="contacted"' not in marked  # not signed in: no marks shown
+    client.cookies.set("cb_token", token)
+    marked = client.get("/clusters/de-aero").text
+    client.cookies.clear()
     assert re.search(r'data-status="contacted">Your status: <strong>contacted', marked)
     # Signed in with the token: remembered in an HttpOnly cookie, forms need no token field.
     signin = client.post("/clusters/de-aero/signin", data={"token": token}, follow_redirects=False)
@@ -186,7 +221,7 @@ def test_feedback_round_trip_through_the_page(client: TestClient,
 def test_alerts_feed_and_webhook_after_a_profile_write(tmp_path: Path) -> None:
     receiver = Receiver([503, 200])
     settings = outcome_settings(tmp_path, webhook_url=receiver.url, webhook_secret=SECRET,
-                                webhook_backoff_s=0.05)
+                                webhook_backoff_s=0.05, webhook_allow_private=True)
     try:
         with TestClient(create_app(settings)) as c:
             state = c.app.state.service  # type: ignore[attr-defined]

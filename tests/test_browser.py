@@ -30,10 +30,15 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, real_models: Path) -> Iterator[str]:
-    tmp = tmp_path_factory.mktemp("browser")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("browser") / "db.sqlite3"
+
+
+@pytest.fixture(scope="module")
+def server(database: Path, real_models: Path) -> Iterator[str]:
+    tmp = database.parent
     settings = Settings(data_dir=default_data_dir(), models_dir=real_models,
-                        database=tmp / "db.sqlite3", report_dir=tmp / "reports",
+                        database=database, report_dir=tmp / "reports",
                         api_token=SecretStr(TOKEN))
     with running(settings) as base:
         yield base
@@ -310,15 +315,26 @@ def test_network_page_and_beyond_your_field(server: str, browser, width: int) ->
 
 
 @pytest.mark.parametrize(("width", "cluster"), [(1280, "bavairia"), (390, "bbaa")])
-def test_marking_a_suggestion(server: str, browser, width: int, cluster: str) -> None:  # type: ignore[no-untyped-def]
-    """A cluster manager signs in with a token, marks one suggestion and dismisses another; the
-    outcomes page counts the mark."""
+def test_marking_a_suggestion(server: str, database: Path, browser, width: int,  # type: ignore[no-untyped-def]
+                              cluster: str) -> None:
+    """A cluster manager signs in with the cluster's token, marks one suggestion and dismisses
+    another; the outcomes page counts the mark."""
     import httpx
+
+    from matcher.outcomes import tokens
+    from matcher.store import open_store, utc_now
+
+    store = open_store(str(database))  # issued as `clusterbridge token create` does
+    try:
+        token, record = tokens.issue(cluster, utc_now())
+        store.add_token(record)
+    finally:
+        store.close()
 
     page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
     page.goto(f"{server}/clusters/{cluster}")
     assert page.locator("#atom-link").get_attribute("href").startswith(f"/clusters/{cluster}/feed.atom")
-    page.fill("#signin-token", TOKEN)
+    page.fill("#signin-token", token)
     page.click("#signin button[type=submit]")
     page.wait_for_selector("#signout")
     cards = page.locator("#matches li.match")

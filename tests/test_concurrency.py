@@ -131,7 +131,8 @@ def test_feedback_and_profile_writes_at_once_lose_nothing(tmp_path: Path, databa
         run_together([threading.Thread(target=marker, args=(i,)) for i in range(4)],
                      writers=4, args=(base, deadline, lock, statuses, acknowledged))
         final = httpx.get(f"{base}/api/v1/profiles/kr-photonics").json()
-        history = {c: httpx.get(f"{base}/api/v1/profiles/{c}/feedback").json()["history"]
+        history = {c: httpx.get(f"{base}/api/v1/profiles/{c}/feedback",
+                                 headers={"Authorization": f"Bearer {TOKEN}"}).json()["history"]
                    for c in ("de-aero", "de-photonics")}
     print(f"\n{dict(statuses)}")
     assert set(statuses) <= {"feedback 201", "write 200", "write 409"}, statuses

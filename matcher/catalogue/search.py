@@ -74,10 +74,10 @@ class ProfileSearch:
 
     def search(self, text: str, profiles: Sequence[Profile]) -> list[Profile]:
         """The ``profiles`` the query ``text`` finds, those matching by name first (each group in
-        the given order); all of them for an empty query."""
+        the given order); all of them for an empty query, none for one without a word."""
         query = words(text)[:MAX_WORDS]
-        if not query:
-            return list(profiles)
+        if not query:  # nothing typed: everything; only punctuation: nothing
+            return list(profiles) if not text.strip() else []
         found = [self._found(q) for q in query]
         by_name = set.intersection(*(n for n, _ in found))
         anywhere = set.intersection(*(a for _, a in found))

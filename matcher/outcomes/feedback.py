@@ -116,19 +116,23 @@ def new_mark(catalogue: Catalogue, cluster: str, candidate: str, status: str, re
 
     Raises:
         UnknownProfileError: either id is not in ``catalogue``.
-        InvalidInputError: ``cluster`` is not German, ``candidate`` is ``cluster`` itself, or
-            the mark is malformed (:func:`check_feedback`); ``field`` names where.
+        InvalidInputError: ``cluster`` is not German, ``candidate`` is ``cluster`` itself or
+            German (suggestions are international), or the mark is malformed
+            (:func:`check_feedback`); ``field`` names where.
     """
     profile = catalogue.get(cluster)
     if profile.country != HOME_COUNTRY:
         raise InvalidInputError(f"feedback is given by German clusters; {cluster!r} is in "
                                 f"{profile.country}", field="id")
     try:
-        catalogue.get(candidate)
+        partner = catalogue.get(candidate)
     except InvalidInputError as exc:
         raise InvalidInputError(f"candidate: {exc}", field="candidate") from None
     if candidate == cluster:
         raise InvalidInputError("candidate: a cluster is not its own partner", field="candidate")
+    if partner.country == HOME_COUNTRY:
+        raise InvalidInputError(f"candidate: {candidate!r} is a German cluster; suggestions are "
+                                f"international", field="candidate")
     note = note.strip() if note is not None and note.strip() else None
     check_feedback(status, reason, note)
     return Feedback(cluster, candidate, status, reason, note, actor, at)
