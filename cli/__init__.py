@@ -259,7 +259,7 @@ def cmd_coverage(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_report(args: argparse.Namespace, out: Any) -> int:
-    from matcher.reports.report import collect, parse_formats, write_report
+    from matcher.reports import collect, parse_formats, write_report
 
     formats = parse_formats(args.format)
     matcher = _matcher(args)
@@ -273,8 +273,13 @@ def cmd_report(args: argparse.Namespace, out: Any) -> int:
 
         return tqdm(items, desc="clusters", unit="cluster", disable=not show, file=sys.stderr)
 
+    dismissed = None
+    if args.database is not None:
+        with _store(args) as store:
+            dismissed = store.dismissed()
     start = time.perf_counter()
-    data = collect(matcher, top=args.top, clusters=clusters, progress=progress, lang=args.lang)
+    data = collect(matcher, top=args.top, clusters=clusters, progress=progress, lang=args.lang,
+                   dismissed=dismissed)
     names = write_report(data, args.out, formats)
     if not args.quiet:
         out.write(f"wrote {', '.join(names)} to {args.out} for {len(data.results)} clusters in "
@@ -448,6 +453,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--lang", choices=["en", "de"], default="en",
                         help="language of the HTML and PDF reports and their field, region and "
                              "country names")
+    report.add_argument("--database", default=None,
+                        help="the service database (a SQLite file or a postgresql:// URL) whose "
+                             "dismissals each cluster's list leaves out, as its page does; "
+                             "default: none applied")
 
     evaluate = sub.add_parser("evaluate", help="hit@k, MRR, nDCG against known partnerships")
     evaluate.add_argument("--json", action="store_true")

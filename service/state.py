@@ -270,7 +270,9 @@ class ServiceState:
 
         def work() -> None:
             try:
-                data = collect(matcher, top=top, clusters=clusters, lang=lang)
+                # The clusters' lists as their pages show them: their dismissals left out.
+                data = collect(matcher, top=top, clusters=clusters, lang=lang,
+                               dismissed=self.store.dismissed())
                 files = write_report(data, self.reports.folder(record.id), formats)
                 self.reports.finish(record.id, files)
             except Exception:
