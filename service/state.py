@@ -265,7 +265,9 @@ class ServiceState:
                 raise APIError(429, f"{pending} reports are queued or being written, the limit; "
                                "try again later", {"limit": self.settings.report_queue},
                                headers={"Retry-After": str(REPORT_RETRY_AFTER)})
-            record = self.reports.create()
+            record = self.reports.create(
+                clusters=clusters, cluster_count=len(clusters) or len(self.matcher.catalogue.german()),
+                lang=lang, top=top, formats=formats)
         matcher = self.matcher
 
         def work() -> None:
