@@ -62,7 +62,7 @@ class ReportData:
     taxonomy: Taxonomy | None = None
     #: Each reported cluster's known partners and co-members (not among its suggestions).
     known: dict[str, list[Relation]] = field(default_factory=dict)
-    #: Each reported cluster's dismissed candidates that its list leaves out.
+    #: Each cluster's dismissed candidates (in the catalogue), which its lists leave out.
     dismissed: dict[str, list[str]] = field(default_factory=dict)
     #: Every German cluster's known partners and co-members (for the first contacts of gaps).
     related: dict[str, set[str]] = field(default_factory=dict)
@@ -99,6 +99,12 @@ class ReportData:
         from babel.dates import format_date
 
         return str(format_date(self.created().date(), format="long", locale=self.lang))
+
+    def gap_legend(self) -> str:
+        """How to read the gap charts, with the strong-match threshold of this run."""
+        share = round((1 - float(self.manifest["strong_match_quantile"])) * 100, 1)
+        return self.word("gap_legend", share=self.num(share, 0 if share.is_integer() else 1),
+                         threshold=self.num(self.manifest["strong_match_threshold"], 3))
 
     def relation_text(self, relation: Relation) -> str:
         """How a cluster knows ``relation``, in words: "partner since 2019; network X"."""
@@ -187,12 +193,12 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
     queries = [catalogue.get(c) for c in clusters] if clusters else catalogue.german()
     iterate = progress or (lambda xs: xs)
     results, cross_field = [], []
-    left_out: dict[str, list[str]] = {}
+    marks = {cluster: sorted(c for c in candidates if c in catalogue.by_id)
+             for cluster, candidates in (dismissed or {}).items()}
+    marks = {cluster: candidates for cluster, candidates in marks.items() if candidates}
+    left_out = {q.id: marks[q.id] for q in queries if q.id in marks}
     for q in iterate(queries):
-        gone = sorted(c for c in (dismissed or {}).get(q.id, ()) if c in catalogue.by_id)
-        if gone:
-            left_out[q.id] = gone
-        shown = cluster_page_filters(dismissed=gone, known=False)
+        shown = cluster_page_filters(dismissed=marks.get(q.id, ()), known=False)
         results.append(matcher.match(q, top=top, filters=shown))
         cross_field.append(matcher.match(q, top=top, filters=shown, scope="cross_field"))
     coverage = compute_coverage(matcher)
@@ -202,6 +208,7 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         "embedder": matcher.bundle.manifest["embedder"],
         "weights": matcher.config.weights.as_dict(),
         "strong_match_threshold": coverage.threshold,
+        "strong_match_quantile": matcher.config.strong_match_quantile,
         "software": {"clusterbridge": importlib.metadata.version("clusterbridge")},
         "top": top,
         "lang": lang,
@@ -221,7 +228,7 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         {p.id: p.contact or "" for p in profiles},
         cross_field, lang, catalogue.reference.taxonomy,
         known={q.id: relations(catalogue, q.id) for q in queries},
-        dismissed=left_out,
+        dismissed=marks,
         related={g.id: catalogue.relationships.related_to(g.id) for g in german},
         names={p.id: p.name for p in profiles},
         countries={p.id: p.country for p in profiles},

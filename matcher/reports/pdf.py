@@ -262,7 +262,7 @@ class Writer:
         self.section(w("gaps"), 0, new_page=False)  # the page after the contents
         pdf.image(io.BytesIO(chart), w=pdf.epw, h=min(115.0, pdf.h - pdf.get_y() - 80),
                   keep_aspect_ratio=True)
-        self.text(w("gap_legend", threshold=data.num(data.manifest["strong_match_threshold"], 3)),
+        self.text(data.gap_legend(),
                   size=7.5, color=GREY, height=3.6)
         pdf.ln(2)
         for gap in self.summary.gaps:

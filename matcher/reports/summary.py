@@ -119,8 +119,11 @@ def summarise(data: ReportData) -> Summary:
             f"{data.word('best_options')}: " + "; ".join(
                 f"{o['name']} ({data.country(o['country'])})" for o in options),
             f"cluster-{u['id']}"))
+    applied = data.manifest["lists"]["dismissed"] == "applied"
     covers = data.word("covers", clusters=len(reported), top=data.manifest["top"],
-                       profiles=data.profiles, german=data.german)
+                       profiles=data.profiles, german=data.german,
+                       dismissals=data.word("dismissals_applied" if applied
+                                            else "dismissals_not_applied"))
     return Summary(covers, len(reported), sum(len(r.matches) for r in data.results), unpartnered,
                    sum(1 for c in data.coverage.cells if c.strong_matches and not c.partnerships),
                    gaps, actions)

@@ -15,10 +15,12 @@ WORDS: dict[str, dict[str, str]] = {
         "created": "Created", "catalogue": "catalogue", "model": "model", "top": "top",
         "summary": "Summary",
         "covers": "This report suggests international partners for {clusters} German clusters, "
-                  "the {top} best for each, from a catalogue of {profiles} profiles. It leaves "
-                  "out each cluster's known partners and network co-members (listed apart) and "
-                  "the candidates it dismissed. The gaps compare strong matches with known "
+                  "the {top} best for each, from a catalogue of {profiles} profiles. Each "
+                  "cluster's known partners and network co-members are listed apart, not "
+                  "suggested. {dismissals} The gaps compare strong matches with known "
                   "partnerships for all {german} German clusters.",
+        "dismissals_applied": "Candidates a cluster dismissed are left out of its list.",
+        "dismissals_not_applied": "Dismissals were not applied (no database given).",
         "n_clusters": "German clusters", "n_suggestions": "suggested partners",
         "n_unpartnered": "clusters without an international partner",
         "n_gaps": "field–region pairs with strong matches and no partnership",
@@ -41,7 +43,7 @@ WORDS: dict[str, dict[str, str]] = {
                       "white where the two agree. Numbers: strong matches / partnerships. The gap "
                       "is the standardised residual (expected − known partnerships) / √expected, "
                       "expecting partnerships in proportion to strong matches. A strong match is "
-                      "a pair among the best 2% of scores (score ≥ {threshold}).",
+                      "a pair among the best {share}% of scores (score ≥ {threshold}).",
         "gap_low": "more partnerships than matches", "gap_high": "strong matches, no partnerships",
         "field": "field", "region": "region", "strong": "strong matches",
         "partnerships": "partnerships", "gap": "gap", "clusters": "German clusters",
@@ -71,9 +73,12 @@ WORDS: dict[str, dict[str, str]] = {
         "summary": "Zusammenfassung",
         "covers": "Dieser Bericht schlägt für {clusters} deutsche Cluster internationale Partner "
                   "vor, je die {top} besten, aus einem Katalog von {profiles} Profilen. Bekannte "
-                  "Partner und Netzwerk-Mitglieder eines Clusters stehen gesondert, von ihm "
-                  "abgelehnte Kandidaten fehlen. Die Lücken vergleichen starke Vorschläge mit "
-                  "bekannten Partnerschaften aller {german} deutschen Cluster.",
+                  "Partner und Netzwerk-Mitglieder eines Clusters stehen gesondert und werden "
+                  "nicht vorgeschlagen. {dismissals} Die Lücken vergleichen starke Vorschläge "
+                  "mit bekannten Partnerschaften aller {german} deutschen Cluster.",
+        "dismissals_applied": "Von einem Cluster abgelehnte Kandidaten fehlen in seiner Liste.",
+        "dismissals_not_applied": "Ablehnungen wurden nicht berücksichtigt (keine Datenbank "
+                                  "angegeben).",
         "n_clusters": "deutsche Cluster", "n_suggestions": "vorgeschlagene Partner",
         "n_unpartnered": "Cluster ohne internationalen Partner",
         "n_gaps": "Feld-Region-Paare mit starken Vorschlägen und ohne Partnerschaft",
@@ -98,7 +103,7 @@ WORDS: dict[str, dict[str, str]] = {
                       "Vorschläge / Partnerschaften. Die Lücke ist das standardisierte Residuum "
                       "(erwartete − bekannte Partnerschaften) / √erwartete, wobei Partnerschaften "
                       "im Verhältnis zu starken Vorschlägen erwartet werden. Ein starker Vorschlag "
-                      "gehört zu den besten 2 % aller Paare (Wert ≥ {threshold}).",
+                      "gehört zu den besten {share} % aller Paare (Wert ≥ {threshold}).",
         "gap_low": "mehr Partnerschaften als Vorschläge",
         "gap_high": "starke Vorschläge, keine Partnerschaften",
         "field": "Themenfeld", "region": "Region", "strong": "starke Vorschläge",
