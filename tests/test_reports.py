@@ -320,3 +320,23 @@ def test_contents_over_several_pages_give_the_right_page_numbers(hashing_matcher
     last_cluster = int(next(line for line in reversed(contents.splitlines())
                             if line.strip().startswith(data.results[-1].query.name)).split()[-1])
     assert data.results[-1].query.name in _pdf_text(pdf, last_cluster, last_cluster)
+
+
+def test_without_a_cjk_font_the_pdf_is_written_and_says_so(hashing_matcher: Matcher, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("matcher.reports.pdf.CJK_FONTS", (("/nonexistent/cjk.ttf", 0),))
+    write_report(collect(hashing_matcher, top=2), tmp_path / "plain", ["pdf"])
+    assert json.loads((tmp_path / "plain" / "manifest.json").read_text())["pdf_cjk_font"] is None
+    assert "no CJK font found" in caplog.text
+    assert "What to do" in _pdf_text(tmp_path / "plain" / "report.pdf", 1, 1)
+
+
+def test_a_language_without_report_words_gets_the_english_ones(hashing_matcher: Matcher,
+                                                               tmp_path: Path) -> None:
+    from matcher.catalogue.languages import LANGUAGES
+
+    for lang in LANGUAGES:
+        out = tmp_path / lang
+        write_report(collect(hashing_matcher, top=2, lang=lang), out, ["html"])
+        assert f"<html lang='{lang}'>" in (out / "report.html").read_text(encoding="utf-8")

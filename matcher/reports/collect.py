@@ -24,7 +24,7 @@ from ..config import COMPONENTS
 from ..engine.filters import cluster_page_filters
 from ..engine.ranking import Match, Matcher, MatchResult
 from ..errors import InvalidInputError
-from .words import words_for
+from .words import WORDS, words_for
 
 
 def printable(value: str) -> str:
@@ -98,7 +98,8 @@ class ReportData:
         """The creation date, written out in the report's language."""
         from babel.dates import format_date
 
-        return str(format_date(self.created().date(), format="long", locale=self.lang))
+        locale = self.lang if self.lang in WORDS else "en"  # as the words around it
+        return str(format_date(self.created().date(), format="long", locale=locale))
 
     def gap_legend(self) -> str:
         """How to read the gap charts, with the strong-match threshold of this run."""
