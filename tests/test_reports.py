@@ -303,6 +303,10 @@ def test_html_opens_on_the_summary(hashing_matcher: Matcher, tmp_path: Path) -> 
         positions = [page.index(word) for word in words]
         assert positions == sorted(positions)
         assert "href='#gap-1'" in page and "id='gap-1'" in page
+        from matcher.reports.summary import summarise
+
+        for action in summarise(collect(hashing_matcher, top=3, lang=lang)).actions:
+            assert f"href='#{action.anchor}'" in page and f"id='{action.anchor}'" in page
         assert "<script" not in page
 
 
