@@ -343,7 +343,8 @@ class Writer:
     def clusters(self) -> None:
         pdf, w, data = self.pdf, self.w, self.data
         cross = {r.query.id: r for r in data.cross_field}
-        pdf.running = w("suggestions")
+        # The running header names the cluster of the page, from the first one on.
+        pdf.running = data.results[0].query.name if data.results else w("suggestions")
         pdf.add_page()
         pdf.start_section(w("suggestions"), 0)
         first = True
