@@ -16,11 +16,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-system-deps:  ## Debian packages the tests need (chromium, poppler-utils, fonts, node for axe-core, postgresql), only those missing
+system-deps:  ## Debian packages the tests need (chromium, poppler-utils, qpdf, fonts with CJK, node for axe-core, postgresql), only those missing
 	@missing=""; \
 	  command -v chromium >/dev/null || missing="$$missing chromium"; \
 	  command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	  command -v qpdf >/dev/null || missing="$$missing qpdf"; \
 	  test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || missing="$$missing fonts-dejavu-core"; \
+	  test -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || missing="$$missing fonts-wqy-microhei"; \
 	  command -v npm >/dev/null || missing="$$missing npm"; \
 	  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	  test -z "$$missing" || { echo "installing:$$missing"; apt-get update -qq && \

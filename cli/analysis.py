@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from matcher.catalogue import (
     Catalogue,
 )
+from matcher.catalogue.languages import INTERFACE_LANGUAGES
 from matcher.config import MatcherConfig
 from matcher.engine.ranking import Matcher
 from matcher.errors import InvalidInputError
@@ -40,7 +41,7 @@ def cmd_coverage(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_report(args: argparse.Namespace, out: Any) -> int:
-    from matcher.reports.report import collect, parse_formats, write_report
+    from matcher.reports import collect, parse_formats, write_report
 
     formats = parse_formats(args.format)
     matcher = matcher_of(args)
@@ -54,8 +55,13 @@ def cmd_report(args: argparse.Namespace, out: Any) -> int:
 
         return tqdm(items, desc="clusters", unit="cluster", disable=not show, file=sys.stderr)
 
+    dismissed = None
+    if args.database is not None:
+        with open_database(args) as store:
+            dismissed = store.dismissed()
     start = time.perf_counter()
-    data = collect(matcher, top=args.top, clusters=clusters, progress=progress, lang=args.lang)
+    data = collect(matcher, top=args.top, clusters=clusters, progress=progress, lang=args.lang,
+                   dismissed=dismissed)
     names = write_report(data, args.out, formats)
     if not args.quiet:
         out.write(f"wrote {', '.join(names)} to {args.out} for {len(data.results)} clusters in "
@@ -177,9 +183,13 @@ def add_parsers(sub: Any) -> None:
     report.add_argument("--format", default="html,csv,xlsx,pdf", help="comma-separated formats")
     report.add_argument("--cluster", action="append", help="German cluster id(s); default all")
     report.add_argument("--quiet", action="store_true", help="no progress bar or summary")
-    report.add_argument("--lang", choices=["en", "de"], default="en",
+    report.add_argument("--lang", choices=INTERFACE_LANGUAGES, default=INTERFACE_LANGUAGES[0],
                         help="language of the HTML and PDF reports and their field, region and "
                              "country names")
+    report.add_argument("--database", default=None,
+                        help="the service database (a SQLite file or a postgresql:// URL) whose "
+                             "dismissals each cluster's list leaves out, as its page does; "
+                             "default: none applied")
     report.set_defaults(run=cmd_report)
 
     evaluate = sub.add_parser("evaluate", help="hit@k, MRR, nDCG against known partnerships")

@@ -25,7 +25,7 @@ from matcher.engine.filters import select_profiles
 from matcher.outcomes.feedback import Feedback
 from matcher.reports import parse_formats
 from matcher.store import iso_utc
-from service.report_jobs import ReportRecord
+from service.report_jobs import ReportRecord, download_name
 
 from .deps import (
     FeedbackWriterDep,
@@ -364,7 +364,13 @@ def network(
 def start_report(body: ReportRequest, state: StateDep, _: WriterDep) -> ReportPublic:
     formats = parse_formats(",".join(body.formats))
     job_id = state.start_report(body.top, formats, tuple(body.clusters), body.lang)
-    return ReportPublic(id=job_id, status="running", files=[])
+    return report_public(_job(state, job_id))
+
+
+def report_public(job: ReportRecord) -> ReportPublic:
+    return ReportPublic(id=job.id, status=job.status, files=job.files, clusters=job.clusters,
+                        cluster_count=job.cluster_count, lang=job.lang, top=job.top,
+                        formats=job.formats)
 
 
 def _job(state: StateDep, report_id: str) -> ReportRecord:
@@ -377,18 +383,18 @@ def _job(state: StateDep, report_id: str) -> ReportRecord:
 @router.get("/reports/{report_id}", response_model=ReportPublic, responses=ERRORS,
             summary="Status and files of a report")
 def report_status(report_id: str, state: StateDep) -> ReportPublic:
-    job = _job(state, report_id)
-    return ReportPublic(id=job.id, status=job.status, files=job.files)
+    return report_public(_job(state, report_id))
 
 
 @router.get("/reports/{report_id}/files/{name}", responses=ERRORS, response_class=FileResponse,
-            summary="Download one file of a finished report")
+            summary="Download one file of a finished report (saved under a name that says "
+                    "what it covers)")
 def report_file(report_id: str, name: str, state: StateDep) -> FileResponse:
-    _job(state, report_id)
+    job = _job(state, report_id)
     path = state.reports.file(report_id, name)
     if path is None:
         raise APIError(404, f"report {report_id!r} has no file {name!r}", {"name": name})
-    return FileResponse(path, filename=name)
+    return FileResponse(path, filename=download_name(job, name))
 
 
 @router.post("/admin/rebuild", response_model=ReloadPublic, summary="Rebuild the bundle from the "

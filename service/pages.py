@@ -44,6 +44,7 @@ from .deps import (
 from .errors import APIError
 from .i18n import Words, pick_language
 from .querylinks import MAX_PACKED, pack, unpack
+from .report_jobs import ReportRecord, download_name
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 router = APIRouter(include_in_schema=False)
@@ -499,9 +500,11 @@ def reports_page(request: Request, state: StateDep) -> Response:
 
 def reports_view(request: Request, state: Any, *, problem: str | None = None,
                  form: dict[str, Any] | None = None, status: int = 200) -> Response:
-    """Batch reports: start one (with the token), watch it, download earlier ones."""
+    """Batch reports: start one (with the token), watch it, download earlier ones. Each entry
+    says what it covers; a small script (static/reports.js) polls the running ones."""
     records = state.reports.records()
     catalogue = state.matcher.catalogue
+    t = Words(pick_language(request), catalogue.reference.taxonomy).t
     return page(request, "reports.html", {
         "records": records,
         "running": any(r.status == "running" for r in records),
@@ -511,7 +514,34 @@ def reports_view(request: Request, state: Any, *, problem: str | None = None,
         "form": form or {"formats": list(FORMATS), "top": "10", "lang": pick_language(request)},
         "created": {r.id: dt.datetime.fromtimestamp(r.created, dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
                     for r in records},
+        "covers": {r.id: report_covers(r, catalogue, t) for r in records},
+        "downloads": {r.id: {f: download_name(r, f) for f in r.files} for r in records},
     }, status)
+
+
+#: The language names of the report form, in their own language.
+REPORT_LANGUAGES = {"en": "English", "de": "Deutsch"}
+
+
+def report_covers(record: ReportRecord, catalogue: Any, t: Any) -> str:
+    """What a report covers, in words: its clusters (named when up to three were chosen), the
+    language, suggestions per cluster, formats and size; empty for reports from before these
+    were recorded."""
+    parts = []
+    if record.clusters and len(record.clusters) <= 3:
+        parts.append(", ".join(catalogue.by_id[c].name if c in catalogue else c
+                               for c in record.clusters))
+    elif record.cluster_count:
+        parts.append(t("rep.n_clusters", a=str(record.cluster_count)))
+    if record.lang:
+        parts.append(REPORT_LANGUAGES.get(record.lang, record.lang))
+    if record.top:
+        parts.append(t("rep.top_k", a=str(record.top)))
+    if record.formats:
+        parts.append(", ".join(f.upper() for f in record.formats))
+    if record.status == "done" and record.bytes:
+        parts.append(f"{record.bytes / 1_000_000:.1f} MB")
+    return " · ".join(parts)
 
 
 @router.post("/reports", response_class=HTMLResponse)

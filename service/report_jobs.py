@@ -2,7 +2,8 @@
 
 Layout of the directory (``CLUSTERBRIDGE_REPORT_DIR``)::
 
-    index.json          every known report: id, status, creation time, files, bytes
+    index.json          every known report: id, status, creation time, files, bytes, and what
+                        it covers (clusters chosen or their number, language, top k, formats)
     <id>/               the files of a finished report (written by :func:`~matcher.reports.write_report`)
     .<id>.tmp-*/        a report being written; left over only by a killed process
 
@@ -14,6 +15,8 @@ one worker is listed, limited and served by every other. Each running report nam
 (temporary folders, folders of reports that never finished), a report whose owner on this host
 is gone is marked failed unless its manifest was written, and report folders missing from the
 index (from before it existed) are taken in.
+Downloads are named after what a report covers (:func:`download_name`), e.g.
+``clusterbridge-2026-12-06-76-clusters-de.pdf``.
 Retention removes reports older than ``max_age`` seconds, then the oldest until the finished ones
 take at most ``max_bytes``. Nothing here follows a symbolic link: links are neither served, nor
 taken in, nor followed when removing.
@@ -32,10 +35,11 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,55 @@ class ReportRecord:
     files: list[str] = field(default_factory=list)
     bytes: int = 0
     owner: str = ""  # "host:pid" of the process writing it (running reports)
+    #: What it covers: the clusters chosen (none: every German cluster), how many, the language
+    #: of HTML and PDF, suggestions per cluster and formats (0, "" and [] when not recorded).
+    clusters: list[str] = field(default_factory=list)
+    cluster_count: int = 0
+    lang: str = ""
+    top: int = 0
+    formats: list[str] = field(default_factory=list)
+
+
+def _options(row: dict[str, Any]) -> dict[str, Any]:
+    """The options of an index row, tolerating rows written before they were recorded."""
+    return {"clusters": [str(c) for c in row.get("clusters", [])],
+            "cluster_count": int(row.get("cluster_count", 0)), "lang": str(row.get("lang", "")),
+            "top": int(row.get("top", 0)), "formats": [str(f) for f in row.get("formats", [])]}
+
+
+def _manifest_options(manifest: Path) -> dict[str, Any]:
+    """What a report folder taken in from before the index covers, as its manifest says."""
+    try:
+        data = json.loads(manifest.read_text(encoding="utf-8"))
+        clusters = [str(c) for c in data.get("clusters", [])]
+        return _options({"clusters": clusters, "cluster_count": len(clusters),
+                         "lang": data.get("lang", ""), "top": data.get("top", 0),
+                         "formats": data.get("formats", [])})
+    except (OSError, ValueError, TypeError, AttributeError):
+        return _options({})
+
+
+#: The files that are the whole report in one format, named without their part.
+WHOLE_REPORT = ("report.pdf", "report.html", "suggestions.xlsx")
+#: Characters kept in a download name; everything else becomes a hyphen.
+_UNSAFE = re.compile(r"[^A-Za-z0-9.-]+")
+
+
+def download_name(record: ReportRecord, name: str) -> str:
+    """The name a browser saves ``name`` of ``record`` under: the product, the date, how many
+    clusters, the language, and the file's part, e.g. ``clusterbridge-2026-12-06-76-clusters-de.pdf``
+    or ``...-de-coverage.csv``."""
+    date = time.strftime("%Y-%m-%d", time.gmtime(record.created))
+    count = record.cluster_count or len(record.clusters)
+    parts = ["clusterbridge", date]
+    if count:
+        parts.append(f"{count}-cluster" + ("s" if count != 1 else ""))
+    if record.lang:
+        parts.append(record.lang)
+    path = PurePosixPath(name)
+    if name not in WHOLE_REPORT:  # a part: say which
+        parts.append(path.stem)
+    return _UNSAFE.sub("-", "-".join(parts)) + path.suffix
 
 
 def _this_process() -> str:
@@ -156,7 +209,8 @@ class ReportArchive:
             else:
                 manifest = entry / "manifest.json"
                 records[entry.name] = ReportRecord(entry.name, "done", manifest.lstat().st_mtime,
-                                                   finished, _size(entry))
+                                                   finished, _size(entry),
+                                                   **_manifest_options(manifest))
         return records
 
     def _read_index(self) -> list[ReportRecord]:
@@ -167,7 +221,7 @@ class ReportArchive:
             rows = json.loads(path.read_text(encoding="utf-8"))["reports"]
             return [ReportRecord(str(r["id"]), str(r["status"]), float(r["created"]),
                                  [str(f) for f in r["files"]], int(r["bytes"]),
-                                 str(r.get("owner", "")))
+                                 str(r.get("owner", "")), **_options(r))
                     for r in rows if REPORT_ID.match(str(r["id"])) and r["status"] in STATUSES]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             logger.warning("unreadable report index %s (%s); rebuilt from the folders", path, exc)
@@ -204,9 +258,12 @@ class ReportArchive:
             Path(tmp).unlink(missing_ok=True)
             raise
 
-    def create(self) -> ReportRecord:
-        """A new running report, recorded."""
-        record = ReportRecord(uuid.uuid4().hex, "running", time.time(), owner=_this_process())
+    def create(self, *, clusters: Sequence[str] = (), cluster_count: int = 0, lang: str = "",
+               top: int = 0, formats: Sequence[str] = ()) -> ReportRecord:
+        """A new running report, recorded with what it covers."""
+        record = ReportRecord(uuid.uuid4().hex, "running", time.time(), owner=_this_process(),
+                              clusters=list(clusters), cluster_count=cluster_count, lang=lang,
+                              top=top, formats=list(formats))
         with self._locked():
             self._records[record.id] = record
             self._save()

@@ -292,6 +292,12 @@ class ReportPublic(BaseModel):
     id: str
     status: str
     files: list[str]
+    clusters: list[str] = Field(default_factory=list,
+                                description="the clusters chosen; empty: every German cluster")
+    cluster_count: int = Field(0, description="how many clusters it covers (0: not recorded)")
+    lang: str = ""
+    top: int = 0
+    formats: list[str] = Field(default_factory=list)
 
 
 class NetworkNodePublic(BaseModel):

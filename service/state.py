@@ -292,12 +292,16 @@ class ServiceState:
                 raise APIError(429, f"{pending} reports are queued or being written, the limit; "
                                "try again later", {"limit": self.settings.report_queue},
                                headers={"Retry-After": str(REPORT_RETRY_AFTER)})
-            record = self.reports.create()
+            record = self.reports.create(
+                clusters=clusters, cluster_count=len(clusters) or len(self.matcher.catalogue.german()),
+                lang=lang, top=top, formats=formats)
         matcher = self.matcher
 
         def work() -> None:
             try:
-                data = collect(matcher, top=top, clusters=clusters, lang=lang)
+                # The clusters' lists as their pages show them: their dismissals left out.
+                data = collect(matcher, top=top, clusters=clusters, lang=lang,
+                               dismissed=self.store.dismissed())
                 files = write_report(data, self.reports.folder(record.id), formats)
                 self.reports.finish(record.id, files)
             except Exception:

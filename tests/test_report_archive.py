@@ -142,3 +142,74 @@ def test_a_report_running_at_a_kill_is_done_if_its_manifest_was_written(tmp_path
     failed = reopened.get(interrupted.id)
     assert failed is not None and failed.status == "failed"
     assert not archive.folder(interrupted.id).exists()
+
+
+def test_entries_say_what_they_cover_and_downloads_are_named_after_it(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as c:
+        report_id = run_report(c)
+        status = c.get(f"/api/v1/reports/{report_id}").json()
+        assert (status["clusters"], status["cluster_count"], status["lang"], status["top"],
+                status["formats"]) == (["de-aero"], 1, "en", 2, ["csv"])
+        download = c.get(f"/api/v1/reports/{report_id}/files/suggestions.csv")
+        day = time.strftime("%Y-%m-%d", time.gmtime())
+        assert (f'filename="clusterbridge-{day}-1-cluster-en-suggestions.csv"'
+                in download.headers["content-disposition"])
+        page = c.get("/reports?lang=en").text
+        name = c.app.state.service.matcher.catalogue.get("de-aero").name  # type: ignore[attr-defined]
+        assert f"{name} · English · top 2 · CSV" in page
+        assert f'download="clusterbridge-{day}-1-cluster-en-coverage.csv"' in page
+        assert "reports.js" in page and 'http-equiv="refresh"' not in page  # nothing running
+    with TestClient(create_app(settings)) as c:  # what it covers survives a restart
+        assert c.get(f"/api/v1/reports/{report_id}").json()["top"] == 2
+
+
+def test_download_names() -> None:
+    import calendar
+
+    from service.report_jobs import ReportRecord, download_name
+
+    created = calendar.timegm((2026, 12, 6, 12, 0, 0, 0, 0, 0))
+    everything = ReportRecord("a" * 32, "done", created, cluster_count=76, lang="de")
+    assert download_name(everything, "report.pdf") == "clusterbridge-2026-12-06-76-clusters-de.pdf"
+    assert download_name(everything, "suggestions.xlsx") == "clusterbridge-2026-12-06-76-clusters-de.xlsx"
+    assert (download_name(everything, "beyond_your_field.csv")
+            == "clusterbridge-2026-12-06-76-clusters-de-beyond-your-field.csv")
+    older = ReportRecord("b" * 32, "done", created)  # from before the options were recorded
+    assert download_name(older, "report.html") == "clusterbridge-2026-12-06.html"
+
+
+def test_running_reports_are_polled_not_refreshed_through_a_fragment(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as c:
+        service = c.app.state.service  # type: ignore[attr-defined]
+        record = service.reports.create(clusters=[], cluster_count=3, lang="de", top=5,
+                                        formats=["pdf"])
+        page = c.get("/reports?lang=de").text
+        assert f'data-status-url="/api/v1/reports/{record.id}"' in page
+        assert "3 Cluster · Deutsch · Top 5 · PDF" in page
+        # Without JavaScript: a refresh to the plain URL, which a fragment does not break.
+        assert '<noscript><meta http-equiv="refresh" content="5; url=/reports?lang=de"></noscript>' in page
+        assert c.get("/static/reports.js").status_code == 200
+        service.reports.fail(record.id)
+
+
+def test_the_service_leaves_out_each_clusters_dismissals(tmp_path: Path) -> None:
+    import csv
+
+    from matcher.outcomes.feedback import Feedback
+
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as c:
+        first = run_report(c)
+        rows = list(csv.DictReader(c.get(f"/api/v1/reports/{first}/files/suggestions.csv")
+                                   .text.splitlines()))
+        dismissed = rows[0]["partner_id"]
+        c.app.state.service.store.record_feedback(  # type: ignore[attr-defined]
+            Feedback("de-aero", dismissed, "not_relevant", "other", "not for us"))
+        second = run_report(c)
+        rows = list(csv.DictReader(c.get(f"/api/v1/reports/{second}/files/suggestions.csv")
+                                   .text.splitlines()))
+        assert dismissed not in [r["partner_id"] for r in rows]
+        manifest = c.get(f"/api/v1/reports/{second}/files/manifest.json").json()
+        assert manifest["lists"]["dismissed_left_out"] == {"de-aero": [dismissed]}

@@ -36,17 +36,21 @@ def test_every_format_opens(hashing_matcher: Matcher, tmp_path: Path) -> None:
     out = tmp_path / "report"
     names = write_report(collect(hashing_matcher, top=3), out)
     assert set(names) == {"suggestions.csv", "coverage.csv", "beyond_your_field.csv",
-                          "suggestions.xlsx", "report.html", "report.pdf", "manifest.json"}
+                          "known_partners.csv", "suggestions.xlsx", "report.html", "report.pdf",
+                          "manifest.json"}
     with open(out / "suggestions.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3 * 3  # three German clusters, top 3 each
     assert rows[0]["cluster_id"] == "de-aero" and rows[0]["rank"] == "1"
+    catalogue = hashing_matcher.catalogue
+    for row in rows:  # the lists of the cluster pages: no known partner or co-member
+        assert row["partner_id"] not in catalogue.relationships.related_to(row["cluster_id"])
 
     from openpyxl import load_workbook
 
     wb = load_workbook(out / "suggestions.xlsx", read_only=True)
-    assert wb.sheetnames == ["suggestions", "beyond_your_field", "coverage", "gaps", "unpartnered",
-                             "untapped"]
+    assert wb.sheetnames == ["summary", "suggestions", "beyond_your_field", "known_partners",
+                             "coverage", "gaps", "unpartnered", "untapped"]
     sheet_rows = list(wb["suggestions"].iter_rows(values_only=True))
     assert len(sheet_rows) == 1 + 9 and sheet_rows[0][0] == "cluster_id"
     wb.close()
@@ -179,3 +183,164 @@ def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_pat
     assert rows["ca-aero-mutual"]["partner_source"].startswith("https://")
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "href='https://example.org/ca-aero-mutual'>website</a>" in page
+
+
+def _pdf_text(path: Path, first: int = 1, last: int | None = None) -> str:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext (poppler-utils) is not installed; make system-deps installs it")
+    pages = ["-f", str(first)] + (["-l", str(last)] if last else [])
+    return subprocess.run(["pdftotext", "-layout", *pages, str(path), "-"], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def test_pdf_opens_on_a_summary_with_numbers_and_actions(hashing_matcher: Matcher,
+                                                         tmp_path: Path) -> None:
+    from matcher.reports.summary import summarise
+
+    data = collect(hashing_matcher, top=3)
+    out = tmp_path / "report"
+    write_report(data, out, ["pdf"])
+    pdf = out / "report.pdf"
+    subprocess.run(["pdftoppm", "-r", "40", "-f", "1", "-l", "1", "-png", str(pdf),
+                    str(tmp_path / "first")], check=True)
+    assert next(tmp_path.glob("first*.png")).stat().st_size > 2000
+    summary = summarise(data)
+    assert summary.actions, "the fixture has gaps: the summary must propose actions"
+    first = " ".join(_pdf_text(pdf, 1, 1).split())
+    assert "What to do" in first and "German clusters" in first
+    for number in (summary.clusters, summary.suggestions, len(summary.unpartnered), summary.open_gaps):
+        assert str(number) in first
+    assert " ".join(summary.actions[0].headline.split()) in first
+    rest = _pdf_text(pdf, 2)
+    assert "Contents" in rest and "Test Aero Montreal" in rest  # contents, then the sections
+
+    if shutil.which("qpdf") is None:
+        pytest.fail("qpdf is not installed; make system-deps installs it")
+    check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+    outline = json.loads(subprocess.run(["qpdf", "--json", "--json-key=outlines", str(pdf)],
+                                        check=True, capture_output=True, text=True).stdout)
+    titles = [o["title"] for o in outline["outlines"]]
+    assert "Summary" in titles and "Suggestions per cluster" in titles
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    fields = {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in info.splitlines())}
+    assert fields["Title"].startswith("ClusterBridge report") and fields["Author"] == "ClusterBridge"
+    created = data.created()
+    assert str(created.year) in next(line for line in info.splitlines() if line.startswith("CreationDate"))
+
+
+def test_pdf_prints_chinese_japanese_and_korean_names(hashing_matcher: Matcher,
+                                                      tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from matcher import MatchResult
+    from matcher.reports.pdf import cjk_font
+
+    if cjk_font() is None:
+        pytest.fail("no CJK font is installed; make system-deps installs fonts-wqy-microhei")
+    names = ["中关村科技园集群", "東京バイオクラスター", "서울바이오허브"]
+    data = collect(hashing_matcher, top=3, clusters=["de-aero"])
+    result = data.results[0]
+    data.results = [MatchResult(result.query, [replace(m, name=n) for m, n in
+                                               zip(result.matches, names, strict=True)],
+                                result.field_mappings, result.candidates)]
+    write_report(data, tmp_path / "cjk", ["pdf"])
+    text = _pdf_text(tmp_path / "cjk" / "report.pdf")
+    for name in names:
+        assert name in text
+
+
+def test_lists_follow_the_cluster_pages(hashing_matcher: Matcher, tmp_path: Path) -> None:
+    """Known partners and co-members apart; a cluster's dismissals apply to its own list."""
+    plain = collect(hashing_matcher, top=5, clusters=["de-aero", "de-photonics"])
+    aero = plain.results[0]
+    assert "fr-aero-oneside" not in [m.id for m in aero.matches]  # a known partner
+    assert "fr-aero-oneside" in [k.id for k in plain.known["de-aero"]]
+    assert plain.manifest["lists"]["dismissed"] == "not applied (no store given)"
+    gone = aero.matches[0].id
+    data = collect(hashing_matcher, top=5, clusters=["de-aero", "de-photonics"],
+                   dismissed={"de-aero": {gone}, "de-photonics": set()})
+    assert gone not in [m.id for m in data.results[0].matches]
+    assert [m.id for m in data.results[1].matches] == [m.id for m in plain.results[1].matches]
+    assert data.manifest["lists"]["dismissed"] == "applied"
+    assert data.manifest["lists"]["dismissed_left_out"] == {"de-aero": [gone]}
+    write_report(data, tmp_path / "out", ["csv", "html"])
+    with open(tmp_path / "out" / "known_partners.csv", newline="", encoding="utf-8") as f:
+        known = {(r["cluster_id"], r["partner_id"]) for r in csv.DictReader(f)}
+    assert ("de-aero", "fr-aero-oneside") in known
+    page = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Known partners and network co-members" in page and "1 candidate(s)" in page
+
+
+def test_workbook_has_a_summary_filters_widths_and_links(hashing_matcher: Matcher,
+                                                         tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    write_report(collect(hashing_matcher, top=5), tmp_path / "x", ["xlsx"])
+    wb = load_workbook(tmp_path / "x" / "suggestions.xlsx")
+    assert wb.sheetnames[0] == "summary"
+    summary = [c.value for row in wb["summary"].iter_rows() for c in row if c.value is not None]
+    assert "What to do" in summary and "German clusters" in summary
+    ws = wb["suggestions"]
+    assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row}"
+    widths = {ws.cell(1, i).value: ws.column_dimensions[ws.cell(1, i).column_letter].width
+              for i in range(1, ws.max_column + 1)}
+    assert widths["reasons"] == 60 and 5 <= widths["rank"] < 10
+    header = [c.value for c in ws[1]]
+    website, contact = header.index("partner_website") + 1, header.index("partner_contact") + 1
+    links = [ws.cell(r, website).hyperlink for r in range(2, ws.max_row + 1)]
+    assert any(link is not None and link.target.startswith("https://") for link in links)
+    assert any(ws.cell(r, contact).hyperlink is not None for r in range(2, ws.max_row + 1))
+    for sheet in wb.sheetnames[1:]:
+        assert wb[sheet].auto_filter.ref, sheet
+
+
+def test_html_opens_on_the_summary(hashing_matcher: Matcher, tmp_path: Path) -> None:
+    for lang, words in (("en", ("Summary", "What to do", "Contents")),
+                        ("de", ("Zusammenfassung", "Was zu tun ist", "Inhalt"))):
+        write_report(collect(hashing_matcher, top=3, lang=lang), tmp_path / lang, ["html"])
+        page = (tmp_path / lang / "report.html").read_text(encoding="utf-8")
+        positions = [page.index(word) for word in words]
+        assert positions == sorted(positions)
+        assert "href='#gap-1'" in page and "id='gap-1'" in page
+        from matcher.reports.summary import summarise
+
+        for action in summarise(collect(hashing_matcher, top=3, lang=lang)).actions:
+            assert f"href='#{action.anchor}'" in page and f"id='{action.anchor}'" in page
+        assert "<script" not in page
+
+
+def test_contents_over_several_pages_give_the_right_page_numbers(hashing_matcher: Matcher,
+                                                                 tmp_path: Path) -> None:
+    data = collect(hashing_matcher, top=2)
+    data.results = data.results * 40  # 120 sections: the contents take three pages
+    write_report(data, tmp_path / "many", ["pdf"])
+    pdf = tmp_path / "many" / "report.pdf"
+    contents = _pdf_text(pdf, 2, 4)
+    assert contents.count(data.results[0].query.name) == 40
+    appendix = int(next(line for line in contents.splitlines()
+                        if line.startswith("Appendix")).split()[-1])
+    assert "Appendix: the full coverage matrix" in _pdf_text(pdf, appendix, appendix)
+    last_cluster = int(next(line for line in reversed(contents.splitlines())
+                            if line.strip().startswith(data.results[-1].query.name)).split()[-1])
+    assert data.results[-1].query.name in _pdf_text(pdf, last_cluster, last_cluster)
+
+
+def test_without_a_cjk_font_the_pdf_is_written_and_says_so(hashing_matcher: Matcher, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr("matcher.reports.pdf.CJK_FONTS", (("/nonexistent/cjk.ttf", 0),))
+    write_report(collect(hashing_matcher, top=2), tmp_path / "plain", ["pdf"])
+    assert json.loads((tmp_path / "plain" / "manifest.json").read_text())["pdf_cjk_font"] is None
+    assert "no CJK font found" in caplog.text
+    assert "What to do" in _pdf_text(tmp_path / "plain" / "report.pdf", 1, 1)
+
+
+def test_a_language_without_report_words_gets_the_english_ones(hashing_matcher: Matcher,
+                                                               tmp_path: Path) -> None:
+    from matcher.catalogue.languages import LANGUAGES
+
+    for lang in LANGUAGES:
+        out = tmp_path / lang
+        write_report(collect(hashing_matcher, top=2, lang=lang), out, ["html"])
+        assert f"<html lang='{lang}'>" in (out / "report.html").read_text(encoding="utf-8")
