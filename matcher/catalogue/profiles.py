@@ -325,10 +325,8 @@ def parse_profile(
         problems.append(("sources", "at least one source URL is required"))
 
     updated = _date(record.get("updated"), "updated", problems)
+    # Empty until someone has actually compared the record with its sources.
     checked = _date(record.get("checked"), "checked", problems)
-    if (strict if require_sources is None else require_sources) and checked is None:
-        problems.append(("checked", "the date the record was last compared with its sources is "
-                                    "required (YYYY-MM-DD)"))
 
     if problems:
         return None, problems, mappings
