@@ -3,7 +3,7 @@ window.ui = SwaggerUIBundle({
   url: "/openapi.json",
   dom_id: "#swagger-ui",
   layout: "BaseLayout",
-  deepLinking: true,
+  deepLinking: false,  /* a deep link is an anchor inside the summary button (nested interactive) */
   showExtensions: true,
   persistAuthorization: false,
   presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
