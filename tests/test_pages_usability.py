@@ -40,9 +40,9 @@ def test_a_weak_fit_that_stands_out_is_a_broad_fit() -> None:
 def test_standing_sentences_in_both_languages() -> None:
     reasons = Standing(rank=2, pool=567, lifted_by=("complementarity", "thematic")).reasons()
     assert messages.summary(reasons, "en") == (
-        "Place 2 of 567 candidates: top 1%. What lifted it most: needs and offers that fit both "
-        "ways and the same topics.")
-    assert messages.summary(reasons, "de").startswith("Platz 2 von 567 Kandidaten: beste 1 %.")
+        "Place 2 of the 567 candidates this list draws from: top 1%. What lifted it most: "
+        "needs and offers that fit both ways and the same topics.")
+    assert messages.summary(reasons, "de").startswith("Platz 2 der 567 Kandidaten dieser Liste: beste 1 %.")
 
 
 def test_matches_carry_a_standing_that_the_api_does_not_show(hashing_matcher: Matcher,
@@ -82,7 +82,7 @@ def test_cluster_page_puts_suggestions_before_the_profile(client: TestClient) ->
     assert page.index('id="matches"') < page.index('id="known-section"')
     assert '<details class="profile panel" id="profile-box">' in page
     assert page.index('id="profile-box"') < page.index('id="suggested"')
-    assert "candidates: top" in page and "Place 1 of" in page
+    assert "candidates this list draws from: top" in page and "Place 1 of" in page
     # Partner names lead to the partner's page with the way back.
     assert re.search(r'class="match-name" href="/clusters/[^"?]+\?lang=en&amp;from=de-aero"', page)
     partner = client.get("/clusters/ca-aero-mutual", params={"lang": "en", "from": "de-aero"}).text
