@@ -44,6 +44,18 @@ MAX_TOP = 100
 #: The most suggestions per cluster in a batch report.
 MAX_REPORT_TOP = 50
 
+#: A suggestion "stands out" (its card says so even when no single part is strong) when it ranks
+#: within this share of the candidates scored for its query.
+STANDS_OUT_SHARE = 0.10
+#: The parts that lifted a score: at most this many, each adding at least ``LIFT_FROM`` to the
+#: weighted sum the score is made of (standardised components times their normalised weights).
+LIFTED_BY_MAX = 2
+LIFT_FROM = 0.05
+
+#: Bands of a coverage gap (the standardised residual) for maps and legends: up to 0 none (as
+#: many partnerships as expected or more), then small, medium, and above the last a clear gap.
+GAP_BANDS: tuple[float, ...] = (0.0, 1.0, 2.0)
+
 #: The score components, in the order used by arrays and explanations.
 COMPONENTS: tuple[str, ...] = (
     "thematic", "lexical", "complementarity", "relatedness", "roles", "parity",

@@ -20,6 +20,7 @@ from matcher.catalogue.relationships import Partnership, SharedNetwork
 from matcher.catalogue.taxonomy import Taxonomy
 from matcher.config import MAX_REPORT_TOP
 from matcher.engine.explanation import Explanation, relationship_reasons
+from matcher.engine.ranking import Match
 
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"en": "ClusterBridge", "de": "ClusterBridge"},
@@ -205,10 +206,10 @@ STRINGS: dict[str, dict[str, str]] = {
                           "gibt es mehr Partnerschaften als erwartet."},
     "cov.map": {"en": "One field on the map", "de": "Ein Themenfeld auf der Karte"},
     "cov.show_map": {"en": "Show", "de": "Zeigen"},
-    "cov.map_legend": {"en": "green = partnerships exist; blue = strong matches only, darker = "
-                             "more; grey = none",
-                       "de": "grün = Partnerschaften vorhanden; blau = nur starke Vorschläge, "
-                             "dunkler = mehr; grau = keine"},
+    "cov.map_legend": {"en": "each region coloured by the size of its gap; the darker, the more "
+                             "partnerships are missing",
+                       "de": "jede Region nach der Größe ihrer Lücke gefärbt; je dunkler, desto "
+                             "mehr Partnerschaften fehlen"},
     "cov.table": {"en": "All fields and regions", "de": "Alle Themenfelder und Regionen"},
     "rep.lead": {"en": "A batch report lists the suggested partners of every German cluster (or "
                        "those you choose) with the coverage and its gaps. Formats:",
@@ -391,6 +392,88 @@ STRINGS.update({
 })
 
 
+# Issue #26: where a suggestion stands, the filters as chips, sharing, following, coverage words.
+STRINGS.update({
+    "label.broad fit": {"en": "broad fit", "de": "breite Passung"},
+    "c.parity_unknown": {"en": "unknown (a member count is missing)",
+                         "de": "unbekannt (eine Mitgliederzahl fehlt)"},
+    "quoted": {"en": "\u201c{a}\u201d", "de": "\u201e{a}\u201c"},
+    "copy": {"en": "Copy link", "de": "Link kopieren"},
+    "copied": {"en": "Copied.", "de": "Kopiert."},
+    "back_to": {"en": "Back to the suggestions for {a}", "de": "Zurück zu den Vorschlägen für {a}"},
+    "profile.show": {"en": "Profile: description, fields, offers and needs",
+                     "de": "Profil: Beschreibung, Themenfelder, Angebote und Bedarf"},
+    "filters.active": {"en": "Active filters", "de": "Aktive Filter"},
+    "filters.none": {"en": "No filters: all regions, countries and fields.",
+                     "de": "Keine Filter: alle Regionen, Länder und Themenfelder."},
+    "filters.clear": {"en": "Clear all filters", "de": "Alle Filter entfernen"},
+    "filters.remove": {"en": "remove this filter", "de": "diesen Filter entfernen"},
+    "filters.change": {"en": "Filter the suggestions", "de": "Vorschläge filtern"},
+    "filters.places": {"en": "Where (several allowed)", "de": "Wo (mehrere möglich)"},
+    "filters.all_of": {"en": "All of {a}", "de": "{a} insgesamt"},
+    "filters.chip_known": {"en": "known partners shown", "de": "bekannte Partner gezeigt"},
+    "filters.chip_home": {"en": "same country included", "de": "gleiches Land einbezogen"},
+    "follow.link": {"en": "Follow new suggestions", "de": "Neuen Vorschlägen folgen"},
+    "follow.title": {"en": "Follow {a}", "de": "{a} folgen"},
+    "follow.what": {
+        "en": "When the catalogue changes, this cluster may get new suggested partners, or a "
+              "partner may move up its list. Following means being told of these changes, "
+              "without visiting this site.",
+        "de": "Wenn sich der Katalog ändert, kann dieses Cluster neue Partnervorschläge "
+              "bekommen oder ein Partner in seiner Liste aufsteigen. Folgen heißt, davon zu "
+              "erfahren, ohne diese Seite zu besuchen."},
+    "follow.how": {
+        "en": "The changes come as a news feed (Atom). Copy the address below into a feed "
+              "reader (for example Outlook, Thunderbird or Feedly) or into a tool your team "
+              "already uses; the reader checks it for you. Opened in a browser, the address "
+              "shows the raw feed.",
+        "de": "Die Änderungen kommen als Newsfeed (Atom). Kopieren Sie die Adresse unten in "
+              "einen Feedreader (zum Beispiel Outlook, Thunderbird oder Feedly) oder in ein "
+              "Werkzeug, das Ihr Team schon nutzt; der Reader prüft sie für Sie. Im Browser "
+              "geöffnet zeigt die Adresse den rohen Feed."},
+    "follow.address": {"en": "Feed address:", "de": "Adresse des Feeds:"},
+    "follow.open": {"en": "Open the raw feed (XML)", "de": "Rohen Feed öffnen (XML)"},
+    "cov.gap_plain": {
+        "en": "A gap is a field and region where German clusters have many strong suggested "
+              "partners but few actual partnerships: the larger the number, the more "
+              "partnerships are missing.",
+        "de": "Eine Lücke ist ein Themenfeld in einer Region, in der deutsche Cluster viele "
+              "starke Vorschläge, aber wenige tatsächliche Partnerschaften haben: je größer die "
+              "Zahl, desto mehr Partnerschaften fehlen."},
+    "cov.gap_technical": {"en": "Technically", "de": "Genauer"},
+    "cov.legend.none": {"en": "no strong match", "de": "kein starker Vorschlag"},
+    "cov.legend.covered": {"en": "no gap (partnerships as expected or more)",
+                           "de": "keine Lücke (Partnerschaften wie erwartet oder mehr)"},
+    "cov.legend.small": {"en": "small gap (up to 1)", "de": "kleine Lücke (bis 1)"},
+    "cov.legend.medium": {"en": "gap from 1 to 2", "de": "Lücke von 1 bis 2"},
+    "cov.legend.large": {"en": "clear gap (above 2)", "de": "deutliche Lücke (über 2)"},
+    "cov.close": {"en": "the suggestions that would close it",
+                  "de": "die Vorschläge, die sie schließen würden"},
+    "cov.counts": {
+        "en": "Two counts of German clusters without partners abroad: {a} have no known bilateral "
+              "partnership with a cluster abroad (coverage page); {b} have no tie abroad of any "
+              "kind, neither a partnership nor a shared network (partnership network page, all "
+              "fields and regions). A cluster that only shares a network with partners abroad "
+              "counts in the first number but not in the second.",
+        "de": "Zwei Zählungen deutscher Cluster ohne Partner im Ausland: {a} haben keine bekannte "
+              "bilaterale Partnerschaft mit einem Cluster im Ausland (Seite Abdeckung); {b} haben "
+              "keinerlei Verbindung ins Ausland, weder Partnerschaft noch gemeinsames Netzwerk "
+              "(Seite Partnerschaftsnetz, alle Themenfelder und Regionen). Ein Cluster, das mit "
+              "Partnern im Ausland nur ein Netzwerk teilt, zählt in der ersten Zahl, nicht in der "
+              "zweiten."},
+    "cell.intro": {
+        "en": "The German clusters in this field, the partnerships they already have in this "
+              "region, and the strong suggestions that would close the gap.",
+        "de": "Die deutschen Cluster dieses Themenfelds, ihre bestehenden Partnerschaften in "
+              "dieser Region und die starken Vorschläge, die die Lücke schließen würden."},
+    "search.did_you_mean": {"en": "Did you mean", "de": "Meinten Sie"},
+    "details.english": {"en": "Details", "de": "Technische Details (englisch)"},
+    "docs.back": {"en": "Back to ClusterBridge", "de": "Zurück zu ClusterBridge"},
+    "fb.hidden.one": {"en": "1 suggestion marked not relevant is hidden.",
+                      "de": "1 als nicht relevant markierter Vorschlag ist ausgeblendet."},
+})
+
+
 def pick_language(request: Request) -> str:
     lang = request.query_params.get("lang") or request.cookies.get("lang")
     if lang in LANGUAGES:
@@ -447,10 +530,24 @@ class Words:
         return [(r.kind, messages.sentence(r, self.lang, self.field))
                 for r in explanation.reasons() if r.kind != "label"]
 
+    def standing(self, match: Match) -> list[tuple[str, str]]:
+        """Where a suggestion stands among the candidates and what lifted its score, as
+        (kind, sentence); none for a match without a standing."""
+        if match.standing is None:
+            return []
+        return [(r.kind, messages.sentence(r, self.lang, self.field))
+                for r in match.standing.reasons()]
+
+    def label(self, match: Match) -> str:
+        """The card's label of a suggestion, in agreement with where it stands."""
+        kind = match.explanation.label
+        return self.t("label." + (match.standing.label(kind) if match.standing else kind))
+
     def relationship(self, tie: Partnership | None, networks: list[SharedNetwork]) -> str:
         return messages.summary(relationship_reasons(tie, networks), self.lang, self.field)
 
     def helpers(self) -> dict[str, Callable[..., Any]]:
         return {"t": self.t, "field": self.field, "fields": self.fields, "country": self.country,
                 "region": self.region, "num": self.num, "kind": self.kind, "roles": self.roles,
-                "reasons_of": self.reasons, "relationship": self.relationship}
+                "reasons_of": self.reasons, "relationship": self.relationship,
+                "standing_of": self.standing, "label_of": self.label}

@@ -14,19 +14,21 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 
 from matcher import Filters, MatchResult
+from matcher.analysis.coverage import gap_band
 from matcher.analysis.network import PartnershipNetwork
 from matcher.catalogue import HOME_COUNTRY
 from matcher.catalogue.geography import Geography
 from matcher.catalogue.languages import INTERFACE_LANGUAGES as LANGUAGES
 from matcher.catalogue.languages import country_name
 from matcher.catalogue.profiles import MAX_PHRASE, MAX_TEXT, parse_profile
+from matcher.catalogue.search import search_for
 from matcher.config import MAX_REPORT_TOP, MAX_TOP
-from matcher.engine.filters import select_profiles
+from matcher.engine.filters import regions_as_places, select_profiles
 from matcher.outcomes.feedback import ANCHOR, DISMISSED, MIN_COMPARABLE_MEETINGS, REASONS, STAGES, STATUSES
 from matcher.reports import FORMATS, parse_formats
 
@@ -110,6 +112,26 @@ def results_context(state: Any, result: MatchResult, top: int) -> dict[str, Any]
     }
 
 
+#: Query parameters of the filter form, each shown as a removable chip when set.
+FILTER_PARAMS = ("continent", "world_region", "country", "field", "known", "include_home")
+
+
+def filter_context(request: Request, geography: Geography, keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The filter form's groups of places, the active filters as chips (each with the link that
+    removes it) and the link that clears them all; ``keep`` names parameters every link keeps
+    (the packed query of the ad-hoc page). Links return to the results (``#suggested``)."""
+    items = request.query_params.multi_items()
+    chips = []
+    for i, (key, value) in enumerate(items):
+        if key in FILTER_PARAMS and value:
+            rest = [(k, v) for j, (k, v) in enumerate(items) if j != i and k != "top"]
+            chips.append({"kind": key, "value": value, "href": f"?{urlencode(rest)}#suggested"})
+    cleared = [(k, v) for k, v in items if k in ("lang", *keep)]
+    return {"region_groups": geography.region_groups(), "chips": chips,
+            "clear_href": f"?{urlencode(cleared)}#suggested",
+            "chosen_continents": request.query_params.getlist("continent")}
+
+
 def world_map(words: Words, counts: dict[str, int], label: str) -> str:
     """The world map with the countries of ``counts`` shaded by how many suggestions they have."""
     most = max(counts.values(), default=1)
@@ -131,8 +153,10 @@ def home_page(request: Request, state: Any, *, q: str | None = None,
               problems: dict[str, dict[str, Any]] | None = None, status: int = 200) -> Response:
     catalogue = state.matcher.catalogue
     found = select_profiles(catalogue, Filters(), query=q) if q else []
+    close = search_for(catalogue).suggest(q, catalogue.profiles) if q and not found else []
     return page(request, "home.html", {
         "q": q,
+        "close": close,
         "found": found[:50],
         "found_count": len(found),
         "german": select_profiles(catalogue, Filters(), side="german"),
@@ -158,9 +182,14 @@ def signed_in(request: Request, state: Any, cluster: str) -> bool:
 def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: MatcherDep,
                  filters: FiltersDep, top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10,
                  diversity: bool = True, known: bool = False,
-                 include_dismissed: bool = False) -> Response:
+                 include_dismissed: bool = False,
+                 came_from: Annotated[str | None, Query(alias="from", max_length=120)] = None,
+                 ) -> Response:
+    """A cluster's page: its suggestions first, then its profile, partners and networks;
+    ``from`` is the cluster whose suggestions led here (the page links back to them)."""
     catalogue = matcher.catalogue
     profile = catalogue.get(profile_id)
+    filters = regions_as_places(filters, catalogue.reference.geography)
     # New suggestions first: known partners and co-members have their own section unless asked.
     marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed, known=known)
     result, cross = state.answer(
@@ -172,8 +201,13 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
     words = Words(pick_language(request), catalogue.reference.taxonomy)
     context = results_context(state, result, top)
     mine = signed_in(request, state, profile_id)
+    back = catalogue.by_id.get(came_from) if came_from and came_from != profile_id else None
     return page(request, "cluster.html", {
         "feedback_form": profile.country == HOME_COUNTRY,
+        "followable": profile.country == HOME_COUNTRY,
+        "came_from": back,
+        "from_id": profile_id,
+        **filter_context(request, geo, keep=("from",)),
         "marks": marks if mine else {},  # marks and notes only for the cluster signed in
         "signed_in": mine,
         "dismissed": sum(1 for m in marks.values() if m.status == DISMISSED),
@@ -196,6 +230,25 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
                                  if k not in ("top", "lang")]),
         **context,
     })
+
+
+@router.get("/clusters/{profile_id}/follow", response_class=HTMLResponse)
+def follow_page(request: Request, profile_id: str, state: StateDep) -> Response:
+    """What following a cluster means and the feed's address; only German clusters get alerts,
+    so a profile abroad has no such page."""
+    profile = state.matcher.catalogue.get(profile_id)
+    if profile.country != HOME_COUNTRY:
+        raise APIError(404, f"only German clusters can be followed; {profile_id!r} is abroad")
+    lang = pick_language(request)
+    feed = request.url_for("cluster_feed", profile_id=profile_id).include_query_params(lang=lang)
+    return page(request, "follow.html", {"profile": profile, "feed_url": str(feed)})
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> Response:
+    """The icon browsers ask for on every page."""
+    return FileResponse(Path(__file__).parent / "static" / "favicon.svg",
+                        media_type="image/svg+xml")
 
 
 def relations(catalogue: Any, profile_id: str) -> list[dict[str, Any]]:
@@ -346,6 +399,7 @@ async def adhoc_page(request: Request, state: StateDep, filters: FiltersDep,
                      top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10) -> Response:
     record = unpack(p)
     matcher = state.matcher
+    filters = regions_as_places(filters, matcher.catalogue.reference.geography)
 
     def work() -> MatchResult:  # on the bounded ad-hoc queue, like POST /api/v1/match
         return matcher.match_record(profile_record(record), top=top, filters=filters)
@@ -367,6 +421,9 @@ async def adhoc_page(request: Request, state: StateDep, filters: FiltersDep,
         "page_query": urlencode([(k, v) for k, v in request.query_params.multi_items()
                                  if k not in ("top", "lang")]),
         "edit_query": urlencode({"edit": p, "lang": words.lang}),
+        # The link to share: absolute, with the filters and the number shown, in this language.
+        "share_url": str(request.url.replace(fragment="")),
+        **filter_context(request, geo, keep=("p",)),
         **context,
     })
 
@@ -403,13 +460,15 @@ def coverage_page(request: Request, state: StateDep,
         "chosen": chosen,
         "map_svg": coverage_map(words, state.matcher.catalogue.reference.geography, coverage,
                                 cells, chosen) if chosen else "",
+        "without_tie": len(state.network((), (), "all").without_international_tie),
     })
 
 
 def coverage_map(words: Words, geography: Geography, coverage: Any, cells: dict[Any, Any],
                  field_name: str) -> str:
-    """One field of the coverage matrix as a world map: every country takes its region's cell
-    (green where partnerships exist, blue where only strong matches are)."""
+    """One field of the coverage matrix as a world map: every country takes its region's cell,
+    coloured by the band of its gap (:func:`~matcher.analysis.coverage.gap_band`); grey where
+    the region has neither strong matches nor partnerships."""
     shade_of: dict[str, tuple[str, str]] = {}
     level = coverage.level
     for code, country in geography.countries.items():
@@ -417,7 +476,7 @@ def coverage_map(words: Words, geography: Geography, coverage: Any, cells: dict[
         cell = cells.get((field_name, region))
         if cell is None or not (cell.strong_matches or cell.partnerships):
             continue
-        css = "covered" if cell.partnerships else f"level-{min(3, 1 + cell.strong_matches // 5)}"
+        css = f"gap-{gap_band(cell.gap)}"
         tip = (f"{words.region(region)}: {cell.strong_matches} {words.t('cov.strong')}, "
                f"{cell.partnerships} {words.t('cov.partnerships')}, {words.t('cov.gap')} "
                f"{words.num(cell.gap)}")
@@ -490,6 +549,8 @@ def network_page(request: Request, state: StateDep,
         "terms": state.matcher.catalogue.reference.taxonomy.terms,
         "world_regions": geo.world_regions,
         "download_query": query,
+        "unpartnered": len(state.coverage("world_region").unpartnered),
+        "without_tie": len(state.network((), (), "all").without_international_tie),
     })
 
 

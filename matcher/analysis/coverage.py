@@ -31,6 +31,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..catalogue.catalogue import Catalogue
+from ..config import GAP_BANDS
 from ..engine.filters import Filters
 from ..engine.ranking import Matcher
 from ..errors import InvalidInputError
@@ -149,6 +150,12 @@ class Coverage:
             "untapped_international_profiles": self.untapped,
             "single_region_fields": self.single_region_fields,
         }
+
+
+def gap_band(gap: float) -> int:
+    """The band of a gap (:data:`~matcher.config.GAP_BANDS`): 0 for none (at most the first
+    bound), then 1, 2, ... up to ``len(GAP_BANDS)`` for a clear gap."""
+    return sum(1 for bound in GAP_BANDS if gap > bound)
 
 
 def region_name(catalogue: Catalogue, country: str, level: str) -> str:

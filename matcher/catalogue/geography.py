@@ -63,6 +63,19 @@ class Geography:
     def continents(self) -> list[str]:
         return sorted({c.continent for c in self.countries.values()})
 
+    def region_groups(self) -> list[tuple[str, list[str]]]:
+        """Continents with their world regions, each region under the continent most of its
+        countries are in (a few UN M49 sub-regions straddle two), both sorted by name."""
+        counts: dict[str, dict[str, int]] = {}
+        for c in self.countries.values():
+            per = counts.setdefault(c.world_region, {})
+            per[c.continent] = per.get(c.continent, 0) + 1
+        groups: dict[str, list[str]] = {}
+        for region, per in sorted(counts.items()):
+            home = max(sorted(per), key=lambda continent: per[continent])
+            groups.setdefault(home, []).append(region)
+        return sorted(groups.items())
+
     def nuts_country(self, code: str) -> str:
         """ISO country of a NUTS code (NUTS writes EL for Greece)."""
         prefix = code[:2]

@@ -10,6 +10,7 @@ case ("Munchen" finds "München"). Profiles whose name holds the words come firs
 from __future__ import annotations
 
 import bisect
+import difflib
 import re
 import threading
 import unicodedata
@@ -23,6 +24,8 @@ from .profiles import Profile
 WORD = re.compile(r"\w+")
 #: At most this many words of a query are used.
 MAX_WORDS = 8
+#: A mistyped word is read as a known word at least this similar (difflib's ratio).
+CLOSE_WORD = 0.75
 
 
 def fold(text: str) -> str:
@@ -83,6 +86,35 @@ class ProfileSearch:
         anywhere = set.intersection(*(a for _, a in found))
         return ([p for p in profiles if p.id in by_name]
                 + [p for p in profiles if p.id in anywhere and p.id not in by_name])
+
+    def corrected(self, text: str) -> str | None:
+        """The query with each word that begins no known word replaced by the closest known word
+        ("Hamburg Aviaton" -> "hamburg aviation"); None when no word needs or finds a
+        correction."""
+        query = words(text)[:MAX_WORDS]
+        out, changed = [], False
+        for word in query:
+            if any(self._found(word)):
+                out.append(word)
+                continue
+            close = difflib.get_close_matches(word, self._sorted, n=1, cutoff=CLOSE_WORD)
+            if not close:
+                return None
+            out.append(close[0])
+            changed = True
+        return " ".join(out) if changed else None
+
+    def suggest(self, text: str, profiles: Sequence[Profile], n: int = 5) -> list[Profile]:
+        """For a query that finds nothing: up to ``n`` profiles the corrected query
+        (:meth:`corrected`) finds, else those whose name is closest to the query."""
+        fixed = self.corrected(text)
+        if fixed is not None:
+            found = self.search(fixed, profiles)
+            if found:
+                return found[:n]
+        names = {fold(p.name): p for p in profiles}
+        close = difflib.get_close_matches(fold(text), list(names), n=n, cutoff=0.6)
+        return [names[name] for name in close]
 
 
 _SEARCHES: weakref.WeakKeyDictionary[Catalogue, ProfileSearch] = weakref.WeakKeyDictionary()

@@ -45,6 +45,20 @@ def cluster_page_filters(filters: Filters | None = None, *, dismissed: Collectio
     return shown if known else replace(shown, exclude_partners=True, exclude_co_members=True)
 
 
+def regions_as_places(filters: Filters, geography: Geography) -> Filters:
+    """The pages' choice of places: a continent stands for its group of world regions
+    (:meth:`~matcher.catalogue.geography.Geography.region_groups`), and a candidate passes when
+    it is in any chosen continent or world region (the API's ``continent`` and ``world_region``
+    must both hold). Unknown names are kept, for :func:`check_filters` to name."""
+    if not filters.continents:
+        return filters
+    groups = dict(geography.region_groups())
+    known = [c for c in filters.continents if c in groups]
+    unknown = tuple(c for c in filters.continents if c not in groups)
+    regions = dict.fromkeys([*filters.world_regions, *(r for c in known for r in groups[c])])
+    return replace(filters, world_regions=tuple(regions), continents=unknown)
+
+
 def passes(profile: Profile, filters: Filters, geography: Geography) -> bool:
     """Whether ``profile`` passes the country, region, continent, field and kind filters."""
     return (

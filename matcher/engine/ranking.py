@@ -13,6 +13,7 @@ fields linked to the query's, ranked by two-sided need/offer fit; see :mod:`matc
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -24,8 +25,9 @@ from scipy import sparse
 
 from ..catalogue.catalogue import parse_query_profile
 from ..catalogue.profiles import ROLES, Profile
-from ..config import COMPONENTS, MatcherConfig, Weights
+from ..config import COMPONENTS, LIFT_FROM, LIFTED_BY_MAX, STANDS_OUT_SHARE, MatcherConfig, Weights
 from ..errors import InvalidInputError
+from ..messages import Reason
 from .bundle import Bundle, ProfileVectors, offer_texts, seek_texts
 from .complementarity import (
     Array,
@@ -64,8 +66,70 @@ class QueryArrays:
 
 
 @dataclass(frozen=True)
+class Standing:
+    """Where a suggestion stands among the candidates scored for its query.
+
+    ``rank`` is 1 for the best score of the ``pool`` (ties share the better rank); ``lifted_by``
+    names the components that lifted the score most, biggest first (empty where none added
+    :data:`~matcher.config.LIFT_FROM` or for a "beyond your field" score, which is made
+    differently).
+    """
+
+    rank: int
+    pool: int
+    lifted_by: tuple[str, ...] = ()
+
+    @property
+    def top_percent(self) -> int:
+        """The share of the pool at or above this rank, in whole percent (at least 1)."""
+        return max(1, math.ceil(100 * self.rank / max(self.pool, 1)))
+
+    @property
+    def stands_out(self) -> bool:
+        return self.rank <= STANDS_OUT_SHARE * self.pool
+
+    def label(self, kind: str) -> str:
+        """The label a reader sees: the kind of partnership (see
+        :func:`~matcher.engine.explanation.partnership_label`), except that a suggestion which
+        stands out among the candidates is a "broad fit" rather than a "weak fit" (no single part
+        is strong, several together lift it)."""
+        return "broad fit" if kind == "weak fit" and self.stands_out else kind
+
+    def reasons(self) -> list[Reason]:
+        """The standing and what lifted the score, as reasons for the message catalogue."""
+        out = [Reason("standing", {"rank": self.rank, "pool": self.pool,
+                                   "percent": self.top_percent})]
+        if self.lifted_by:
+            out.append(Reason("lifted", {"parts": list(self.lifted_by)}))
+        return out
+
+
+def standings(scores: Array, picks: Sequence[int], contributions: Array | None = None,
+              ) -> list[Standing]:
+    """The standing of each pick among all scored candidates.
+
+    Args:
+        scores: (n,) float32, every candidate scored for the query.
+        picks: positions into ``scores``.
+        contributions: (n, len(COMPONENTS)) float32, what each component added to the weighted
+            sum behind the score; None where the score is not such a sum.
+    """
+    out = []
+    for i in picks:
+        rank = 1 + int((scores > scores[i]).sum())
+        lifted: tuple[str, ...] = ()
+        if contributions is not None:
+            row = contributions[i]
+            order = np.argsort(-row, kind="stable")[:LIFTED_BY_MAX]
+            lifted = tuple(COMPONENTS[j] for j in order if row[j] >= LIFT_FROM)
+        out.append(Standing(rank, len(scores), lifted))
+    return out
+
+
+@dataclass(frozen=True)
 class Match:
-    """One suggested partner."""
+    """One suggested partner; ``standing`` (where it stands among the candidates) is for the
+    pages and is not part of :meth:`to_dict`."""
 
     id: str
     name: str
@@ -75,9 +139,11 @@ class Match:
     fields: tuple[str, ...]
     score: float
     explanation: Explanation
+    standing: Standing | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
+        del out["standing"]
         out["fields"] = list(self.fields)
         out["explanation"] = self.explanation.to_dict()
         return out
@@ -328,12 +394,20 @@ class Matcher:
         Standardised (the default): the logistic of the weighted sum of standardised components,
         0.5 for an average candidate of the pool. Otherwise the weighted sum of the components.
         """
+        total, raw, _ = self._scored(query, candidates, arrays, weights)
+        return total, raw
+
+    def _scored(self, query: Profile, candidates: npt.NDArray[np.int64], arrays: QueryArrays,
+                weights: Weights | None = None) -> tuple[Array, dict[str, Array], Array]:
+        """:meth:`score` and the (n, len(COMPONENTS)) contributions whose sum it is made of."""
         matrix, raw = self.features(query, candidates, arrays)
         w = (weights or self.config.weights).normalised()
-        total = matrix @ np.asarray([w[c] for c in COMPONENTS], dtype=np.float32)
+        vector = np.asarray([w[c] for c in COMPONENTS], dtype=np.float32)
+        total = matrix @ vector
+        contributions = (matrix * vector).astype(np.float32)
         if self.config.standardise:
             total = logistic(total)
-        return total.astype(np.float32), raw
+        return total.astype(np.float32), raw, contributions
 
     def scores(self, query: Profile | str, filters: Filters | None = None,
                weights: Weights | None = None) -> tuple[npt.NDArray[np.int64], Array]:
@@ -413,12 +487,14 @@ class Matcher:
         candidates = self._shortlist(mask, arrays.profile, arrays.seeks)
         if len(candidates) == 0:
             return MatchResult(shown, [], candidates=0)
-        scores, components = self.score(query, candidates, arrays, weights)
+        scores, components, contributions = self._scored(query, candidates, arrays, weights)
         picks = self._select(scores, candidates, top, diversity)
         matches = [
-            self._match(query, int(candidates[i]), float(scores[i]),
-                        {k: float(c[i]) for k, c in components.items()}, arrays, known=known)
-            for i in picks
+            replace(self._match(query, int(candidates[i]), float(scores[i]),
+                                {k: float(c[i]) for k, c in components.items()}, arrays,
+                                known=known),
+                    standing=standing)
+            for i, standing in zip(picks, standings(scores, picks, contributions), strict=True)
         ]
         return MatchResult(shown, matches, candidates=len(candidates))
 
@@ -446,13 +522,13 @@ class Matcher:
                                    standardised=cfg.standardise)
         picks = self._select(scores, candidates, top, diversity)
         matches = []
-        for i in picks:
+        for i, standing in zip(picks, standings(scores, picks), strict=True):
             row = int(candidates[i])
             links = self.field_links.links(query.fields, self.catalogue.profiles[row].fields,
                                            strength, counts)
-            matches.append(self._match(query, row, float(scores[i]),
-                                       {k: float(c[i]) for k, c in raw.items()}, arrays, links,
-                                       known=known))
+            matches.append(replace(self._match(query, row, float(scores[i]),
+                                               {k: float(c[i]) for k, c in raw.items()}, arrays,
+                                               links, known=known), standing=standing))
         return MatchResult(query, matches, candidates=len(candidates), scope="cross_field")
 
     def _select(self, scores: Array, candidates: npt.NDArray[np.int64], top: int,

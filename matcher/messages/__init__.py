@@ -15,7 +15,11 @@ Kinds and their parameters:
 - ``they_answer`` / ``we_answer``: ``need``, ``offer``, ``similarity``;
 - ``shared_fields``: ``fields``; ``related_field``: ``theirs``, ``ours``, ``relatedness``;
 - ``roles_added``: ``roles`` (role codes);
-- ``tie``: ``kind``, ``since``; ``networks``: ``networks`` (name, since), the first two named.
+- ``tie``: ``kind``, ``since``; ``networks``: ``networks`` (name, since), the first two named;
+- ``standing``: ``rank``, ``pool``, ``percent`` (where the suggestion stands among the candidates);
+- ``lifted``: ``parts`` (score components that lifted the score most, biggest first).
+
+A ``label`` may also be ``broad fit`` (see ``matcher.engine.ranking.Standing.label``).
 """
 
 from __future__ import annotations
@@ -69,8 +73,15 @@ def sentence(reason: Reason, lang: str = "en", field_name: FieldName = str) -> s
     kind = reason.kind
     if kind == "label":
         label = p["label"]
-        return say["label.weak fit"] if label == "weak fit" else say["label.partner"].format(
-            label=say[f"label.{label}"])
+        if label in ("weak fit", "broad fit"):
+            return say[f"label.{label}"]
+        return say["label.partner"].format(label=say[f"label.{label}"])
+    if kind == "standing":
+        return say["standing"].format(rank=p["rank"], pool=p["pool"], percent=p["percent"])
+    if kind == "lifted":
+        names = [say[f"part.{part}"] for part in p["parts"]]
+        key = "lifted.one" if len(names) == 1 else "lifted.many"
+        return say[key].format(parts=say["and"].join(names))
     if kind == "value_chain":
         return _value_chain(p, say, lang, field_name)
     if kind in ("they_answer", "we_answer"):

@@ -7,3 +7,25 @@ document.querySelectorAll("form[data-busy]").forEach(function (form) {
     form.setAttribute("aria-busy", "true");
   });
 });
+
+/* Copy buttons: copy the named field's text; without the clipboard the text is selected so that
+   the user can copy it. */
+document.querySelectorAll("button[data-copy]").forEach(function (button) {
+  button.addEventListener("click", function () {
+    var field = document.getElementById(button.dataset.copy);
+    if (!field) { return; }
+    field.select();
+    var done = function () {
+      var status = document.getElementById(button.dataset.copy + "-status");
+      if (status) { status.textContent = button.dataset.done; }
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(field.value).then(done, function () {});
+    } else {
+      try { if (document.execCommand("copy")) { done(); } } catch (e) { /* selected: copy by hand */ }
+    }
+  });
+});
+document.querySelectorAll("input[readonly][data-select]").forEach(function (field) {
+  field.addEventListener("focus", function () { field.select(); });
+});
