@@ -375,6 +375,11 @@ STRINGS.update({
                           "Token, das nur dieser Browser kennt. Für einen anderen Browser "
                           "fragen Sie nach einem neuen Link."},
     "signin.back": {"en": "Back to {a}", "de": "Zurück zu {a}"},
+    "wish.asked": {"en": "You asked for partners in {a}: among near-equal scores, candidates there "
+                         "come first; none elsewhere is left out.",
+                   "de": "Sie suchen Partner in {a}: Bei nahezu gleichen Werten kommen "
+                         "Kandidaten dort zuerst; niemand anderswo wird ausgelassen."},
+    "wish.only": {"en": "Show only {a}", "de": "Nur {a} zeigen"},
     "nav.admin": {"en": "Tokens", "de": "Tokens"},
     "admin.title": {"en": "Cluster tokens", "de": "Cluster-Tokens"},
     "admin.intro": {"en": "Programme staff: issue, list and revoke the tokens with which "

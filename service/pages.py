@@ -506,6 +506,13 @@ async def adhoc_page(request: Request, state: StateDep, filters: FiltersDep,
     geo = catalogue.reference.geography
     words = Words(pick_language(request), catalogue.reference.taxonomy)
     context = results_context(state, result, top)
+    wished = result.wished
+    # Each place the query named, with the link that shows only the suggestions there.
+    wish_links = [(words.region(v) if kind != "country" else words.country(v),
+                   "?" + urlencode({"p": p, "lang": words.lang, kind: v}) + "#suggested")
+                  for kind, values in (("continent", wished.continents),
+                                       ("world_region", wished.world_regions),
+                                       ("country", wished.countries)) for v in values]
     return page(request, "adhoc.html", {
         "record": record,
         "packed": p,
@@ -518,6 +525,7 @@ async def adhoc_page(request: Request, state: StateDep, filters: FiltersDep,
         "page_query": urlencode([(k, v) for k, v in request.query_params.multi_items()
                                  if k not in ("top", "lang")]),
         "edit_query": urlencode({"edit": p, "lang": words.lang}),
+        "wish_links": wish_links,
         # The link to share: absolute, with the filters and the number shown, in this language.
         "share_url": str(request.url.replace(fragment="")),
         **filter_context(request, geo, keep=("p",)),
