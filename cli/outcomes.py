@@ -9,10 +9,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from matcher.catalogue import (
-    HOME_COUNTRY,
     Reference,
 )
-from matcher.errors import InvalidInputError
 
 if TYPE_CHECKING:
     pass
@@ -27,18 +25,12 @@ def cmd_token(args: argparse.Namespace, out: Any) -> int:
     with open_database(args) as store:
         if args.action == "create":
             profile = store.catalogue(Reference.load(args.reference)).get(args.cluster)
-            if profile.country != HOME_COUNTRY:
-                raise InvalidInputError(f"tokens are for German clusters; {args.cluster!r} is in "
-                                        f"{profile.country}", field="cluster")
-            token, record = tokens.issue(profile.id, utc_now())
-            store.add_token(record)
+            token, record = tokens.create(store, profile, utc_now())
             out.write(f"{token}\n")
             sys.stderr.write(f"token {record.id} for {profile.id}: shown once, only its digest is "
                              f"stored; revoke with `clusterbridge token revoke {record.id}`\n")
         elif args.action == "revoke":
-            found = store.token(args.id)
-            if found is None or not store.revoke_token(args.id, utc_now()):
-                raise InvalidInputError(f"no live token with id {args.id!r}", field="id")
+            found = tokens.revoke(store, args.id, utc_now())
             out.write(f"revoked token {args.id} of {found.cluster}\n")
         else:
             records = store.tokens()

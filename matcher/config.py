@@ -43,6 +43,12 @@ def default_database() -> str:
 MAX_TOP = 100
 #: The most suggestions per cluster in a batch report.
 MAX_REPORT_TOP = 50
+#: Places an ad-hoc query names (its description or seeks: "Partner in Asien") are a preference,
+#: never a filter: while choosing which candidates make its list, one there counts as if it
+#: scored this much more, so it wins over one elsewhere that scores less than this above it
+#: (near-equal scores). Shown scores and their order are unchanged. Measured in README
+#: ("Places named in a query").
+PLACE_WISH_MARGIN = 0.1
 
 #: A suggestion "stands out" (its card says so even when no single part is strong) when it ranks
 #: within this share of the candidates scored for its query.

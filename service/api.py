@@ -154,15 +154,22 @@ async def profile_matches(
     strict: Annotated[bool, Query(
         description="scope=cross_field: no suggestion shares a field with the profile")] = True,
     include_dismissed: Annotated[bool, Query(
-        description="also list candidates the cluster marked not_relevant")] = False,
+        description="with the cluster's own token: also list candidates it marked "
+                    "not_relevant (without it they are never left out)")] = False,
+    known: Annotated[bool, Query(
+        description="also list the profile's known partners and network co-members (left out "
+                    "by default, as on its page)")] = False,
 ) -> Response:
-    # Each match's feedback (the cluster's mark and note) only for its own or the admin token.
+    # The same list as the cluster's page for the same request (cluster_page_filters): known
+    # partners and co-members apart unless ``known``; the cluster's dismissals applied, and its
+    # marks and notes shown, only for its own (or the admin) token.
     given = bearer_token(request)
     private = given is not None and await run_in_threadpool(may_read_marks, state, given,
                                                             profile_id)
 
     def compute(matcher: Matcher) -> bytes:
-        marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed)
+        marks, shown = marks_and_filters(state, profile_id, filters,
+                                         include_dismissed or not private, known=known)
         result = matcher.match(profile_id, top=top, filters=shown, diversity=diversity,
                                scope=scope, strict=strict)
         return matches_public(result, marks if private else None).model_dump_json().encode()
@@ -170,7 +177,7 @@ async def profile_matches(
     # Cached until the next write anywhere (any worker, any host); unknown ids raise, uncached.
     # A cached answer is sent from the event loop; computing one runs on the thread pool.
     key = ("matches", profile_id, top, filters, diversity, scope, strict, include_dismissed,
-           private)
+           private, known)
     body = state.answers.get(key)
     if body is None:
         body = await run_in_threadpool(state.answer, key, compute, True)

@@ -334,6 +334,89 @@ STRINGS.update({
     "fb.hidden": {"en": "{a} suggestions marked not relevant are hidden.",
                   "de": "{a} als nicht relevant markierte Vorschläge sind ausgeblendet."},
     "fb.show_hidden": {"en": "Show them", "de": "Anzeigen"},
+    "fb.token_who": {"en": "Tokens and sign-in links are issued by the programme staff "
+                           "(ClusterBridge administrators); ask them if you manage this cluster.",
+                     "de": "Tokens und Anmeldelinks vergibt das Programmteam "
+                           "(ClusterBridge-Administration); fragen Sie dort, wenn Sie dieses "
+                           "Cluster managen."},
+    "fb.saved": {"en": "Saved: {a}.", "de": "Gespeichert: {a}."},
+    "fb.err.token_missing": {"en": "Not saved: sign in or enter this cluster's token.",
+                             "de": "Nicht gespeichert: Melden Sie sich an oder geben Sie das "
+                                   "Token dieses Clusters ein."},
+    "fb.err.token_wrong": {"en": "Not saved: this token is not valid for this cluster (wrong, "
+                                 "revoked or another cluster's).",
+                           "de": "Nicht gespeichert: Dieses Token gilt nicht für dieses Cluster "
+                                 "(falsch, widerrufen oder das eines anderen Clusters)."},
+    "fb.err.busy": {"en": "Not saved: too many marks in a minute; try again shortly.",
+                    "de": "Nicht gespeichert: zu viele Bewertungen in einer Minute; bitte "
+                          "gleich noch einmal."},
+    "fb.err.reason_required": {"en": "Not saved: choose a reason for “not relevant”.",
+                               "de": "Nicht gespeichert: Wählen Sie einen Grund für "
+                                     "„nicht relevant“."},
+    "fb.err.reason_only_dismissed": {"en": "Not saved: a reason goes only with “not relevant”.",
+                                     "de": "Nicht gespeichert: Ein Grund gehört nur zu "
+                                           "„nicht relevant“."},
+    "fb.err.note_required": {"en": "Not saved: with the reason “other”, write a short note.",
+                             "de": "Nicht gespeichert: Bei „anderer Grund“ bitte eine kurze "
+                                   "Notiz schreiben."},
+    "fb.err.invalid": {"en": "Not saved", "de": "Nicht gespeichert"},
+    "fb.err.elsewhere": {"en": "Your mark was not saved; the suggestion is not in this list.",
+                         "de": "Ihre Bewertung wurde nicht gespeichert; der Vorschlag steht "
+                               "nicht in dieser Liste."},
+    "signin.title": {"en": "Sign in as cluster manager", "de": "Als Clustermanagement anmelden"},
+    "signin.intro": {"en": "The programme staff sent you this link to mark suggestions for {a}.",
+                     "de": "Das Programmteam hat Ihnen diesen Link geschickt, damit Sie "
+                           "Vorschläge für {a} bewerten können."},
+    "signin.token": {"en": "Sign-in code (filled in from your link)",
+                     "de": "Anmeldecode (aus Ihrem Link übernommen)"},
+    "signin.once": {"en": "The link works once: signing in replaces it with a new token kept "
+                          "only in this browser. For another browser, ask for a new link.",
+                    "de": "Der Link gilt einmal: Die Anmeldung ersetzt ihn durch ein neues "
+                          "Token, das nur dieser Browser kennt. Für einen anderen Browser "
+                          "fragen Sie nach einem neuen Link."},
+    "signin.back": {"en": "Back to {a}", "de": "Zurück zu {a}"},
+    "wish.asked": {"en": "You asked for partners in {a}: among near-equal scores, candidates there "
+                         "come first; none elsewhere is left out.",
+                   "de": "Sie suchen Partner in {a}: Bei nahezu gleichen Werten kommen "
+                         "Kandidaten dort zuerst; niemand anderswo wird ausgelassen."},
+    "wish.only": {"en": "Show only {a}", "de": "Nur {a} zeigen"},
+    "nav.admin": {"en": "Tokens", "de": "Tokens"},
+    "admin.title": {"en": "Cluster tokens", "de": "Cluster-Tokens"},
+    "admin.intro": {"en": "Programme staff: issue, list and revoke the tokens with which "
+                          "cluster managers mark suggestions.",
+                    "de": "Programmteam: Tokens vergeben, auflisten und widerrufen, mit denen "
+                          "Clustermanager Vorschläge bewerten."},
+    "admin.signin": {"en": "Administrator token", "de": "Administrator-Token"},
+    "admin.signin_hint": {"en": "The service's configured API token (CLUSTERBRIDGE_API_TOKEN). "
+                                "This sign-in is separate from a cluster's and lasts an hour.",
+                          "de": "Das konfigurierte API-Token des Dienstes "
+                                "(CLUSTERBRIDGE_API_TOKEN). Diese Anmeldung ist von der eines "
+                                "Clusters getrennt und gilt eine Stunde."},
+    "admin.signed_in": {"en": "Signed in as administrator.", "de": "Als Administrator angemeldet."},
+    "admin.create": {"en": "Create a sign-in link", "de": "Anmeldelink erstellen"},
+    "admin.cluster": {"en": "German cluster", "de": "Deutsches Cluster"},
+    "admin.created": {"en": "Sign-in link for {a} (token {b}). It is shown only now; send it to "
+                            "the cluster's manager. It works once.",
+                      "de": "Anmeldelink für {a} (Token {b}). Er wird nur jetzt gezeigt; "
+                            "schicken Sie ihn dem Clustermanagement. Er gilt einmal."},
+    "admin.copy": {"en": "Copy link", "de": "Link kopieren"},
+    "admin.copied": {"en": "Copied.", "de": "Kopiert."},
+    "admin.list": {"en": "Tokens", "de": "Tokens"},
+    "admin.none": {"en": "No tokens yet.", "de": "Noch keine Tokens."},
+    "admin.id": {"en": "Id", "de": "Id"},
+    "admin.created_at": {"en": "Created", "de": "Erstellt"},
+    "admin.state": {"en": "State", "de": "Stand"},
+    "admin.live": {"en": "live", "de": "gültig"},
+    "admin.revoked": {"en": "revoked {a}", "de": "widerrufen {a}"},
+    "admin.revoke": {"en": "Revoke", "de": "Widerrufen"},
+    "admin.revoke_label": {"en": "Revoke token {a} of {b}", "de": "Token {a} von {b} widerrufen"},
+    "admin.revoked_now": {"en": "Token {a} revoked.", "de": "Token {a} widerrufen."},
+    "admin.err.token": {"en": "That is not the administrator token.",
+                        "de": "Das ist nicht das Administrator-Token."},
+    "admin.err.busy": {"en": "Too many changes in a minute; try again shortly.",
+                       "de": "Zu viele Änderungen in einer Minute; bitte gleich noch einmal."},
+    "admin.err.invalid": {"en": "Not done", "de": "Nicht ausgeführt"},
+    "admin.sign_out": {"en": "Sign out", "de": "Abmelden"},
     "stage.suggested": {"en": "suggested", "de": "vorgeschlagen"},
     "stage.interested": {"en": "interested", "de": "interessiert"},
     "stage.contacted": {"en": "contacted", "de": "kontaktiert"},

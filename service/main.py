@@ -24,7 +24,7 @@ from starlette.types import ASGIApp
 from swagger_ui_bundle import swagger_ui_path
 from threadpoolctl import threadpool_limits
 
-from . import api, errors, feeds, pages
+from . import admin, api, errors, feeds, pages
 from .access import ReadTokenMiddleware
 from .deps import RateLimiter, require_feedback_writer, require_writer
 from .edge import CSP, EdgeMiddleware
@@ -114,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(feeds.router)
     app.include_router(pages.router)
+    app.include_router(admin.router)
 
     @app.get("/healthz", response_model=Health, tags=["health"])
     async def healthz() -> Health:

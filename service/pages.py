@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
@@ -29,18 +29,21 @@ from matcher.catalogue.profiles import MAX_PHRASE, MAX_TEXT, parse_profile
 from matcher.catalogue.search import search_for
 from matcher.config import MAX_REPORT_TOP, MAX_TOP
 from matcher.engine.filters import regions_as_places, select_profiles
+from matcher.errors import InvalidInputError
+from matcher.outcomes import tokens as cluster_tokens
 from matcher.outcomes.feedback import ANCHOR, DISMISSED, MIN_COMPARABLE_MEETINGS, REASONS, STAGES, STATUSES
 from matcher.reports import FORMATS, parse_formats
+from matcher.store import utc_now
 
 from . import worldmap
 from .deps import (
     TOKEN_COOKIE,
     FiltersDep,
-    MatcherDep,
     StateDep,
     authenticate,
     authorise_write,
     marks_and_filters,
+    presented_token,
     remember_write,
 )
 from .errors import APIError
@@ -167,6 +170,15 @@ def home_page(request: Request, state: Any, *, q: str | None = None,
     }, status)
 
 
+def may_read(state: Any, request: Request) -> bool:
+    """Whether the request presents a valid token (where reads need one)."""
+    try:
+        authenticate(state, presented_token(request))
+    except APIError:
+        return False
+    return True
+
+
 def signed_in(request: Request, state: Any, cluster: str) -> bool:
     """Whether the remembered token may write ``cluster``'s feedback (a revoked one may not)."""
     token = request.cookies.get(TOKEN_COOKIE)
@@ -179,19 +191,36 @@ def signed_in(request: Request, state: Any, cluster: str) -> bool:
 
 
 @router.get("/clusters/{profile_id}", response_class=HTMLResponse)
-def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: MatcherDep,
-                 filters: FiltersDep, top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10,
+def cluster_page(request: Request, profile_id: str, state: StateDep, filters: FiltersDep,
+                 top: Annotated[int, Query(ge=1, le=MAX_TOP)] = 10,
                  diversity: bool = True, known: bool = False,
                  include_dismissed: bool = False,
                  came_from: Annotated[str | None, Query(alias="from", max_length=120)] = None,
+                 saved: Annotated[str | None, Query(max_length=120)] = None,
                  ) -> Response:
     """A cluster's page: its suggestions first, then its profile, partners and networks;
-    ``from`` is the cluster whose suggestions led here (the page links back to them)."""
-    catalogue = matcher.catalogue
+    ``from`` is the cluster whose suggestions led here (the page links back to them); ``saved``
+    names the candidate whose mark was just saved (its card confirms it)."""
+    return cluster_view(request, state, profile_id, filters, top=top, diversity=diversity,
+                        known=known, include_dismissed=include_dismissed, came_from=came_from,
+                        saved=saved)
+
+
+def cluster_view(request: Request, state: Any, profile_id: str, filters: Filters, *,
+                 top: int = 10, diversity: bool = True, known: bool = False,
+                 include_dismissed: bool = False, came_from: str | None = None,
+                 saved: str | None = None, problem: dict[str, Any] | None = None,
+                 status: int = 200) -> Response:
+    """The cluster page; ``problem`` is a refused mark, shown at its card with the values the
+    manager gave (the page answers with ``status``)."""
+    catalogue = state.matcher.catalogue
     profile = catalogue.get(profile_id)
     filters = regions_as_places(filters, catalogue.reference.geography)
+    mine = signed_in(request, state, profile_id)
     # New suggestions first: known partners and co-members have their own section unless asked.
-    marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed, known=known)
+    # A cluster's dismissals shape only its own signed-in view; every visitor sees the full list.
+    marks, shown = marks_and_filters(state, profile_id, filters, include_dismissed or not mine,
+                                     known=known)
     result, cross = state.answer(
         ("cluster page", profile_id, top, shown, diversity),
         lambda m: (m.match(profile_id, top=top, filters=shown, diversity=diversity),
@@ -200,8 +229,8 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
     geo = catalogue.reference.geography
     words = Words(pick_language(request), catalogue.reference.taxonomy)
     context = results_context(state, result, top)
-    mine = signed_in(request, state, profile_id)
     back = catalogue.by_id.get(came_from) if came_from and came_from != profile_id else None
+    listed = {m.id for m in result.matches} | {m.id for m in cross.matches}
     return page(request, "cluster.html", {
         "feedback_form": profile.country == HOME_COUNTRY,
         "followable": profile.country == HOME_COUNTRY,
@@ -210,8 +239,11 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
         **filter_context(request, geo, keep=("from",)),
         "marks": marks if mine else {},  # marks and notes only for the cluster signed in
         "signed_in": mine,
-        "dismissed": sum(1 for m in marks.values() if m.status == DISMISSED),
+        "dismissed": sum(1 for m in marks.values() if m.status == DISMISSED) if mine else 0,
         "include_dismissed": include_dismissed,
+        "saved": saved if mine and saved in marks else None,
+        "problem": problem,
+        "problem_unlisted": problem is not None and problem["candidate"] not in listed,
         "statuses": STATUSES,
         "reasons": REASONS,
         "profile": profile,
@@ -227,9 +259,9 @@ def cluster_page(request: Request, profile_id: str, state: StateDep, matcher: Ma
         "candidates": len(catalogue) - 1,
         "map_svg": world_map(words, context["map_counts"], words.t("where")),
         "page_query": urlencode([(k, v) for k, v in request.query_params.multi_items()
-                                 if k not in ("top", "lang")]),
+                                 if k not in ("top", "lang", "saved")]),
         **context,
-    })
+    }, status)
 
 
 @router.get("/clusters/{profile_id}/follow", response_class=HTMLResponse)
@@ -263,10 +295,32 @@ def relations(catalogue: Any, profile_id: str) -> list[dict[str, Any]]:
     return out
 
 
-def _back(profile_id: str, lang: str, anchor: str = "") -> str:
-    """The cluster page to return to (``profile_id`` is a known id by then)."""
-    query = f"?lang={lang}" if lang in LANGUAGES else ""
-    return f"/clusters/{profile_id}{query}" + (f"#m-{anchor}" if anchor else "")
+def _back(profile_id: str, lang: str, anchor: str = "", saved: bool = False) -> str:
+    """The cluster page to return to (``profile_id`` is a known id by then), at the card of
+    ``anchor``; ``saved``: the card confirms that its mark was saved."""
+    query = [("lang", lang)] if lang in LANGUAGES else []
+    if saved and anchor:
+        query.append(("saved", anchor))
+    return (f"/clusters/{profile_id}" + (f"?{urlencode(query)}" if query else "")
+            + (f"#m-{anchor}" if anchor else ""))
+
+
+#: Why a mark was refused, by the status of the refusal: the code of the sentence shown.
+MARK_REFUSED = {401: "token_missing", 403: "token_wrong", 429: "busy"}
+
+
+def mark_problem(exc: APIError | InvalidInputError) -> tuple[str, int]:
+    """The code of the sentence that explains a refused mark, and the page's status."""
+    if isinstance(exc, APIError):
+        return MARK_REFUSED.get(exc.status, "invalid"), exc.status
+    message = str(exc)
+    if exc.field == "reason" and "required" in message:
+        return "reason_required", 422
+    if exc.field == "reason":
+        return "reason_only_dismissed", 422
+    if exc.field == "note" and "required" in message:
+        return "note_required", 422
+    return "invalid", 422
 
 
 @router.post("/clusters/{profile_id}/feedback", response_class=HTMLResponse)
@@ -280,25 +334,68 @@ def feedback_form(
     note: Annotated[str, Form(max_length=500)] = "",
     token: Annotated[str, Form(max_length=200)] = "",
     lang: Annotated[str, Form(max_length=5)] = "",
+    top: Annotated[int, Form(ge=1, le=MAX_TOP)] = 10,
 ) -> Response:
-    """The form on each suggestion: the token from the form, else the remembered one."""
+    """The form on each suggestion: the token from the form, else the remembered one. A refused
+    mark comes back on the cluster page, at its card, with the values given; a saved one returns
+    to its card, which confirms it."""
     state.matcher.catalogue.get(profile_id)
-    principal = authorise_write(request, state, token.strip() or request.cookies.get(TOKEN_COOKIE)
-                                or None, cluster=profile_id)
-    state.record_feedback(profile_id, candidate, status, reason or None, note or None,
-                          principal.actor)
-    response = RedirectResponse(_back(profile_id, lang, candidate), status_code=303)
+    try:
+        principal = authorise_write(request, state, token.strip()
+                                    or request.cookies.get(TOKEN_COOKIE) or None,
+                                    cluster=profile_id)
+        state.record_feedback(profile_id, candidate, status, reason or None, note or None,
+                              principal.actor)
+    except (APIError, InvalidInputError) as exc:
+        if state.settings.read_token_required and not may_read(state, request):
+            raise  # the page shows data: without a reader's token only the error page
+        code, refused = mark_problem(exc)
+        problem = {"candidate": candidate, "code": code, "message": str(exc),
+                   "status": status, "reason": reason, "note": note}
+        return cluster_view(request, state, profile_id, Filters(), top=top, problem=problem,
+                            status=refused)
+    response = RedirectResponse(_back(profile_id, lang, candidate, saved=True), status_code=303)
     remember_write(request, response, state)
     return response
+
+
+@router.get("/clusters/{profile_id}/feedback", response_class=HTMLResponse)
+def feedback_address(request: Request, profile_id: str) -> Response:
+    """A refused mark's page has the form's address; its relative links (filters, more, the
+    other language) lead here and go on to the cluster page."""
+    query = request.url.query
+    return RedirectResponse(f"/clusters/{quote(profile_id)}" + (f"?{query}" if query else ""),
+                            status_code=303)
+
+
+@router.get("/clusters/{profile_id}/signin", response_class=HTMLResponse)
+def sign_in_page(request: Request, profile_id: str, state: StateDep) -> Response:
+    """Where a sign-in link from the programme staff leads: the token travels in the link's
+    fragment (``#token=...``), which browsers never send, so no server or proxy logs it; a small
+    script (static/signin.js) moves it into the form, which posts it once."""
+    profile = state.matcher.catalogue.get(profile_id)
+    if profile.country != HOME_COUNTRY:
+        raise APIError(404, f"only German clusters have managers who sign in; {profile_id!r} "
+                            f"is abroad")
+    return page(request, "signin.html", {"profile": profile}, 200)
 
 
 @router.post("/clusters/{profile_id}/signin", response_class=HTMLResponse)
 def sign_in(request: Request, profile_id: str, state: StateDep,
             token: Annotated[str, Form(max_length=200)],
-            lang: Annotated[str, Form(max_length=5)] = "") -> Response:
-    """Remember a token that may write this cluster's feedback in an HttpOnly cookie."""
+            lang: Annotated[str, Form(max_length=5)] = "",
+            link: Annotated[bool, Form()] = False) -> Response:
+    """Remember a token that may write this cluster's feedback in an HttpOnly cookie. From a
+    sign-in link (``link``) the token is used once: exchanged for a fresh one that only the
+    cookie holds (:func:`matcher.outcomes.tokens.exchange`)."""
     state.matcher.catalogue.get(profile_id)
     given = token.strip()
+    if link:
+        try:
+            given, _ = cluster_tokens.exchange(state.store, given, profile_id, utc_now())
+        except InvalidInputError:
+            raise APIError(403, "this sign-in link is not valid: it was used or revoked; ask "
+                                "the programme staff for a new one") from None
     principal = authenticate(state, given or None)
     if principal.cluster != profile_id:  # the admin token is never kept in a browser
         raise APIError(403, "sign in here with this cluster's own token" if principal.cluster
@@ -409,6 +506,13 @@ async def adhoc_page(request: Request, state: StateDep, filters: FiltersDep,
     geo = catalogue.reference.geography
     words = Words(pick_language(request), catalogue.reference.taxonomy)
     context = results_context(state, result, top)
+    wished = result.wished
+    # Each place the query named, with the link that shows only the suggestions there.
+    wish_links = [(words.region(v) if kind != "country" else words.country(v),
+                   "?" + urlencode({"p": p, "lang": words.lang, kind: v}) + "#suggested")
+                  for kind, values in (("continent", wished.continents),
+                                       ("world_region", wished.world_regions),
+                                       ("country", wished.countries)) for v in values]
     return page(request, "adhoc.html", {
         "record": record,
         "packed": p,
@@ -421,6 +525,7 @@ async def adhoc_page(request: Request, state: StateDep, filters: FiltersDep,
         "page_query": urlencode([(k, v) for k, v in request.query_params.multi_items()
                                  if k not in ("top", "lang")]),
         "edit_query": urlencode({"edit": p, "lang": words.lang}),
+        "wish_links": wish_links,
         # The link to share: absolute, with the filters and the number shown, in this language.
         "share_url": str(request.url.replace(fragment="")),
         **filter_context(request, geo, keep=("p",)),

@@ -59,9 +59,12 @@ def test_matches_for_a_catalogue_profile(client: TestClient) -> None:
     m = body["matches"][0]
     assert {"id", "name", "country", "region", "fields", "score", "explanation"} <= set(m)
     assert m["explanation"]["they_answer_our_needs"]
+    # Known partners and co-members only with known=true, as on the cluster's page.
     filtered = client.get("/api/v1/profiles/de-photonics/matches",
-                          params=[("country", "KR"), ("country", "US")]).json()
+                          params=[("country", "KR"), ("country", "US"), ("known", "true")]).json()
     assert {x["country"] for x in filtered["matches"]} == {"KR", "US"}
+    assert client.get("/api/v1/profiles/de-photonics/matches",
+                      params=[("country", "KR"), ("country", "US")]).json()["matches"] == []
     excluded = client.get("/api/v1/profiles/de-photonics/matches",
                           params={"exclude_partners": "true", "top": 20}).json()
     assert "us-photonics" not in {x["id"] for x in excluded["matches"]}

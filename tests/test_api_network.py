@@ -27,7 +27,8 @@ def test_cross_field_matches_api(client: TestClient) -> None:
         assert chain["links"][0]["theirs"] in m["fields"]
         assert chain["sentence"] in m["explanation"]["summary"]
     loose = client.get("/api/v1/profiles/de-photonics/matches",
-                       params={"scope": "cross_field", "strict": "false", "top": 20}).json()
+                       params={"scope": "cross_field", "strict": "false", "top": 20,
+                               "known": "true"}).json()
     assert "kr-photonics" in {m["id"] for m in loose["matches"]}
     error = assert_error(client.get("/api/v1/profiles/de-photonics/matches",
                                     params={"scope": "peers"}), 422)

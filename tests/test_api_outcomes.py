@@ -66,10 +66,10 @@ def test_feedback_round_trip_and_dismissed_candidates_hidden(client: TestClient)
     shown = match_ids(client, "de-aero")
     assert shown["ca-aero-mutual"]["status"] == "meeting"  # type: ignore[index]
     assert "fr-aero-oneside" not in shown
-    every = match_ids(client, "de-aero", include_dismissed="true")
+    every = match_ids(client, "de-aero", include_dismissed="true", known="true")
     assert every["fr-aero-oneside"]["reason"] == "already_working_together"  # type: ignore[index]
     # Other clusters' lists are not affected.
-    assert "fr-aero-oneside" in match_ids(client, "de-aero-home")
+    assert "fr-aero-oneside" in match_ids(client, "de-aero-home", known="true")
     listed = client.get("/api/v1/profiles/de-aero/feedback", headers=AUTH).json()
     assert [e["status"] for e in listed["history"]] == ["interested", "meeting", "not_relevant"]
     assert {e["candidate"]: e["status"] for e in listed["current"]} == {
@@ -178,12 +178,16 @@ def test_feedback_round_trip_through_the_page(client: TestClient,
     # Without a token nothing is written.
     refused = client.post("/clusters/de-aero/feedback", data={"candidate": "ca-aero-mutual",
                                                                "status": "interested"})
-    assert refused.status_code == 401 and "<html" in refused.text
+    # Refused at its card, the page kept, with who issues tokens.
+    assert refused.status_code == 401 and 'data-problem="token_missing"' in refused.text
+    assert 'id="matches"' in refused.text and "programme staff" in refused.text
     # With the token in the form.
     sent = client.post("/clusters/de-aero/feedback", follow_redirects=False, data={
         "candidate": "ca-aero-mutual", "status": "contacted", "token": token, "lang": "en"})
     assert sent.status_code == 303
-    assert sent.headers["location"] == "/clusters/de-aero?lang=en#m-ca-aero-mutual"
+    # Back at the card, which confirms the saved mark.
+    assert sent.headers["location"] == ("/clusters/de-aero?lang=en&saved=ca-aero-mutual"
+                                        "#m-ca-aero-mutual")
     marked = client.get("/clusters/de-aero").text
     assert 'data-status="contacted"' not in marked  # not signed in: no marks shown
     client.cookies.set("cb_token", token)

@@ -362,31 +362,49 @@ def test_network_page_and_beyond_your_field(server: str, browser, width: int) ->
 @pytest.mark.parametrize(("width", "cluster"), [(1280, "bavairia"), (390, "bbaa")])
 def test_marking_a_suggestion(server: str, database: Path, browser, width: int,  # type: ignore[no-untyped-def]
                               cluster: str) -> None:
-    """A cluster manager signs in with the cluster's token, marks one suggestion and dismisses
-    another; the outcomes page counts the mark."""
+    """Programme staff sign in on the admin page and create a one-time sign-in link; the
+    cluster manager follows it, is told beside the form when a mark is refused, sees the saved
+    mark confirmed at its card, dismisses another (hidden only for this cluster's own view);
+    the outcomes page counts the mark."""
     import httpx
 
-    from matcher.outcomes import tokens
-    from matcher.store import open_store, utc_now
-
-    store = open_store(str(database))  # issued as `clusterbridge token create` does
-    try:
-        token, record = tokens.issue(cluster, utc_now())
-        store.add_token(record)
-    finally:
-        store.close()
+    admin = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    admin.goto(f"{server}/admin")
+    check_page(admin, "13c-admin-signin", width)
+    admin.fill("#admin-token", TOKEN)
+    admin.click("#admin-signin button[type=submit]")
+    admin.wait_for_selector("#admin-create")
+    admin.select_option("#admin-cluster", cluster)
+    admin.click("#admin-create button[type=submit]")
+    link = admin.input_value("#signin-link")
+    assert f"/clusters/{cluster}/signin" in link and "#token=cbt_" in link
+    check_page(admin, "13d-admin-link", width)
 
     page = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
     page.goto(f"{server}/clusters/{cluster}")
+    assert "programme staff" in page.inner_text("#token-who")
     assert page.locator("#follow-link").get_attribute("href").startswith(f"/clusters/{cluster}/follow")
     page.click("#follow-link")
     assert f"/clusters/{cluster}/feed.atom" in page.input_value("#feed-url")
     assert "feed reader" in page.inner_text("#main")
     check_page(page, "13b-follow", width)
-    page.goto(f"{server}/clusters/{cluster}")
-    page.fill("#signin-token", token)
-    page.click("#signin button[type=submit]")
+    page.goto(link)
+    assert page.input_value("#link-token").startswith("cbt_")  # from the fragment
+    assert "#token" not in page.url
+    check_page(page, "13e-link-signin", width)
+    page.click("#link-signin button[type=submit]")
     page.wait_for_selector("#signout")
+    # A refused mark comes back at its card with the values given.
+    card = page.locator("#matches li.match").nth(2)
+    refused_id = card.get_attribute("data-id")
+    card.locator(".feedback details summary").click()
+    card.locator("select[name=status]").select_option("not_relevant")
+    card.locator(".feedback-form button[type=submit]").click()
+    page.wait_for_selector(f"#problem-{refused_id}")
+    assert "choose a reason" in page.inner_text(f"#problem-{refused_id}")
+    assert page.locator(f'#m-{refused_id} select[name=status]').input_value() == "not_relevant"
+    check_page(page, "14a-mark-refused", width)
+
     cards = page.locator("#matches li.match")
     assert cards.count() == 10
     first, second = cards.nth(0), cards.nth(1)
@@ -397,6 +415,8 @@ def test_marking_a_suggestion(server: str, database: Path, browser, width: int, 
     check_page(page, "14-marking", width)
     first.locator(".feedback-form button[type=submit]").click()
     page.wait_for_selector(f'#matches li.match[data-id="{marked}"] .mark')
+    assert page.url.endswith(f"#m-{marked}")  # back at the card, which confirms the mark
+    assert "Saved: contacted." in page.inner_text(f"#saved-{marked}")
     mark = page.locator(f'#matches li.match[data-id="{marked}"] .mark')
     assert mark.get_attribute("data-status") == "contacted"
     assert "Your status: contacted" in mark.inner_text()
@@ -415,6 +435,9 @@ def test_marking_a_suggestion(server: str, database: Path, browser, width: int, 
     shown = page.locator(f'#matches li.match[data-id="{dismissed}"]')
     assert "wrong size" in shown.locator(".mark").inner_text()
     shown.screenshot(path=str(SHOTS / f"16-dismissed-shown-{width}.png"))
+    visitor = browser.new_page(viewport={"width": width, "height": 900}, locale="en-GB")
+    visitor.goto(f"{server}/clusters/{cluster}")  # one manager's dismissal hides nothing here
+    assert visitor.locator(f'#matches li.match[data-id="{dismissed}"]').count() == 1
 
     for _ in range(300):  # the follow loop takes the first top-10 lists in the background
         if httpx.get(server + "/api/v1/outcomes").json()["overall"]["contacted"] >= 1:

@@ -156,7 +156,8 @@ def test_the_read_token_covers_every_route_that_shows_data(tmp_path: Path) -> No
         assert c.get("/clusters/de-aero").status_code == 200
         c.cookies.clear()
         # Health, static assets and the forms that carry their own token stay open.
-        for path in ("/healthz", "/readyz", "/static/style.css", "/docs-assets/swagger-ui.css"):
+        for path in ("/healthz", "/readyz", "/static/style.css", "/docs-assets/swagger-ui.css",
+                     "/admin", "/clusters/de-aero/signin"):  # sign-in forms, no data
             assert c.get(path).status_code == 200, path
         assert c.post("/clusters/de-aero/signin", data={"token": "wrong"}).status_code == 403
         assert c.post("/clusters/de-aero/feedback", data={
@@ -284,7 +285,8 @@ def test_sign_in_takes_only_the_clusters_own_token_and_is_secure_over_https(
 GET_PATHS = ["/", "/clusters/de-aero", "/clusters/de-aero/feed.atom", "/outcomes", "/network",
              "/coverage", "/coverage/cell?field=Photonics&region=Eastern%20Asia",
              "/match?p=" + pack({"name": "X", "country": "FR", "description": "Lasers."}),
-             "/reports", "/openapi.json", "/docs", "/healthz", "/readyz", "/api/v1/profiles",
+             "/reports", "/admin", "/clusters/de-aero/signin", "/openapi.json", "/docs",
+             "/healthz", "/readyz", "/api/v1/profiles",
              "/api/v1/profiles/de-aero", "/api/v1/profiles/de-aero/matches",
              "/api/v1/profiles/de-aero/alerts", "/api/v1/outcomes", "/api/v1/coverage",
              "/api/v1/network"]
@@ -341,7 +343,7 @@ def test_head_is_answered_wherever_get_is(client: TestClient) -> None:
         assert head.status_code == 200 and head.content == b"", path
         assert head.headers["content-type"] == get.headers["content-type"]
     assert client.head("/api/v1/profiles/nope").status_code == 404
-    assert client.head("/clusters/de-aero/signin").status_code == 405  # POST only
+    assert client.head("/clusters/de-aero/signout").status_code == 405  # POST only
 
 
 def test_no_redirect_reflects_the_host_header(client: TestClient) -> None:

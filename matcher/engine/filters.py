@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from ..catalogue.catalogue import HOME_COUNTRY, Catalogue
 from ..catalogue.geography import Geography
+from ..catalogue.places import PlacesNamed
 from ..catalogue.profiles import KINDS, Profile
 from ..errors import InvalidInputError
 
@@ -132,6 +133,14 @@ class FilterIndex:
             if other in self.position:
                 keep[self.position[other]] = False
         return keep
+
+
+def in_places(index: FilterIndex, places: PlacesNamed) -> Mask:
+    """(N,) True where a profile of ``index`` is in one of ``places`` (a country, world region
+    or continent named); all False when none is named."""
+    return (np.isin(index.countries, list(places.countries))
+            | np.isin(index.regions, list(places.world_regions))
+            | np.isin(index.continents, list(places.continents)))
 
 
 def select_profiles(catalogue: Catalogue, filters: Filters, side: str | None = None,

@@ -24,8 +24,18 @@ import numpy.typing as npt
 from scipy import sparse
 
 from ..catalogue.catalogue import parse_query_profile
+from ..catalogue.geography import Geography
+from ..catalogue.places import PlacesNamed, places_named
 from ..catalogue.profiles import ROLES, Profile
-from ..config import COMPONENTS, LIFT_FROM, LIFTED_BY_MAX, STANDS_OUT_SHARE, MatcherConfig, Weights
+from ..config import (
+    COMPONENTS,
+    LIFT_FROM,
+    LIFTED_BY_MAX,
+    PLACE_WISH_MARGIN,
+    STANDS_OUT_SHARE,
+    MatcherConfig,
+    Weights,
+)
 from ..errors import InvalidInputError
 from ..messages import Reason
 from .bundle import Bundle, ProfileVectors, offer_texts, seek_texts
@@ -43,7 +53,7 @@ from .complementarity import (
 )
 from .embedding import Embedder, EmbeddingCache, get_embedder
 from .explanation import Explanation, explain
-from .filters import FilterIndex, Filters, Mask, check_filters
+from .filters import FilterIndex, Filters, Mask, check_filters, in_places
 from .index import VectorIndex
 from .lexical import profile_words
 from .value_chain import FieldLink, FieldLinks, cross_field_score, eligible, value_chain_link
@@ -158,6 +168,8 @@ class MatchResult:
     field_mappings: list[dict[str, Any]] = field(default_factory=list)
     candidates: int = 0
     scope: str = "all"
+    #: The places the query asked for, preferred in its list (:func:`prefer_places`).
+    wished: PlacesNamed = field(default_factory=PlacesNamed)
 
     def by_world_region(self) -> list[tuple[str, int]]:
         """How many matches fall in each world region, most first."""
@@ -168,6 +180,20 @@ class MatchResult:
         if self.field_mappings:
             query["field_mappings"] = self.field_mappings
         return {"query": query, "scope": self.scope, "matches": [m.to_dict() for m in self.matches]}
+
+
+def wished_places(query: Profile, geography: Geography) -> PlacesNamed:
+    """The places an ad-hoc query asks for: those named in its description and seeks, less its
+    own country (where it is, not where it looks)."""
+    text = "\n".join([query.description, *query.seeks])
+    return places_named(text, geography).without(query.country)
+
+
+def prefer_places(scores: Array, wished: Mask, margin: float = PLACE_WISH_MARGIN) -> Array:
+    """The scores by which a list is chosen when the query asked for places: ``scores`` (n,)
+    plus ``margin`` where ``wished`` (n,) bool; a candidate in a wished place so wins over one
+    elsewhere that scores less than ``margin`` more (:data:`~matcher.config.PLACE_WISH_MARGIN`)."""
+    return scores + margin * wished.astype(scores.dtype)
 
 
 def mmr_select(
@@ -434,7 +460,9 @@ class Matcher:
         :meth:`match`), and returned with the field mappings it was understood with. The one
         ad-hoc flow of the CLI, the API and the pages."""
         profile, mappings = parse_query_profile(record, self.catalogue.reference)
-        return replace(self.match(profile, **options), field_mappings=mappings)
+        wished = wished_places(profile, self.catalogue.reference.geography)
+        result = self.match(profile, prefer=wished, **options)
+        return replace(result, field_mappings=mappings, wished=wished)
 
     def match(
         self,
@@ -447,6 +475,7 @@ class Matcher:
         scope: str = "all",
         strict: bool = True,
         hide_relationships_of: str | None = None,
+        prefer: PlacesNamed | None = None,
     ) -> MatchResult:
         """Rank partners for a catalogue id or an ad-hoc :class:`Profile`.
 
@@ -460,6 +489,9 @@ class Matcher:
         its partnerships, no partner or co-member filter, no tie in the explanations). An
         outsider can so score a fresh description of a catalogue cluster without its own ties
         leaking in.
+
+        ``prefer``: places the query asked for; candidates there are preferred among near-equal
+        scores (:func:`prefer_places`), nothing is left out.
         """
         if isinstance(top, bool) or not isinstance(top, int) or not 1 <= top <= self.config.max_top:
             raise InvalidInputError(f"top must be between 1 and {self.config.max_top}", field="top")
@@ -488,7 +520,12 @@ class Matcher:
         if len(candidates) == 0:
             return MatchResult(shown, [], candidates=0)
         scores, components, contributions = self._scored(query, candidates, arrays, weights)
-        picks = self._select(scores, candidates, top, diversity)
+        if prefer:
+            preferred = prefer_places(scores, in_places(self.filter_index, prefer)[candidates])
+            picks = sorted(self._select(preferred, candidates, top, diversity),
+                           key=lambda i: (-scores[i], candidates[i]))  # shown in score order
+        else:
+            picks = self._select(scores, candidates, top, diversity)
         matches = [
             replace(self._match(query, int(candidates[i]), float(scores[i]),
                                 {k: float(c[i]) for k, c in components.items()}, arrays,

@@ -3,9 +3,11 @@
 A token reads ``cbt_<id>.<secret>``: the id names its database row, the secret is 32 random
 bytes (URL-safe base64). Only a salted SHA-256 digest of the secret is stored; a slow hash
 (scrypt) would add latency to every write and nothing else, since a 256-bit random secret cannot
-be guessed from its digest. Issued by an administrator (``clusterbridge token create``), revoked
-by id (``clusterbridge token revoke``); the store is read on every check, so a revocation holds
-from the next request on, without a restart.
+be guessed from its digest. Issued by an administrator (``clusterbridge token create`` or the
+admin page), revoked by id (``clusterbridge token revoke`` or the admin page); the store is read
+on every check, so a revocation holds from the next request on, without a restart. A token handed
+out in a sign-in link is exchanged at its first use for a fresh one (:func:`exchange`), so that
+the link is then useless.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import Protocol
+
+from ..catalogue.catalogue import HOME_COUNTRY
+from ..catalogue.profiles import Profile
+from ..errors import InvalidInputError
 
 PREFIX = "cbt_"
 _TOKEN = re.compile(r"cbt_([0-9a-f]{12})\.([A-Za-z0-9_-]{20,100})")
@@ -42,6 +48,16 @@ class TokenSource(Protocol):
     """Where tokens are looked up (the store)."""
 
     def token(self, token_id: str) -> TokenRecord | None: ...
+
+
+class TokenStore(TokenSource, Protocol):
+    """Where tokens are kept (the store): looked up, added, listed and revoked."""
+
+    def add_token(self, record: TokenRecord) -> None: ...
+
+    def tokens(self) -> list[TokenRecord]: ...
+
+    def revoke_token(self, token_id: str, at: str) -> bool: ...
 
 
 def digest(salt: str, secret: str) -> str:
@@ -73,3 +89,39 @@ def authenticate(source: TokenSource, token: str) -> TokenRecord | None:
     if record is None or record.revoked_at is not None:
         return None
     return record if hmac.compare_digest(digest(record.salt, parsed[1]), record.digest) else None
+
+
+def create(store: TokenStore, profile: Profile, created_at: str) -> tuple[str, TokenRecord]:
+    """Issue and store a token for the German cluster ``profile``: the text to hand out once
+    and its stored record. The one rule of the CLI's ``token create`` and the admin page."""
+    if profile.country != HOME_COUNTRY:
+        raise InvalidInputError(f"tokens are for German clusters; {profile.id!r} is in "
+                                f"{profile.country}", field="cluster")
+    token, record = issue(profile.id, created_at)
+    store.add_token(record)
+    return token, record
+
+
+def revoke(store: TokenStore, token_id: str, at: str) -> TokenRecord:
+    """Revoke the live token ``token_id``; its record as it was. The one rule of the CLI's
+    ``token revoke`` and the admin page."""
+    found = store.token(token_id)
+    if found is None or not store.revoke_token(token_id, at):
+        raise InvalidInputError(f"no live token with id {token_id!r}", field="id")
+    return found
+
+
+def exchange(store: TokenStore, token: str, cluster: str, at: str) -> tuple[str, TokenRecord]:
+    """Use a sign-in link's token once: revoke it and issue ``cluster`` a fresh one (kept only
+    in the manager's browser), so that the link signs nobody in again. Raises
+    :class:`InvalidInputError` when ``token`` is not a live token of ``cluster``."""
+    record = authenticate(store, token)
+    if record is None or record.cluster != cluster:
+        raise InvalidInputError("this sign-in link is not valid (already used or revoked)",
+                                field="token")
+    if not store.revoke_token(record.id, at):  # used at the same moment elsewhere
+        raise InvalidInputError("this sign-in link is not valid (already used or revoked)",
+                                field="token")
+    fresh, fresh_record = issue(cluster, at)
+    store.add_token(fresh_record)
+    return fresh, fresh_record

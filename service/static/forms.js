@@ -29,3 +29,14 @@ document.querySelectorAll("button[data-copy]").forEach(function (button) {
 document.querySelectorAll("input[readonly][data-select]").forEach(function (field) {
   field.addEventListener("focus", function () { field.select(); });
 });
+
+/* A sign-in link carries its token in the fragment (never sent to the server, so never logged):
+   move it into the form and out of the address bar. */
+document.querySelectorAll("input[data-from-fragment]").forEach(function (field) {
+  var params = new URLSearchParams(window.location.hash.slice(1));
+  var value = params.get(field.dataset.fromFragment);
+  if (value) {
+    field.value = value;
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+  }
+});
