@@ -16,7 +16,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -142,11 +142,11 @@ class Match:
     standing: Standing | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        del out["standing"]
-        out["fields"] = list(self.fields)
-        out["explanation"] = self.explanation.to_dict()
-        return out
+        # Field by field rather than asdict(self), which would convert the explanation a second
+        # time only to be replaced; the result is the same.
+        return {"id": self.id, "name": self.name, "country": self.country, "region": self.region,
+                "world_region": self.world_region, "fields": list(self.fields),
+                "score": self.score, "explanation": self.explanation.to_dict()}
 
 
 @dataclass(frozen=True)
