@@ -183,3 +183,14 @@ def test_match_to_dict_equals_the_generic_conversion(hashing_matcher: Matcher) -
             oracle["fields"] = list(m.fields)
             assert json.dumps(m.to_dict()) == json.dumps(oracle)
 
+
+def test_kept_components_give_the_answers_of_a_fresh_matcher(hashing_matcher: Matcher) -> None:
+    """The cluster page's two lists: the second reuses the components of the first (the fast
+    path); a fresh matcher computing each list alone is the oracle."""
+    m = hashing_matcher
+    for query in ("de-aero", "de-photonics"):
+        first = m.match(query, top=10)
+        second = m.match(query, top=10, scope="cross_field")
+        for scope, got in (("all", first), ("cross_field", second)):
+            fresh = Matcher(m.bundle, m.config, embedder=m.embedder)
+            assert fresh.match(query, top=10, scope=scope).to_dict() == got.to_dict()
