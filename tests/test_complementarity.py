@@ -46,6 +46,27 @@ def test_reverse_fit_is_mean_over_candidate_needs() -> None:
     assert reverse_fit(ours, needs, offsets).tolist() == pytest.approx([0.5, 1.0])
 
 
+
+@pytest.mark.parametrize("m", [1, 3, 12])
+def test_fits_agree_with_a_loop_over_candidates(m: int) -> None:
+    """The matrix forms against the definition, one candidate at a time, on random rows."""
+    rng = np.random.default_rng(m)
+    counts = rng.integers(1, 5, size=40)
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    rows = rng.normal(size=(int(offsets[-1]), 16)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    query = rows[:m] * -1.0 + 0.1  # any rows will do; some cosines are negative
+    some = np.array([5, 0, 39, 17], dtype=np.int64)
+    own = [rows[offsets[i]:offsets[i + 1]] for i in range(40)]
+    direct = [np.clip((query @ r.T).max(axis=1), 0, 1).mean() for r in own]
+    back = [np.clip((r @ query.T).max(axis=1), 0, 1).mean() for r in own]
+    np.testing.assert_allclose(directional_fit(query, rows, offsets), direct, rtol=1e-5)
+    np.testing.assert_allclose(directional_fit(query, rows, offsets, some),
+                               np.asarray(direct)[some], rtol=1e-5)
+    np.testing.assert_allclose(reverse_fit(query, rows, offsets), back, rtol=1e-5)
+    np.testing.assert_allclose(reverse_fit(query, rows, offsets, some),
+                               np.asarray(back)[some], rtol=1e-5)
+
 def test_harmonic_mean_punishes_one_sided_fit() -> None:
     a = np.array([0.8, 0.8, 0.0], dtype=np.float32)
     b = np.array([0.8, 0.1, 0.0], dtype=np.float32)

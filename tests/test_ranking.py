@@ -168,3 +168,29 @@ def test_hide_relationships_of_scores_a_fresh_text_as_the_evaluation_scores_the_
     with pytest.raises(InvalidInputError) as raised:
         hashing_matcher.match(fresh, hide_relationships_of="de-aeroo")
     assert raised.value.field == "hide_relationships_of" and "de-aero" in str(raised.value)
+
+
+def test_match_to_dict_equals_the_generic_conversion(hashing_matcher: Matcher) -> None:
+    """The hand-written ``Match.to_dict`` (a fast path) against ``dataclasses.asdict`` (the
+    oracle): the same keys in the same order and the same values, so the same JSON."""
+    import json
+    from dataclasses import asdict
+
+    for scope in ("all", "cross_field"):
+        for m in hashing_matcher.match("de-aero", top=10, scope=scope).matches:
+            oracle = asdict(m)
+            del oracle["standing"]
+            oracle["fields"] = list(m.fields)
+            assert json.dumps(m.to_dict()) == json.dumps(oracle)
+
+
+def test_kept_components_give_the_answers_of_a_fresh_matcher(hashing_matcher: Matcher) -> None:
+    """The cluster page's two lists: the second reuses the components of the first (the fast
+    path); a fresh matcher computing each list alone is the oracle."""
+    m = hashing_matcher
+    for query in ("de-aero", "de-photonics"):
+        first = m.match(query, top=10)
+        second = m.match(query, top=10, scope="cross_field")
+        for scope, got in (("all", first), ("cross_field", second)):
+            fresh = Matcher(m.bundle, m.config, embedder=m.embedder)
+            assert fresh.match(query, top=10, scope=scope).to_dict() == got.to_dict()

@@ -70,8 +70,10 @@ def directional_fit(needs: Array, answers: Array, answer_offsets: Index,
     else:
         rows, seg = gather_rows(answer_offsets, candidates)
         rows_matrix = answers[rows]
-    sims = needs @ rows_matrix.T  # (m, R)
-    best = np.maximum.reduceat(sims, seg, axis=1)  # (m, n)
+    # (R, d) @ (d, m) reads the rows once; (m, d) @ (d, R) with m > 1 took half as long again
+    # with OpenBLAS here (BENCHMARKS.md, "One request at 10,000 candidates").
+    sims = rows_matrix @ needs.T  # (R, m)
+    best = np.ascontiguousarray(np.maximum.reduceat(sims, seg, axis=0).T)  # (m, n)
     out: Array = np.clip(best, 0.0, 1.0).mean(axis=0).astype(np.float32)
     return out
 
@@ -98,7 +100,7 @@ def reverse_fit(answers_q: Array, needs: Array, need_offsets: Index,
         rows, seg = gather_rows(need_offsets, candidates)
         rows_matrix = needs[rows]
         counts = need_offsets[candidates + 1] - need_offsets[candidates]
-    best = np.clip((answers_q @ rows_matrix.T).max(axis=0), 0.0, 1.0)  # (R,)
+    best = np.clip((rows_matrix @ answers_q.T).max(axis=1), 0.0, 1.0)  # (R,); see directional_fit
     out: Array = (np.add.reduceat(best, seg) / counts).astype(np.float32)
     return out
 

@@ -16,7 +16,7 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -152,11 +152,11 @@ class Match:
     standing: Standing | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        del out["standing"]
-        out["fields"] = list(self.fields)
-        out["explanation"] = self.explanation.to_dict()
-        return out
+        # Field by field rather than asdict(self), which would convert the explanation a second
+        # time only to be replaced; the result is the same.
+        return {"id": self.id, "name": self.name, "country": self.country, "region": self.region,
+                "world_region": self.world_region, "fields": list(self.fields),
+                "score": self.score, "explanation": self.explanation.to_dict()}
 
 
 @dataclass(frozen=True)
@@ -280,6 +280,7 @@ class Matcher:
                                        approximate_threshold=self.config.approximate_threshold)
         self.offer_owner = np.repeat(np.arange(len(vectors.ids)), np.diff(vectors.offer_offsets))
         self.field_links = FieldLinks(cat)
+        self._last_components: tuple[Profile, dict[str, Array]] | None = None
 
     @property
     def embedder(self) -> Embedder:
@@ -406,11 +407,25 @@ class Matcher:
         if n > self.config.shortlist:
             raw = self.components(query, candidates, arrays)
             return raw, raw
-        every = self.components(query, np.arange(n, dtype=np.int64), arrays)
+        every = self._every_components(query, arrays)
         raw = {name: values[candidates] for name, values in every.items()}
         own = self.row.get(query.id)
         pooled = every if own is None else {k: np.delete(v, own) for k, v in every.items()}
         return raw, pooled
+
+    def _every_components(self, query: Profile, arrays: QueryArrays) -> dict[str, Array]:
+        """The components of every profile for ``query``. Those of the last catalogue query are
+        kept: a cluster's page asks for its two lists (all, cross_field) one after the other, and
+        a catalogue query's arrays come from the bundle, so its components are the same both
+        times. Read-only for callers; an ad-hoc query is always computed afresh."""
+        known = query.id in self.row and self.catalogue.by_id.get(query.id) == query
+        held = self._last_components  # one read: another thread may replace it meanwhile
+        if known and held is not None and held[0] == query:
+            return held[1]
+        every = self.components(query, np.arange(len(self.row), dtype=np.int64), arrays)
+        if known:
+            self._last_components = (query, every)
+        return every
 
     def score(self, query: Profile, candidates: npt.NDArray[np.int64],
               arrays: QueryArrays, weights: Weights | None = None,
