@@ -4,6 +4,7 @@ and on PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter
@@ -18,7 +19,9 @@ from tests.conftest import CATALOGUE_DIR
 from tests.servers import running
 
 pytestmark = pytest.mark.slow
-SECONDS = 20.0
+#: How long readers and writers run (feedback and writes: half of it). Every run makes hundreds of
+#: requests; a longer soak: CLUSTERBRIDGE_CONCURRENCY_S=60 .venv/bin/pytest tests/test_concurrency.py
+SECONDS = float(os.environ.get("CLUSTERBRIDGE_CONCURRENCY_S", "8"))
 TOKEN = "conc-token"
 
 
