@@ -71,7 +71,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "error": {"en": "Something is not right", "de": "Etwas stimmt nicht"},
     "back_home": {"en": "Back to the start page", "de": "Zurück zur Startseite"},
     "coverage": {"en": "Coverage and gaps", "de": "Abdeckung und Lücken"},
-    "language": {"en": "Deutsch", "de": "English"},
     "all_profiles": {"en": "All profiles", "de": "Alle Profile"},
     "cov.intro": {"en": "Fields in which German clusters work, by world region of the partners: "
                         "strong suggested matches (score at least {a}) / known partnerships. Green "

@@ -24,7 +24,7 @@ from matcher.analysis.network import PartnershipNetwork
 from matcher.catalogue import HOME_COUNTRY
 from matcher.catalogue.geography import Geography
 from matcher.catalogue.languages import INTERFACE_LANGUAGES as LANGUAGES
-from matcher.catalogue.languages import country_name
+from matcher.catalogue.languages import country_name, language_name
 from matcher.catalogue.profiles import MAX_PHRASE, MAX_TEXT, parse_profile
 from matcher.catalogue.search import search_for
 from matcher.config import MAX_REPORT_TOP, MAX_TOP
@@ -77,6 +77,8 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     response = TEMPLATES.TemplateResponse(request, name, {
         "lang": lang,
         "other_lang": other,
+        "languages": LANGUAGES,
+        "language_name": language_name,
         "other_lang_query": urlencode(query),
         **words.helpers(),
         **context,
@@ -116,7 +118,7 @@ def results_context(state: Any, result: MatchResult, top: int) -> dict[str, Any]
 
 
 #: Query parameters of the filter form, each shown as a removable chip when set.
-FILTER_PARAMS = ("continent", "world_region", "country", "field", "known", "include_home")
+CHIP_PARAMS = ("continent", "world_region", "country", "field", "known", "include_home")
 
 
 def filter_context(request: Request, geography: Geography, keep: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -126,7 +128,7 @@ def filter_context(request: Request, geography: Geography, keep: tuple[str, ...]
     items = request.query_params.multi_items()
     chips = []
     for i, (key, value) in enumerate(items):
-        if key in FILTER_PARAMS and value:
+        if key in CHIP_PARAMS and value:
             rest = [(k, v) for j, (k, v) in enumerate(items) if j != i and k != "top"]
             chips.append({"kind": key, "value": value, "href": f"?{urlencode(rest)}#suggested"})
     cleared = [(k, v) for k, v in items if k in ("lang", *keep)]
@@ -685,10 +687,6 @@ def reports_view(request: Request, state: Any, *, problem: str | None = None,
     }, status)
 
 
-#: The language names of the report form, in their own language.
-REPORT_LANGUAGES = {"en": "English", "de": "Deutsch"}
-
-
 def report_covers(record: ReportRecord, catalogue: Any, t: Any) -> str:
     """What a report covers, in words: its clusters (named when up to three were chosen), the
     language, suggestions per cluster, formats and size; empty for reports from before these
@@ -700,7 +698,7 @@ def report_covers(record: ReportRecord, catalogue: Any, t: Any) -> str:
     elif record.cluster_count:
         parts.append(t("rep.n_clusters", a=str(record.cluster_count)))
     if record.lang:
-        parts.append(REPORT_LANGUAGES.get(record.lang, record.lang))
+        parts.append(language_name(record.lang))
     if record.top:
         parts.append(t("rep.top_k", a=str(record.top)))
     if record.formats:

@@ -192,6 +192,13 @@ def country_name(code: str, lang: str, default: str | None = None) -> str:
     return _territories(lang).get(code, default or code)
 
 
+def language_name(code: str) -> str:
+    """The name of the language ``code`` in that language (CLDR): "English", "Deutsch"."""
+    from babel import Locale
+
+    return str(Locale.parse(code).get_display_name(code))
+
+
 def region_name(region: str, lang: str) -> str:
     """The CLDR name of a UN M49 world region or continent (given by its English name)."""
     code = M49.get(region)
