@@ -92,6 +92,7 @@ def _feedback_labels(args: argparse.Namespace, catalogue: Catalogue) -> Feedback
 
 def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
     from matcher.evaluation import evaluate, format_table, save_learned_weights
+    from matcher.evaluation.judged import JUDGED_SUBDIR, JUDGEMENTS_FILE, load_judgements
 
     feedback = _feedback_labels(args, load(args))
     matcher = matcher_of(args)
@@ -103,8 +104,10 @@ def cmd_evaluate(args: argparse.Namespace, out: Any) -> int:
                   else format_measures(measures))
         return 0
     hand = Matcher(matcher.bundle, MatcherConfig())  # the hand-set weights, as the `full` model
+    judged = args.data / JUDGED_SUBDIR / JUDGEMENTS_FILE
+    judgements = (load_judgements(judged, matcher.catalogue.by_id) if judged.exists() else None)
     result = evaluate(hand, seed=args.seed, temporal_split=args.temporal_split, shipped=matcher,
-                      feedback=feedback, min_feedback=args.min_feedback)
+                      feedback=feedback, min_feedback=args.min_feedback, judgements=judgements)
     if args.save_weights:
         save_learned_weights(result, matcher.catalogue, args.data,
                              standardise=hand.config.standardise)

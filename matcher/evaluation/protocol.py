@@ -46,6 +46,7 @@ from ..config import COMPONENTS, Weights
 from ..engine.ranking import Matcher
 from ..errors import ClusterBridgeError
 from ..outcomes.feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
+from .judged import Judgements, judged_evaluation
 from .metrics import gini, paired_difference, summarise
 from .models import (
     Model,
@@ -99,6 +100,8 @@ class EvaluationResult:
     exposure: dict[str, Any] | None = None
     #: With feedback labels: their counts, whether they moved the weights, dismissed in the top 10.
     labels: dict[str, Any] | None = None
+    #: With judgements (:mod:`matcher.evaluation.judged`): graded measures per model.
+    judged: dict[str, Any] | None = None
 
     def paired(self, a: str = "learned", b: str = "tfidf", seed: int = 0,
                names: tuple[str, ...] = PAIRED_METRICS) -> dict[str, Any]:
@@ -122,6 +125,8 @@ class EvaluationResult:
             out["exposure"] = self.exposure
         if self.labels is not None:
             out["labels"] = self.labels
+        if self.judged is not None:
+            out["judged"] = self.judged
         out["paired_differences"] = [self.paired("learned", "tfidf"), self.paired("full", "tfidf")]
         return out
 
@@ -172,7 +177,8 @@ def dismissed_in_top(es: EvaluationSet, model: Model, seed: int, k: int = 10) ->
 def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
              temporal_split: int | None = 2018, secondary: bool = True,
              shipped: Matcher | None = None, feedback: FeedbackLabels | None = None,
-             min_feedback: int = MIN_FEEDBACK_LABELS) -> EvaluationResult:
+             min_feedback: int = MIN_FEEDBACK_LABELS,
+             judgements: Judgements | None = None) -> EvaluationResult:
     """The full evaluation: every model on the same queries; with ``secondary`` also the
     co-membership and cold-start tables; a temporal split; and the exposure of ``shipped`` (the
     ranking as configured, default ``matcher``). ``feedback`` labels join the partnerships (see
@@ -199,6 +205,12 @@ def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
                 for name in ("full", "learned", "random", "popularity", "tfidf")
                 for values in [dismissed_in_top(es, models[name], seed)]},
         }
+    judged = None
+    if judgements is not None:
+        graded = judged_evaluation(
+            es, {name: models[name] for name in ("full", "learned", "tfidf", "embedding_only")},
+            judgements, seed=seed)
+        judged = graded.to_dict(seed) if graded is not None else None
     temporal = None
     if temporal_split is not None:
         temporal = evaluate_temporal(matcher, weights, split=temporal_split, seed=seed)
@@ -232,6 +244,7 @@ def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
         secondary=tables,
         exposure=exposure(shipped or matcher) if secondary else None,
         labels=labels,
+        judged=judged,
     )
 
 

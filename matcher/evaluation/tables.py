@@ -35,6 +35,16 @@ def format_table(result: EvaluationResult) -> str:
                   f"feedback moves the weights: {moves}",
                   f"share of the candidates marked not relevant still in the top 10 ({n} queries; "
                   f"lower is better): {shown or 'none marked'}"]
+    if result.judged is not None:
+        j = result.judged
+        lines += ["", f"judged set: {j['n_judgements']} judgements (0-3, blind, pooled top 10 of "
+                      f"full, learned, tfidf and embedding_only) on {j['n_queries']} queries", "",
+                  *_metrics_table(j["models"], ["ndcg@10", "excellent@10", "judged@10"])]
+        for paired in j["paired_differences"]:
+            a, b = paired["models"]
+            lines.append(f"{a} - {b}, paired: " + ", ".join(
+                f"{name} {d['value']:+.3f} [{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]"
+                for name, d in paired["metrics"].items()))
     if result.temporal and result.temporal.get("models"):
         t = result.temporal
         lines += ["", f"temporal split: learn on partnerships up to {t['split']} "
