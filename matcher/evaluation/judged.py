@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ..config import PROJECT_DATA
-from ..errors import CatalogueError
+from ..errors import CatalogueError, Problem
 from .metrics import paired_difference, summarise
 from .models import Model, rank_positions
 from .sets import EvaluationSet
@@ -100,20 +100,22 @@ def load_judgements(path: Path, known_ids: Iterable[str] | None = None) -> Judge
     grades: dict[tuple[str, str], int] = {}
     with path.open(encoding="utf-8", newline="") as f:
         for row_number, row in enumerate(csv.DictReader(f), start=2):
-            where = f"{path.name}:{row_number}"
+            def refuse(name: str, message: str, row_number: int = row_number) -> CatalogueError:
+                return CatalogueError([Problem(path.name, row_number, name, message)])
+
             try:
                 grade = int(row["grade"])
             except (KeyError, TypeError, ValueError):
-                raise CatalogueError(f"{where}: grade must be one of 0, 1, 2, 3") from None
+                raise refuse("grade", "grade must be one of 0, 1, 2, 3") from None
             if grade not in GRADES:
-                raise CatalogueError(f"{where}: grade {grade} is not one of 0, 1, 2, 3")
+                raise refuse("grade", f"grade {grade} is not one of 0, 1, 2, 3")
             pair = (row["query"], row["candidate"])
             if known is not None:
                 for name, value in zip(("query", "candidate"), pair, strict=True):
                     if value not in known:
-                        raise CatalogueError(f"{where}: {name} {value!r} is not a catalogue id")
+                        raise refuse(name, f"{name} {value!r} is not a catalogue id")
             if pair in grades:
-                raise CatalogueError(f"{where}: {pair[0]} / {pair[1]} is judged twice")
+                raise refuse("candidate", f"{pair[0]} / {pair[1]} is judged twice")
             grades[pair] = grade
     return Judgements(grades)
 
