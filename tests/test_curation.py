@@ -88,3 +88,20 @@ def test_an_invalid_catalogue_is_one_finding_per_problem(tmp_path: Path) -> None
     report = check_catalogue(root, today=TODAY)
     assert [(f.check, f.file, f.row, f.field) for f in report.errors] == [
         ("invalid", "partnerships.csv", 2, "b")]
+
+
+def test_contact_routes_are_counted_for_international_profiles_only(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    shutil.copytree(CATALOGUE_DIR, root)
+    before = check_catalogue(root, today=TODAY)
+    path = root / "profiles" / "example.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    german = next(r for r in records if r["country"] == "DE")
+    abroad = next(r for r in records if r["country"] != "DE" and not r.get("contact"))
+    german["contact"] = "https://example.org/de/kontakt"
+    abroad["contact"] = "https://example.org/contact"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    after = check_catalogue(root, today=TODAY)
+    assert after.international == before.international == sum(r["country"] != "DE" for r in records)
+    assert after.with_contact == before.with_contact + 1  # the German contact does not count
+    assert after.to_dict()["contact_share"] == round(after.with_contact / after.international, 4)
