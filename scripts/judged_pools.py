@@ -2,7 +2,8 @@
 
     python scripts/judged_pools.py --models models --sheets /tmp/sheets [--unjudged-only]
 
-Writes ``data/evaluation/judged/pools.jsonl`` (see :mod:`matcher.evaluation.judged`) and, with
+Adds to ``data/evaluation/judged/pools.jsonl`` (see :mod:`matcher.evaluation.judged`; what was
+pooled before stays, in its order) and, with
 ``--sheets``, one Markdown sheet per batch of queries: each query profile followed by its pooled
 candidates in the pool's shuffled order, with no model names and no relationships, for a judge
 who grades them against ``RUBRIC.md`` into ``judgements.csv``. ``--unjudged-only`` leaves out the
@@ -33,6 +34,7 @@ from matcher.evaluation.judged import (  # noqa: E402
     POOLS_FILE,
     load_judgements,
     pools,
+    read_pools,
     write_pools,
 )
 from matcher.evaluation.protocol import model_set  # noqa: E402
@@ -67,6 +69,11 @@ def main() -> None:
     models, _, _ = model_set(es, hand.config.weights, seed=args.seed, folds=5, ablations=False)
     pooled = pools(es, {name: models[name] for name in POOL_MODELS}, seed=args.seed)
     JUDGED_DIR.mkdir(parents=True, exist_ok=True)
+    if (JUDGED_DIR / POOLS_FILE).exists():
+        # The pools file keeps everything ever pooled: a new ranking or catalogue adds to it.
+        earlier = read_pools(JUDGED_DIR / POOLS_FILE)
+        for query, ids in earlier.items():
+            pooled[query] = ids + [c for c in pooled.get(query, []) if c not in ids]
     write_pools(JUDGED_DIR / POOLS_FILE, pooled)
     print(f"{len(pooled)} queries, {sum(map(len, pooled.values()))} pooled pairs "
           f"-> {JUDGED_DIR / POOLS_FILE}")
