@@ -70,7 +70,7 @@ def main() -> None:
 
         ranking.Matcher.components = without_lexical  # type: ignore[method-assign]
     for lang, m in crosslingual(matcher).items():
-        def v(name: str) -> str:
+        def v(name: str, m: dict = m) -> str:  # type: ignore[type-arg]
             return f"{m[name]['value']:.3f}"
         print(f"{variant} {lang} (n = {m['n']}, {m['n_with_partners']} with partners): overlap "
               f"{v('overlap')}, partner top 10 {v('partner_hit@10')} (English "

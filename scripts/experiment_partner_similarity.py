@@ -92,7 +92,7 @@ def main() -> None:
         weak = [(a, b) for a, b in co if a not in excluded and b not in excluded] if co_weight else []
         allowed = [i for i, p in enumerate(ids) if p not in excluded]
         neg = []
-        for a, b in pos + weak:
+        for a, _ in pos + weak:
             ia = row[a]
             for _ in range(10):
                 j = allowed[rng.integers(len(allowed))]
@@ -143,7 +143,7 @@ def main() -> None:
             # Nested: the training queries' seventh feature from maps trained without them.
             inner_feature: dict[int, np.ndarray] = {}
             train_list = list(train_idx)
-            for itr, ite in GroupKFold(n_splits=4).split(np.zeros(len(train_list)),
+            for _, ite in GroupKFold(n_splits=4).split(np.zeros(len(train_list)),
                                                        groups=np.arange(len(train_list))):
                 inner = outer | {queries[train_list[j]] for j in ite}
                 m = train(inner, which, co_weight, hard, C)

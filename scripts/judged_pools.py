@@ -20,14 +20,14 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from matcher import load_catalogue  # noqa: E402
-from matcher.catalogue.catalogue import load_config  # noqa: E402
-from matcher.catalogue.profiles import Profile  # noqa: E402
-from matcher.config import MatcherConfig  # noqa: E402
-from matcher.engine.bundle import ensure_bundle  # noqa: E402
-from matcher.engine.embedding import DEFAULT_EMBEDDER  # noqa: E402
-from matcher.engine.ranking import Matcher  # noqa: E402
-from matcher.evaluation.judged import (  # noqa: E402
+from matcher import load_catalogue
+from matcher.catalogue.catalogue import load_config
+from matcher.catalogue.profiles import Profile
+from matcher.config import MatcherConfig
+from matcher.engine.bundle import ensure_bundle
+from matcher.engine.embedding import DEFAULT_EMBEDDER
+from matcher.engine.ranking import Matcher
+from matcher.evaluation.judged import (
     JUDGED_DIR,
     JUDGEMENTS_FILE,
     POOL_MODELS,
@@ -37,8 +37,8 @@ from matcher.evaluation.judged import (  # noqa: E402
     read_pools,
     write_pools,
 )
-from matcher.evaluation.protocol import model_set  # noqa: E402
-from matcher.evaluation.sets import build_set  # noqa: E402
+from matcher.evaluation.protocol import model_set
+from matcher.evaluation.sets import build_set
 
 
 def card(p: Profile) -> str:
