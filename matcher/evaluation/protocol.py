@@ -46,7 +46,7 @@ from ..config import COMPONENTS, Weights
 from ..engine.ranking import Matcher
 from ..errors import ClusterBridgeError
 from ..outcomes.feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
-from .judged import Judgements, judged_evaluation
+from .judged import POOL_MODELS, Judgements, judged_evaluation
 from .metrics import gini, paired_difference, summarise
 from .models import (
     Model,
@@ -208,7 +208,7 @@ def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
     judged = None
     if judgements is not None:
         graded = judged_evaluation(
-            es, {name: models[name] for name in ("full", "learned", "tfidf", "embedding_only")},
+            es, {name: models[name] for name in POOL_MODELS},
             judgements, seed=seed)
         judged = graded.to_dict(seed) if graded is not None else None
     temporal = None

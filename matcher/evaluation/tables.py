@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .judged import POOL_DEPTH, POOL_MODELS
 from .protocol import EvaluationResult
 
 
@@ -37,8 +38,8 @@ def format_table(result: EvaluationResult) -> str:
                   f"lower is better): {shown or 'none marked'}"]
     if result.judged is not None:
         j = result.judged
-        lines += ["", f"judged set: {j['n_judgements']} judgements (0-3, blind, pooled top 10 of "
-                      f"full, learned, tfidf and embedding_only) on {j['n_queries']} queries", "",
+        lines += ["", f"judged set: {j['n_judgements']} judgements (0-3, blind, pooled top "
+                      f"{POOL_DEPTH} of {', '.join(POOL_MODELS)}) on {j['n_queries']} queries", "",
                   *_metrics_table(j["models"], ["ndcg@10", "excellent@10", "judged@10"])]
         for paired in j["paired_differences"]:
             a, b = paired["models"]
