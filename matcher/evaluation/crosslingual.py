@@ -19,6 +19,11 @@ from .metrics import bootstrap_ci
 LANGUAGE_QUERIES = PROJECT_DATA / "evaluation" / "language_queries.jsonl"
 
 
+#: The "language" of a second English profile of a cluster, written independently from other
+#: sources and paired with the first: its overlap with the English list is the ceiling that a
+#: German or French overlap can reach (two authors never say the same things).
+SECOND_ENGLISH = "en2"
+
 #: A profile in more top-10 lists of one language's queries than this share is a hub.
 HUB_SHARE = 0.25
 
@@ -35,6 +40,8 @@ def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int
     ``subject`` (the catalogue cluster described) has international bilateral partners, whether
     the query finds one in its top 10 and top 20, beside the English pair; and hubs, profiles in
     more than :data:`HUB_SHARE` of the language's top-``top`` lists, with their text language.
+    Records of :data:`SECOND_ENGLISH` are measured the same way against their first English
+    profile.
     """
     from ..catalogue.languages import detect
 
