@@ -19,25 +19,21 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
+from protocol_setup import protocol_set
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from matcher import Matcher, ensure_bundle, load_catalogue
-from matcher.catalogue import load_config
-from matcher.config import MatcherConfig
-from matcher.evaluation import build_set, evaluate_model, summarise
+from matcher.evaluation import evaluate_model, summarise
 from matcher.evaluation.judged import JUDGED_DIR, JUDGEMENTS_FILE, judged_evaluation, load_judgements
 from matcher.evaluation.metrics import paired_difference
 from matcher.evaluation.protocol import model_set
 
 
 def main() -> None:
-    catalogue = load_catalogue()
-    shipped = Matcher(ensure_bundle(catalogue, "fused", config=load_config()))
-    hand = Matcher(shipped.bundle, MatcherConfig())
-    es = build_set(hand)
+    catalogue, hand, es = protocol_set()
     judgements = load_judgements(JUDGED_DIR / JUDGEMENTS_FILE, catalogue.by_id)
     german = {p.id for p in catalogue.german()}
     kinds = sorted({c.kind for c in es.candidates})

@@ -19,14 +19,11 @@ from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from matcher import load_catalogue
-from matcher.catalogue.catalogue import load_config
+from protocol_setup import protocol_set
+
 from matcher.catalogue.profiles import Profile
-from matcher.config import MatcherConfig
-from matcher.engine.bundle import ensure_bundle
-from matcher.engine.embedding import DEFAULT_EMBEDDER
-from matcher.engine.ranking import Matcher
 from matcher.evaluation.judged import (
     JUDGED_DIR,
     JUDGEMENTS_FILE,
@@ -38,7 +35,6 @@ from matcher.evaluation.judged import (
     write_pools,
 )
 from matcher.evaluation.protocol import model_set
-from matcher.evaluation.sets import build_set
 
 
 def card(p: Profile) -> str:
@@ -61,11 +57,7 @@ def main() -> None:
     parser.add_argument("--unjudged-only", action="store_true")
     args = parser.parse_args()
 
-    catalogue = load_catalogue()
-    shipped = Matcher(ensure_bundle(catalogue, DEFAULT_EMBEDDER, models_dir=args.models,
-                                    config=load_config()))
-    hand = Matcher(shipped.bundle, MatcherConfig())
-    es = build_set(hand)
+    catalogue, hand, es = protocol_set(args.models)
     models, _, _ = model_set(es, hand.config.weights, seed=args.seed, folds=5, ablations=False)
     pooled = pools(es, {name: models[name] for name in POOL_MODELS}, seed=args.seed)
     JUDGED_DIR.mkdir(parents=True, exist_ok=True)
