@@ -2,8 +2,9 @@
 
 Run: ``.venv/bin/python -m bench.adhoc [--profiles 10000] [--queries 100] [--cache DIR]``.
 
-A synthetic catalogue of ``--profiles`` profiles is embedded with the default embedder (texts
-already in ``--cache`` are not embedded again, so a second run starts in seconds). The queries
+A synthetic catalogue of ``--profiles`` profiles is embedded with the default embedder, loaded
+as the service loads it (texts already in ``--cache`` are not embedded again, so a second run
+starts in seconds). The queries
 are the shipped catalogue's own profiles given as ad-hoc records: real descriptions, seeks and
 offers, several languages, none of them in the synthetic catalogue. Each is matched in process
 (``Matcher.match_record``, what the API's ``POST /api/v1/match`` calls), and its texts are
@@ -29,13 +30,13 @@ from matcher import (
     Matcher,
     MatcherConfig,
     build_bundle,
-    get_embedder,
     load_bundle,
     load_catalogue,
     parse_query_profile,
 )
 from matcher.engine.bundle import offer_texts, seek_texts
 from matcher.engine.embedding import DEFAULT_EMBEDDER
+from service.state import load_embedder
 
 from . import print_table
 from .synthetic import generate
@@ -69,7 +70,7 @@ def main() -> None:
         root = Path(tmp)
         catalogue = load_catalogue(generate(args.profiles, root / "catalogue"))
         start = time.perf_counter()
-        embedder = get_embedder(DEFAULT_EMBEDDER)
+        embedder = load_embedder(DEFAULT_EMBEDDER)
         load_s = time.perf_counter() - start
         cache = EmbeddingCache(args.cache or root / "cache", embedder)
         build_bundle(catalogue, embedder, models_dir=root / "models", cache=cache)
@@ -84,7 +85,8 @@ def main() -> None:
                      f"{load_s:.1f} s; first match {first:.1f} ms",
                      f"{len(records)} queries, {min(counts)}-{max(counts)} texts each "
                      f"(median {statistics.median(counts):.0f})"))
-        parts = getattr(embedder, "parts", (embedder,))
+        inner = getattr(embedder, "embedder", embedder)  # the models behind remembered texts
+        parts = getattr(inner, "parts", (inner,))
         for run in ("first pass", "same queries again"):
             match_ms = [timed(lambda r=r: matcher.match_record(r, top=10)) for r in records]
             rows.append((f"ad-hoc match at {args.profiles} profiles, in process ({run})",
