@@ -37,6 +37,7 @@ from matcher import (
 from matcher.analysis.coverage import Coverage, compute_coverage
 from matcher.analysis.network import PartnershipNetwork, partnership_network
 from matcher.catalogue import load_config
+from matcher.engine.embedding import RecentTexts
 from matcher.outcomes.feedback import Feedback, Funnel, catalogue_funnel, new_mark
 from matcher.reports import collect, write_report
 from matcher.store import VersionConflictError, open_store, utc_now
@@ -60,8 +61,10 @@ MARKABLE_TOP = 100
 
 
 def load_embedder(name: str) -> Embedder:
-    """The embedder called ``name``, loaded and warmed up by one encode."""
-    embedder = get_embedder(name)
+    """The embedder called ``name``, loaded and warmed up by one encode. It remembers the texts
+    it encoded last, so that a user refining an ad-hoc query is not kept waiting for the models
+    again."""
+    embedder = RecentTexts(get_embedder(name))
     embedder.encode(["warm-up"])
     return embedder
 

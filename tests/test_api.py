@@ -527,5 +527,8 @@ def test_the_query_embedder_is_loaded_and_warm_before_ready(settings: Settings,
         assert len(created) == 1 and encoded, "the embedder must be loaded and used before ready"
         body = {"profile": {"name": "Laser Net", "country": "DE", "description": "Laser makers."}}
         assert c.post("/api/v1/match", json=body).status_code == 200
+        before = len(encoded)
+        assert c.post("/api/v1/match", json={**body, "top": 5}).status_code == 200
+        assert len(encoded) == before, "a refined ad-hoc query reuses the texts' vectors"
         assert c.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH).status_code == 201
         assert len(created) == 1  # the same embedder serves every later request
