@@ -92,7 +92,7 @@ def main() -> None:
             rows.append((f"ad-hoc match at {args.profiles} profiles, in process ({run})",
                          percentiles(match_ms), "goal p99 < 60 ms"))
         for part in parts:
-            ms = [timed(lambda t=t: part.encode(t)) for t in texts]
+            ms = [timed(lambda t=t, part=part: part.encode(t)) for t in texts]
             rows.append((f"encode a query's texts: {part.name} alone", percentiles(ms), ""))
         ms = [timed(lambda t=t: inner.encode(t)) for t in texts]
         rows.append((f"encode a query's texts: {inner.name} (the models, nothing remembered)",
