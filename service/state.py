@@ -32,11 +32,13 @@ from matcher import (
     get_embedder,
     load_bundle,
     load_catalogue,
-    parse_query_profile,
 )
 from matcher.analysis.coverage import Coverage, compute_coverage
 from matcher.analysis.network import PartnershipNetwork, partnership_network
 from matcher.catalogue import load_config
+from matcher.catalogue.languages import LANGUAGES
+from matcher.catalogue.places import places_named
+from matcher.engine.embedding import RecentTexts
 from matcher.outcomes.feedback import Feedback, Funnel, catalogue_funnel, new_mark
 from matcher.reports import collect, write_report
 from matcher.store import VersionConflictError, open_store, utc_now
@@ -60,8 +62,10 @@ MARKABLE_TOP = 100
 
 
 def load_embedder(name: str) -> Embedder:
-    """The embedder called ``name``, loaded and warmed up by one encode."""
-    embedder = get_embedder(name)
+    """The embedder called ``name``, loaded and warmed up by one encode. It remembers the texts
+    it encoded last, so that a user refining an ad-hoc query is not kept waiting for the models
+    again."""
+    embedder = RecentTexts(get_embedder(name))
     embedder.encode(["warm-up"])
     return embedder
 
@@ -113,15 +117,18 @@ class ServiceState:
 
     def _warm_up_ad_hoc(self) -> None:
         """One ad-hoc match before the service says it is ready, shaped like a user's (a text,
-        offers and seeks): the first real one is then no slower than the rest."""
+        offers and seeks) and taking the API's path (places asked for included), and the place
+        names of every language a query may be read in: the first real one is then no slower
+        than the rest."""
         if not self.matcher.catalogue.profiles:
             return
         sample = self.matcher.catalogue.profiles[0]
-        query, _ = parse_query_profile({
+        self.matcher.match_record({
             "name": "warm-up", "country": sample.country, "description": sample.description,
             "fields": list(sample.fields), "offers": list(sample.offers),
-            "seeks": list(sample.seeks)}, self.reference)
-        self.matcher.match(query, top=10)
+            "seeks": list(sample.seeks)}, top=10)
+        for lang in LANGUAGES:
+            places_named("", self.matcher.catalogue.reference.geography, lang)
 
     @property
     def matcher(self) -> Matcher:

@@ -527,5 +527,33 @@ def test_the_query_embedder_is_loaded_and_warm_before_ready(settings: Settings,
         assert len(created) == 1 and encoded, "the embedder must be loaded and used before ready"
         body = {"profile": {"name": "Laser Net", "country": "DE", "description": "Laser makers."}}
         assert c.post("/api/v1/match", json=body).status_code == 200
+        before = len(encoded)
+        assert c.post("/api/v1/match", json={**body, "top": 5}).status_code == 200
+        assert len(encoded) == before, "a refined ad-hoc query reuses the texts' vectors"
         assert c.put("/api/v1/profiles/de-laser", json=new_profile(), headers=AUTH).status_code == 201
         assert len(created) == 1  # the same embedder serves every later request
+
+
+def test_the_warm_up_takes_the_ad_hoc_path_and_reads_every_language_s_place_names(
+        settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from matcher import Matcher
+    from matcher.catalogue.places import _pattern
+
+    records: list[dict[str, Any]] = []
+    match_record = Matcher.match_record
+
+    def counting(self: Matcher, record: dict[str, Any], **options: Any) -> Any:
+        records.append(record)
+        return match_record(self, record, **options)
+
+    monkeypatch.setattr(Matcher, "match_record", counting)
+    _pattern.cache_clear()
+    with TestClient(create_app(settings)) as c:
+        assert c.get("/readyz").status_code == 200
+        assert [r["name"] for r in records] == ["warm-up"]
+        assert _pattern.cache_info().currsize >= 3  # en, de, fr: none read by a user's request
+        misses = _pattern.cache_info().misses
+        body = {"profile": {"name": "Laser Net", "country": "DE",
+                            "description": "Lasermacher aus Jena suchen Partner in Japan."}}
+        assert c.post("/api/v1/match", json=body).status_code == 200
+        assert _pattern.cache_info().misses == misses

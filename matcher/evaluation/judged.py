@@ -123,7 +123,7 @@ def load_judgements(path: Path, known_ids: Iterable[str] | None = None) -> Judge
 def graded_ndcg(grades: Sequence[int], ideal: Sequence[int], k: int = 10) -> float:
     """nDCG@k with gain ``2**grade - 1``; ``ideal`` holds every judged grade of the query."""
     def dcg(values: Sequence[int]) -> float:
-        return sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(values[:k]))
+        return float(sum((2 ** g - 1) / math.log2(i + 2) for i, g in enumerate(values[:k])))
 
     best = dcg(sorted(ideal, reverse=True))
     return dcg(grades) / best if best else 0.0
