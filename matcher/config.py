@@ -138,7 +138,7 @@ class MatcherConfig:
             best ``two_stage_keep`` get the exact components (see
             :mod:`matcher.engine.first_stage`). The default leaves catalogues of a few thousand
             profiles, the shipped one among them, to exact scoring.
-        two_stage_keep: candidates the first stage keeps (at least four times the candidates
+        two_stage_keep: candidates the first stage keeps (at least twice the candidates
             diversity chooses from, ``max(10 * top, 50)``, whatever this says).
         two_stage_sample: profiles in the fixed sample whose exact complementarity gives its
             mean and spread for standardising, in two-stage ranking.

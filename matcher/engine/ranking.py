@@ -501,9 +501,9 @@ class Matcher:
         return raw, pool
 
     def _keep(self, top: int) -> int:
-        """How many candidates the first stage keeps for a list of ``top``: at least four times
-        the candidates that diversity chooses from (:meth:`_select`)."""
-        return max(self.config.two_stage_keep, 4 * max(10 * top, 50))
+        """How many candidates the first stage keeps for a list of ``top``: at least twice the
+        candidates that diversity chooses from (:meth:`_select`)."""
+        return max(self.config.two_stage_keep, 2 * max(10 * top, 50))
 
     def _scored_two_stage(self, first_stage: FirstStage, query: Profile,
                           candidates: npt.NDArray[np.int64], arrays: QueryArrays,
