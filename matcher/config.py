@@ -165,7 +165,7 @@ class MatcherConfig:
     approximate_threshold: int = 200_000
     two_stage_from: int = 5_000
     two_stage_keep: int = 400
-    two_stage_sample: int = 1_000
+    two_stage_sample: int = 500
     two_stage_dims: int = 64
     max_top: int = MAX_TOP
     strong_match_quantile: float = 0.98

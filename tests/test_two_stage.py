@@ -55,7 +55,8 @@ def test_regression_moments_are_exact_when_the_estimate_is() -> None:
     values = rng.random(500).astype(np.float32)
     sample = np.arange(0, 500, 7)
     # An estimate that is an affine function of the value gives the pool's moments exactly.
-    moments = regression_moments(values[sample], 2 * values[sample] + 1, 2 * values + 1)
+    moments = regression_moments(values[sample], 2 * values[sample] + 1,
+                                 Moments.of(2 * values + 1))
     exact = Moments.of(values)
     assert moments.mean == pytest.approx(float(exact.mean), abs=1e-6)
     assert moments.std == pytest.approx(exact.std, rel=1e-5)
@@ -67,7 +68,7 @@ def test_regression_moments_beat_the_sample_with_a_close_estimate() -> None:
     estimate = (values + rng.normal(0, 0.01, len(values))).astype(np.float32)
     sample = np.sort(rng.choice(len(values), 300, replace=False))
     exact = Moments.of(values)
-    moments = regression_moments(values[sample], estimate[sample], estimate)
+    moments = regression_moments(values[sample], estimate[sample], Moments.of(estimate))
     plain = Moments.of(values[sample])
     assert abs(moments.std / exact.std - 1) < abs(plain.std / exact.std - 1)
     assert abs(moments.std / exact.std - 1) < 0.01

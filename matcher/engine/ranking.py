@@ -467,17 +467,18 @@ class Matcher:
         return every
 
     def _first_stage(self, first_stage: FirstStage, query: Profile, arrays: QueryArrays,
-                     ) -> tuple[dict[str, Array], dict[str, Array]]:
+                     ) -> tuple[dict[str, Array], dict[str, Moments]]:
         """Every profile's cheap components, exact, and its estimated complementarity
-        {name: (N,)}; and the same of the query's reference pool (every profile but the query)."""
+        {name: (N,)}; and their :class:`Moments` over the query's reference pool (every profile but
+        the query), computed once for both stages."""
         every = self._cheap_components(query, None, arrays)
         every["complementarity"] = first_stage.complementarity(arrays.seeks, arrays.offers)
         own = self.row.get(query.id)
-        pooled = every if own is None else {k: np.delete(v, own) for k, v in every.items()}
-        return every, pooled
+        moments = {k: Moments.of(v if own is None else np.delete(v, own)) for k, v in every.items()}
+        return every, moments
 
     def _second_stage(self, query: Profile, kept: npt.NDArray[np.int64], arrays: QueryArrays,
-                      every: dict[str, Array], pooled: dict[str, Array],
+                      every: dict[str, Array], pooled: dict[str, Moments],
                       ) -> tuple[dict[str, Array], Mapping[str, Array | Moments]]:
         """The exact components of ``kept`` (row positions) and those of the reference pool.
 
@@ -490,7 +491,7 @@ class Matcher:
         """
         raw = {name: self._complementarity(kept, arrays) if name == "complementarity"
                else every[name][kept] for name in COMPONENTS}
-        pool: dict[str, Array | Moments] = dict(pooled)
+        pool: dict[str, Array | Moments] = {**pooled}
         if self.first_stage is not None:
             sample = self.first_stage.sample_
             exact = self.first_stage.sample_complementarity(arrays.seeks, arrays.offers)
