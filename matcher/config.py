@@ -133,6 +133,16 @@ class MatcherConfig:
         shortlist: candidates scored in full per query; above it, the FAISS indexes shortlist
             by thematic similarity and by offers answering the query's seeks.
         approximate_threshold: catalogue size from which an approximate FAISS index is used.
+        two_stage_from: catalogue size from which a list is ranked in two stages (up to
+            ``shortlist``): a cheap first stage estimates every candidate's score and only the
+            best ``two_stage_keep`` get the exact components (see
+            :mod:`matcher.engine.first_stage`). The default leaves catalogues of a few thousand
+            profiles, the shipped one among them, to exact scoring.
+        two_stage_keep: candidates the first stage keeps (at least twice the candidates
+            diversity chooses from, ``max(10 * top, 50)``, whatever this says).
+        two_stage_sample: profiles in the fixed sample whose exact complementarity gives its
+            mean and spread for standardising, in two-stage ranking.
+        two_stage_dims: dimensions of the first stage's projected mean offer and seek vectors.
         max_top: the largest ``top`` a caller may ask for.
         strong_match_quantile: a (German, international) pair is a strong match (coverage) when
             its score is at least this quantile of all such pairs' scores.
@@ -153,6 +163,10 @@ class MatcherConfig:
     max_per_country: int = 3
     shortlist: int = 20_000
     approximate_threshold: int = 200_000
+    two_stage_from: int = 5_000
+    two_stage_keep: int = 400
+    two_stage_sample: int = 500
+    two_stage_dims: int = 64
     max_top: int = MAX_TOP
     strong_match_quantile: float = 0.98
     standardise: bool = True
@@ -171,11 +185,13 @@ class MatcherConfig:
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be within [0, 1]")
         for name in ("max_per_country", "shortlist", "approximate_threshold", "max_top",
-                     "cross_field_min_partnerships"):
+                     "cross_field_min_partnerships", "two_stage_from"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must be >= 0")
         if self.shortlist < 1 or self.max_top < 1 or self.cross_field_min_partnerships < 1:
             raise ConfigError("shortlist, max_top and cross_field_min_partnerships must be >= 1")
+        if min(self.two_stage_keep, self.two_stage_sample, self.two_stage_dims) < 1:
+            raise ConfigError("two_stage_keep, two_stage_sample and two_stage_dims must be >= 1")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

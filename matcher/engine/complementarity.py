@@ -20,6 +20,8 @@ rows of profile i are ``offsets[i]:offsets[i+1]``; every profile has at least on
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -100,7 +102,13 @@ def reverse_fit(answers_q: Array, needs: Array, need_offsets: Index,
         rows, seg = gather_rows(need_offsets, candidates)
         rows_matrix = needs[rows]
         counts = need_offsets[candidates + 1] - need_offsets[candidates]
-    best = np.clip((rows_matrix @ answers_q.T).max(axis=1), 0.0, 1.0)  # (R,); see directional_fit
+    sims = rows_matrix @ answers_q.T  # (R, k); see directional_fit
+    # The row maxima column by column: .max(axis=1) over a few columns took 1 ms for 30,000 rows
+    # (a reduction per row), this 0.02 ms per column; the maximum is exact either way.
+    best = sims[:, 0].copy()
+    for j in range(1, sims.shape[1]):
+        np.maximum(best, sims[:, j], out=best)
+    best = np.clip(best, 0.0, 1.0)
     out: Array = (np.add.reduceat(best, seg) / counts).astype(np.float32)
     return out
 
@@ -113,27 +121,32 @@ def harmonic(a: Array, b: Array) -> Array:
     return out
 
 
-def thematic(cosines: Array, query_fields: Array, cand_fields: Array) -> Array:
-    """(n,) mean of the clipped text cosines (n,) and the field Jaccard; fields 0/1."""
+def thematic(cosines: Array, query_fields: Array, cand_fields: Array,
+             cand_counts: Array | None = None) -> Array:
+    """(n,) mean of the clipped text cosines (n,) and the field Jaccard; fields 0/1;
+    ``cand_counts`` (n,): ``cand_fields.sum(axis=1)`` where already known."""
     cos = np.clip(cosines, 0.0, 1.0)
     inter = cand_fields @ query_fields
-    union = cand_fields.sum(axis=1) + query_fields.sum() - inter
+    counts = cand_fields.sum(axis=1) if cand_counts is None else cand_counts
+    union = counts + query_fields.sum() - inter
     jaccard = np.zeros_like(inter)
     np.divide(inter, union, out=jaccard, where=union > 0)
     out: Array = (0.5 * cos + 0.5 * jaccard).astype(np.float32)
     return out
 
 
-def relatedness(query_fields: Array, cand_fields: Array, phi: Array) -> Array:
+def relatedness(query_fields: Array, cand_fields: Array, phi: Array,
+                cand_counts: Array | None = None) -> Array:
     """(n,) mean over each candidate's fields of the best ``phi`` to a query field.
 
     Args:
         query_fields: (T,) 0/1. cand_fields: (n, T) 0/1. phi: (T, T) in [0, 1].
+        cand_counts: (n,) ``cand_fields.sum(axis=1)``, where already known.
     """
     if query_fields.sum() == 0:
         return np.zeros(len(cand_fields), dtype=np.float32)
     closeness = (phi * query_fields[:, None]).max(axis=0)  # (T,)
-    counts = cand_fields.sum(axis=1)
+    counts = cand_fields.sum(axis=1) if cand_counts is None else cand_counts
     out = np.zeros(len(cand_fields), dtype=np.float32)
     np.divide(cand_fields @ closeness, counts, out=out, where=counts > 0)
     return out
@@ -157,24 +170,40 @@ def parity(query_members: float, cand_members: Array) -> Array:
     return np.where(np.isnan(cand_members), PARITY_UNKNOWN, out).astype(np.float32)
 
 
-def standardise(components: dict[str, Array], pool: dict[str, Array]) -> Array:
+@dataclass(frozen=True)
+class Moments:
+    """Mean and standard deviation of a component over a reference pool, where they are known
+    without the pool's values (see :func:`matcher.engine.first_stage.regression_moments`)."""
+
+    mean: np.float64
+    std: float
+
+    @classmethod
+    def of(cls, pool: Array) -> Moments:
+        """Those of ``pool`` (m,), computed in float64."""
+        ref = pool.astype(np.float64)
+        if not len(ref):
+            return cls(np.float64(0.0), 0.0)
+        return cls(ref.mean(), float(ref.std()))
+
+
+def standardise(components: dict[str, Array], pool: Mapping[str, Array | Moments]) -> Array:
     """(n, len(COMPONENTS)) components standardised by the mean and standard deviation of
-    ``pool`` ({name: (m,)}, the same candidates or a larger reference set); a component that does
-    not vary in the pool is 0."""
+    ``pool`` ({name: (m,)}, the same candidates or a larger reference set, or its
+    :class:`Moments`); a component that does not vary in the pool is 0."""
     out = np.zeros((len(components[COMPONENTS[0]]), len(COMPONENTS)), dtype=np.float32)
     for j, name in enumerate(COMPONENTS):
         out[:, j] = zscore(components[name], pool[name])
     return out
 
 
-def zscore(values: Array, pool: Array) -> Array:
-    """(n,) ``values`` standardised by the mean and standard deviation of ``pool`` (m,); 0 when
-    the pool does not vary."""
-    ref = pool.astype(np.float64)
-    std = float(ref.std()) if len(ref) else 0.0
-    if std <= 1e-9:
+def zscore(values: Array, pool: Array | Moments) -> Array:
+    """(n,) ``values`` standardised by the mean and standard deviation of ``pool`` (m,) (or its
+    :class:`Moments`); 0 when the pool does not vary."""
+    moments = pool if isinstance(pool, Moments) else Moments.of(pool)
+    if moments.std <= 1e-9:
         return np.zeros(len(values), dtype=np.float32)
-    out: Array = ((values - ref.mean()) / std).astype(np.float32)
+    out: Array = ((values - moments.mean) / moments.std).astype(np.float32)
     return out
 
 

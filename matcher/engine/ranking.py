@@ -41,6 +41,7 @@ from ..messages import Reason
 from .bundle import Bundle, ProfileVectors, offer_texts, seek_texts
 from .complementarity import (
     Array,
+    Moments,
     directional_fit,
     harmonic,
     logistic,
@@ -54,6 +55,7 @@ from .complementarity import (
 from .embedding import Embedder, EmbeddingCache, get_embedder
 from .explanation import Explanation, explain
 from .filters import FilterIndex, Filters, Mask, check_filters, in_places
+from .first_stage import FirstStage, regression_moments, top_positions
 from .index import VectorIndex
 from .lexical import profile_words
 from .value_chain import FieldLink, FieldLinks, cross_field_score, eligible, value_chain_link
@@ -115,15 +117,18 @@ class Standing:
 
 
 def standings(scores: Array, picks: Sequence[int], contributions: Array | None = None,
-              ) -> list[Standing]:
+              pool: int | None = None) -> list[Standing]:
     """The standing of each pick among all scored candidates.
 
     Args:
-        scores: (n,) float32, every candidate scored for the query.
+        scores: (n,) float32, every candidate scored for the query, or (two-stage ranking) the
+            best of them, which hold every candidate that scores above a pick.
         picks: positions into ``scores``.
         contributions: (n, len(COMPONENTS)) float32, what each component added to the weighted
             sum behind the score; None where the score is not such a sum.
+        pool: how many candidates there are; default ``len(scores)``.
     """
+    size = len(scores) if pool is None else pool
     out = []
     for i in picks:
         rank = 1 + int((scores > scores[i]).sum())
@@ -132,7 +137,7 @@ def standings(scores: Array, picks: Sequence[int], contributions: Array | None =
             row = contributions[i]
             order = np.argsort(-row, kind="stable")[:LIFTED_BY_MAX]
             lifted = tuple(COMPONENTS[j] for j in order if row[j] >= LIFT_FROM)
-        out.append(Standing(rank, len(scores), lifted))
+        out.append(Standing(rank, size, lifted))
     return out
 
 
@@ -265,6 +270,7 @@ class Matcher:
         self.vectors = vectors
         self.row = {pid: i for i, pid in enumerate(vectors.ids)}
         self.field_matrix = tax.indicator([p.fields for p in cat.profiles])
+        self.field_counts = self.field_matrix.sum(axis=1)  # each profile's fields, summed once
         self.role_matrix = np.asarray(
             [[1.0 if r in p.roles else 0.0 for r in ROLES] for p in cat.profiles], dtype=np.float32
         ).reshape(len(cat.profiles), len(ROLES))
@@ -281,6 +287,10 @@ class Matcher:
         self.offer_owner = np.repeat(np.arange(len(vectors.ids)), np.diff(vectors.offer_offsets))
         self.field_links = FieldLinks(cat)
         self._last_components: tuple[Profile, dict[str, Array]] | None = None
+        cfg = self.config
+        n = len(vectors.ids)
+        self.first_stage = (FirstStage(cfg.two_stage_dims, cfg.two_stage_sample).fit(vectors)
+                            if cfg.two_stage_from <= n <= cfg.shortlist else None)
 
     @property
     def embedder(self) -> Embedder:
@@ -355,32 +365,54 @@ class Matcher:
     def components(self, query: Profile, candidates: npt.NDArray[np.int64],
                    arrays: QueryArrays) -> dict[str, Array]:
         """The score components {name: (n,) in [0, 1]} of ``candidates`` (row positions)."""
-        profile_vec, seeks, offers = arrays.profile, arrays.seeks, arrays.offers
+        cheap = self._cheap_components(query, candidates, arrays)
+        return {name: cheap[name] if name in cheap else self._complementarity(candidates, arrays)
+                for name in COMPONENTS}
+
+    def _complementarity(self, candidates: npt.NDArray[np.int64], arrays: QueryArrays) -> Array:
+        """The exact complementarity (n,) of ``candidates``: the dense scans of offers and seeks."""
+        v = self.vectors
+        if 4 * len(candidates) >= len(self.row):
+            # Most profiles are candidates: compute for all without copying rows, then select.
+            ours = directional_fit(arrays.seeks, v.offers, v.offer_offsets)[candidates]
+            theirs = reverse_fit(arrays.offers, v.seeks, v.seek_offsets)[candidates]
+        else:
+            ours = directional_fit(arrays.seeks, v.offers, v.offer_offsets, candidates)
+            theirs = reverse_fit(arrays.offers, v.seeks, v.seek_offsets, candidates)
+        return harmonic(ours, theirs)
+
+    def _cheap_components(self, query: Profile, candidates: npt.NDArray[np.int64] | None,
+                          arrays: QueryArrays) -> dict[str, Array]:
+        """Every component but complementarity, {name: (n,)}, of ``candidates`` (None: of every
+        profile); one product per profile, no scan of offer or seek rows."""
+        profile_vec = arrays.profile
         tax = self.catalogue.reference.taxonomy
         v = self.vectors
         q_fields = tax.indicator([query.fields])[0]
         q_roles = np.asarray([1.0 if r in query.roles else 0.0 for r in ROLES], dtype=np.float32)
         q_members = float("nan") if query.members is None else float(query.members)
-        cand_fields = self.field_matrix[candidates]
-        if 4 * len(candidates) >= len(self.row):
-            # Most profiles are candidates: compute for all without copying rows, then select.
-            ours = directional_fit(seeks, v.offers, v.offer_offsets)[candidates]
-            theirs = reverse_fit(offers, v.seeks, v.seek_offsets)[candidates]
-            cosines = (v.profile @ profile_vec)[candidates]
-            lexical = self.lexical_rows @ arrays.lexical.toarray().ravel()
-            lexical = np.asarray(lexical)[candidates]
+        if candidates is None:
+            cand_fields, cand_roles, cand_members = self.field_matrix, self.role_matrix, self.members
+            cand_counts = self.field_counts
+            cosines = v.profile @ profile_vec
+            lexical = np.asarray(self.lexical_rows @ arrays.lexical.toarray().ravel())
         else:
-            ours = directional_fit(seeks, v.offers, v.offer_offsets, candidates)
-            theirs = reverse_fit(offers, v.seeks, v.seek_offsets, candidates)
-            cosines = v.profile[candidates] @ profile_vec
-            lexical = np.asarray(self.lexical_rows[candidates] @ arrays.lexical.toarray().ravel())
+            cand_fields, cand_counts = self.field_matrix[candidates], self.field_counts[candidates]
+            cand_roles, cand_members = self.role_matrix[candidates], self.members[candidates]
+            if 4 * len(candidates) >= len(self.row):
+                cosines = (v.profile @ profile_vec)[candidates]
+                lexical = self.lexical_rows @ arrays.lexical.toarray().ravel()
+                lexical = np.asarray(lexical)[candidates]
+            else:
+                cosines = v.profile[candidates] @ profile_vec
+                lexical = np.asarray(
+                    self.lexical_rows[candidates] @ arrays.lexical.toarray().ravel())
         return {
-            "thematic": thematic(cosines, q_fields, cand_fields),
+            "thematic": thematic(cosines, q_fields, cand_fields, cand_counts),
             "lexical": np.clip(lexical, 0.0, 1.0).astype(np.float32),
-            "complementarity": harmonic(ours, theirs),
-            "relatedness": relatedness(q_fields, cand_fields, tax.phi),
-            "roles": roles_added(q_roles, self.role_matrix[candidates]),
-            "parity": parity(q_members, self.members[candidates]),
+            "relatedness": relatedness(q_fields, cand_fields, tax.phi, cand_counts),
+            "roles": roles_added(q_roles, cand_roles),
+            "parity": parity(q_members, cand_members),
         }
 
     def features(self, query: Profile, candidates: npt.NDArray[np.int64], arrays: QueryArrays,
@@ -391,7 +423,9 @@ class Matcher:
         pool (every profile but the query, or the shortlist in a catalogue larger than
         ``config.shortlist``), so that a weight says how much standing out in that component
         counts, whatever the component's spread for this query; the pool does not depend on the
-        filters, so filtering does not change a candidate's score.
+        filters, so filtering does not change a candidate's score. From
+        ``config.two_stage_from`` profiles on, complementarity's mean and spread come from a fixed
+        sample of the pool (:mod:`matcher.engine.first_stage`).
         """
         if not self.config.standardise:
             raw = self.components(query, candidates, arrays)
@@ -400,13 +434,18 @@ class Matcher:
         return standardise(raw, pooled), raw
 
     def _components_and_pool(self, query: Profile, candidates: npt.NDArray[np.int64],
-                             arrays: QueryArrays) -> tuple[dict[str, Array], dict[str, Array]]:
+                             arrays: QueryArrays,
+                             ) -> tuple[dict[str, Array], Mapping[str, Array | Moments]]:
         """The raw components of ``candidates`` and of the query's reference pool (every profile
-        but the query, or the candidates themselves above ``config.shortlist``)."""
+        but the query, or the candidates themselves above ``config.shortlist``; in two-stage
+        ranking complementarity's pool is a fixed sample of it, see :meth:`_second_stage`)."""
         n = len(self.row)
         if n > self.config.shortlist:
             raw = self.components(query, candidates, arrays)
             return raw, raw
+        if self.first_stage is not None:
+            return self._second_stage(query, candidates, arrays,
+                                      *self._first_stage(self.first_stage, query, arrays))
         every = self._every_components(query, arrays)
         raw = {name: values[candidates] for name, values in every.items()}
         own = self.row.get(query.id)
@@ -427,6 +466,71 @@ class Matcher:
             self._last_components = (query, every)
         return every
 
+    def _first_stage(self, first_stage: FirstStage, query: Profile, arrays: QueryArrays,
+                     ) -> tuple[dict[str, Array], dict[str, Moments]]:
+        """Every profile's cheap components, exact, and its estimated complementarity
+        {name: (N,)}; and their :class:`Moments` over the query's reference pool (every profile but
+        the query), computed once for both stages."""
+        every = self._cheap_components(query, None, arrays)
+        every["complementarity"] = first_stage.complementarity(arrays.seeks, arrays.offers)
+        own = self.row.get(query.id)
+        moments = {k: Moments.of(v if own is None else np.delete(v, own)) for k, v in every.items()}
+        return every, moments
+
+    def _second_stage(self, query: Profile, kept: npt.NDArray[np.int64], arrays: QueryArrays,
+                      every: dict[str, Array], pooled: dict[str, Moments],
+                      ) -> tuple[dict[str, Array], Mapping[str, Array | Moments]]:
+        """The exact components of ``kept`` (row positions) and those of the reference pool.
+
+        ``every`` and ``pooled`` are :meth:`_first_stage`'s: the cheap components are taken from
+        them, exact for the whole pool. Complementarity is computed for ``kept`` and for the
+        first stage's fixed sample of profiles (less the query); its mean and spread over the
+        pool are the regression estimate from the sample's exact values and every profile's
+        first-stage estimate (:func:`~matcher.engine.first_stage.regression_moments`): two
+        scans of a few hundred profiles instead of every one.
+        """
+        raw = {name: self._complementarity(kept, arrays) if name == "complementarity"
+               else every[name][kept] for name in COMPONENTS}
+        pool: dict[str, Array | Moments] = {**pooled}
+        if self.first_stage is not None:
+            sample = self.first_stage.sample_
+            exact = self.first_stage.sample_complementarity(arrays.seeks, arrays.offers)
+            others = sample != self.row.get(query.id, -1)
+            pool["complementarity"] = regression_moments(
+                exact[others], every["complementarity"][sample[others]],
+                pooled["complementarity"])
+        return raw, pool
+
+    def _keep(self, top: int) -> int:
+        """How many candidates the first stage keeps for a list of ``top``: at least twice the
+        candidates that diversity chooses from (:meth:`_select`)."""
+        return max(self.config.two_stage_keep, 2 * max(10 * top, 50))
+
+    def _scored_two_stage(self, first_stage: FirstStage, query: Profile,
+                          candidates: npt.NDArray[np.int64], arrays: QueryArrays,
+                          weights: Weights | None, keep: int, wished: Mask | None,
+                          ) -> tuple[npt.NDArray[np.int64], Array, dict[str, Array], Array]:
+        """:meth:`_scored` of the ``keep`` candidates the first stage estimates best (and the
+        ``keep`` best of those in ``wished`` (n,) places, when given); returns them (row
+        positions, ascending) first."""
+        every, pooled = self._first_stage(first_stage, query, arrays)
+        estimated = {name: every[name][candidates] for name in COMPONENTS}
+        estimate, _ = self._weighed(self._matrix(estimated, pooled), weights)
+        picked = top_positions(estimate, keep)
+        if wished is not None and wished.any():
+            among = np.flatnonzero(wished)
+            picked = np.union1d(picked, among[top_positions(estimate[among], keep)])
+        kept = candidates[picked]
+        raw, pool = self._second_stage(query, kept, arrays, every, pooled)
+        total, contributions = self._weighed(self._matrix(raw, pool), weights)
+        return kept, total, raw, contributions
+
+    def _matrix(self, raw: dict[str, Array], pooled: Mapping[str, Array | Moments]) -> Array:
+        """(n, len(COMPONENTS)) the components as weighed: standardised over ``pooled`` or raw."""
+        if self.config.standardise:
+            return standardise(raw, pooled)
+        return np.stack([raw[c] for c in COMPONENTS], axis=1)
+
     def score(self, query: Profile, candidates: npt.NDArray[np.int64],
               arrays: QueryArrays, weights: Weights | None = None,
               ) -> tuple[Array, dict[str, Array]]:
@@ -442,13 +546,18 @@ class Matcher:
                 weights: Weights | None = None) -> tuple[Array, dict[str, Array], Array]:
         """:meth:`score` and the (n, len(COMPONENTS)) contributions whose sum it is made of."""
         matrix, raw = self.features(query, candidates, arrays)
+        total, contributions = self._weighed(matrix, weights)
+        return total, raw, contributions
+
+    def _weighed(self, matrix: Array, weights: Weights | None) -> tuple[Array, Array]:
+        """Scores (n,) of the (n, len(COMPONENTS)) ``matrix`` and what each component added."""
         w = (weights or self.config.weights).normalised()
         vector = np.asarray([w[c] for c in COMPONENTS], dtype=np.float32)
         total = matrix @ vector
         contributions = (matrix * vector).astype(np.float32)
         if self.config.standardise:
             total = logistic(total)
-        return total.astype(np.float32), raw, contributions
+        return total.astype(np.float32), contributions
 
     def scores(self, query: Profile | str, filters: Filters | None = None,
                weights: Weights | None = None) -> tuple[npt.NDArray[np.int64], Array]:
@@ -534,7 +643,14 @@ class Matcher:
         candidates = self._shortlist(mask, arrays.profile, arrays.seeks)
         if len(candidates) == 0:
             return MatchResult(shown, [], candidates=0)
-        scores, components, contributions = self._scored(query, candidates, arrays, weights)
+        pool = len(candidates)
+        keep = self._keep(top)
+        if self.first_stage is not None and pool > keep:
+            wished = in_places(self.filter_index, prefer)[candidates] if prefer else None
+            candidates, scores, components, contributions = self._scored_two_stage(
+                self.first_stage, query, candidates, arrays, weights, keep, wished)
+        else:
+            scores, components, contributions = self._scored(query, candidates, arrays, weights)
         if prefer:
             preferred = prefer_places(scores, in_places(self.filter_index, prefer)[candidates])
             picks = sorted(self._select(preferred, candidates, top, diversity),
@@ -546,9 +662,10 @@ class Matcher:
                                 {k: float(c[i]) for k, c in components.items()}, arrays,
                                 known=known),
                     standing=standing)
-            for i, standing in zip(picks, standings(scores, picks, contributions), strict=True)
+            for i, standing in zip(picks, standings(scores, picks, contributions, pool),
+                                   strict=True)
         ]
-        return MatchResult(shown, matches, candidates=len(candidates))
+        return MatchResult(shown, matches, candidates=pool)
 
     def _match_cross_field(self, query: Profile, arrays: QueryArrays, mask: Mask, top: int,
                            diversity: bool, strict: bool, known: bool = True) -> MatchResult:
@@ -564,24 +681,35 @@ class Matcher:
         candidates = self._shortlist(allowed, arrays.profile, arrays.seeks)
         if len(candidates) == 0:
             return MatchResult(query, [], candidates=0, scope="cross_field")
-        raw, pooled = self._components_and_pool(query, candidates, arrays)
+        pool = len(candidates)
         own = self.row.get(query.id)
         pool_link = link[candidates] if len(self.row) > cfg.shortlist else (
             link if own is None else np.delete(link, own))
+        if self.first_stage is not None:
+            every, estimated = self._first_stage(self.first_stage, query, arrays)
+            if pool > self._keep(top):
+                estimate = cross_field_score(
+                    every["complementarity"][candidates], link[candidates],
+                    estimated["complementarity"], pool_link,
+                    link_weight=cfg.cross_field_link_weight, standardised=cfg.standardise)
+                candidates = candidates[top_positions(estimate, self._keep(top))]
+            raw, pooled = self._second_stage(query, candidates, arrays, every, estimated)
+        else:
+            raw, pooled = self._components_and_pool(query, candidates, arrays)
         scores = cross_field_score(raw["complementarity"], link[candidates],
                                    pooled["complementarity"], pool_link,
                                    link_weight=cfg.cross_field_link_weight,
                                    standardised=cfg.standardise)
         picks = self._select(scores, candidates, top, diversity)
         matches = []
-        for i, standing in zip(picks, standings(scores, picks), strict=True):
+        for i, standing in zip(picks, standings(scores, picks, pool=pool), strict=True):
             row = int(candidates[i])
             links = self.field_links.links(query.fields, self.catalogue.profiles[row].fields,
                                            strength, counts)
             matches.append(replace(self._match(query, row, float(scores[i]),
                                                {k: float(c[i]) for k, c in raw.items()}, arrays,
                                                links, known=known), standing=standing))
-        return MatchResult(query, matches, candidates=len(candidates), scope="cross_field")
+        return MatchResult(query, matches, candidates=pool, scope="cross_field")
 
     def _select(self, scores: Array, candidates: npt.NDArray[np.int64], top: int,
                 diversity: bool) -> list[int]:

@@ -36,7 +36,7 @@ import numpy.typing as npt
 from ..catalogue.catalogue import Catalogue
 from ..catalogue.taxonomy import Taxonomy
 from ..config import MatcherConfig
-from .complementarity import Array, logistic, zscore
+from .complementarity import Array, Moments, logistic, zscore
 
 Counts = npt.NDArray[np.int64]
 Flags = npt.NDArray[np.bool_]
@@ -129,13 +129,14 @@ def eligible(query_fields: Array, cand_fields: Array, link: Array, *, strict: bo
     return ok
 
 
-def cross_field_score(fit: Array, link: Array, pool_fit: Array, pool_link: Array, *,
+def cross_field_score(fit: Array, link: Array, pool_fit: Array | Moments, pool_link: Array, *,
                       link_weight: float, standardised: bool) -> Array:
     """(n,) the "beyond your field" score: two-sided need/offer ``fit`` (n,) and ``link`` (n,),
     weighted ``1 - link_weight`` and ``link_weight``.
 
     Standardised: each is standardised over its reference pool (``pool_fit``, ``pool_link``,
-    (m,)) and the weighted sum goes through the logistic, so 0.5 is an average profile of the
+    (m,), or the fit's :class:`~matcher.engine.complementarity.Moments`) and the weighted sum goes
+    through the logistic, so 0.5 is an average profile of the
     pool, as in the main list. Otherwise the weighted sum of the raw values.
     """
     if standardised:
