@@ -29,6 +29,7 @@ from sklearn.model_selection import GroupKFold
 from matcher import Matcher, ensure_bundle, load_catalogue
 from matcher.catalogue import load_config
 from matcher.evaluation import EvaluationSet, build_set, evaluate_model, summarise
+from matcher.evaluation.judged import JUDGED_DIR, JUDGEMENTS_FILE, judged_evaluation, load_judgements
 from matcher.evaluation.metrics import paired_difference
 from matcher.evaluation.protocol import model_set
 
@@ -93,14 +94,25 @@ def main() -> None:
         "boosted, + country prior": cross_validated(boosted, [*range(6), 8]),
         "boosted, all features": cross_validated(boosted),
     }
+    judgements = load_judgements(JUDGED_DIR / JUDGEMENTS_FILE, catalogue.by_id)
+    graded = judged_evaluation(es, {"learned": models["learned"], "tfidf": models["tfidf"],
+                                    **candidates}, judgements, seed=0)
+    assert graded is not None
     for name, model in candidates.items():
         per_query = evaluate_model(es, model, 0)
         s = summarise(per_query, 0)
         vs = paired_difference(per_query, base["learned"], ["hit@10", "mrr"], 0)
+        vt = paired_difference(per_query, base["tfidf"], ["mrr"], 0)
+        g = summarise(graded.per_query[name], 0)
+        gl = paired_difference(graded.per_query[name], graded.per_query["learned"],
+                               ["ndcg@10"], 0)
         print(f"{name:22s} hit@10 {s['hit@10']['value']:.3f}  mrr {s['mrr']['value']:.3f}  "
               f"minus learned: hit@10 {vs['hit@10']['value']:+.3f} {vs['hit@10']['ci95']}, "
-              f"mrr {vs['mrr']['value']:+.3f} {vs['mrr']['ci95']}")
-
+              f"mrr {vs['mrr']['value']:+.3f} {vs['mrr']['ci95']}; minus tfidf: mrr "
+              f"{vt['mrr']['value']:+.3f} {vt['mrr']['ci95']}; judged ndcg@10 "
+              f"{g['ndcg@10']['value']:.3f} (minus learned {gl['ndcg@10']['value']:+.3f} "
+              f"{gl['ndcg@10']['ci95']}), excellent@10 {g['excellent@10']['value']:.3f}, "
+              f"judged@10 {g['judged@10']['value']:.3f}")
 
 if __name__ == "__main__":
     main()

@@ -131,3 +131,17 @@ def test_shipped_judgements_grade_german_queries_against_international_candidate
     # Every query of the pools was judged in full: a judge skipped no candidate.
     for query, ids in read_pools(JUDGED_DIR / POOLS_FILE).items():
         assert judgements.of(query).keys() >= set(ids), query
+
+
+def test_the_check_of_the_judges_separates_known_partners(matcher: Matcher) -> None:
+    es = build_set(matcher)
+    q = es.queries[0]
+    partner = es.candidates[next(iter(q.hidden))].id
+    other = next(c.id for j, c in enumerate(es.candidates) if j not in q.hidden)
+    result = judged_evaluation(es, {"tfidf": text_model("tfidf")},
+                               Judgements({(q.profile.id, partner): 3, (q.profile.id, other): 1}),
+                               seed=0)
+    assert result is not None
+    check = result.to_dict()["known_partners_vs_others"]
+    assert check["partners"] == {"n": 1, "mean_grade": 3.0, "excellent": 1.0}
+    assert check["others"] == {"n": 1, "mean_grade": 1.0, "excellent": 0.0}

@@ -20,7 +20,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,16 @@ class JudgedResult:
     n_queries: int
     n_judgements: int
     per_query: dict[str, list[dict[str, float]]]
+    #: A check of the judges: the grades of the queries' known partners that were judged, and of
+    #: every other judged candidate ({"partners": [...], "others": [...]}).
+    grades_by_label: dict[str, list[int]] = field(default_factory=dict)
+
+    def label_check(self) -> dict[str, dict[str, float]]:
+        """Per group (known partners, other candidates): how many judged, the mean grade and the
+        share judged excellent."""
+        return {name: {"n": len(g), "mean_grade": round(float(np.mean(g)), 3) if g else 0.0,
+                       "excellent": round(sum(x == EXCELLENT for x in g) / len(g), 3) if g else 0.0}
+                for name, g in self.grades_by_label.items()}
 
     def to_dict(self, seed: int = 0) -> dict[str, Any]:
         paired = [{"models": [a, "tfidf"],
@@ -150,23 +160,27 @@ class JudgedResult:
                   for a in self.per_query if a != "tfidf" and "tfidf" in self.per_query]
         return {"n_queries": self.n_queries, "n_judgements": self.n_judgements,
                 "models": {name: summarise(pq, seed) for name, pq in self.per_query.items()},
-                "paired_differences": paired}
+                "paired_differences": paired, "known_partners_vs_others": self.label_check()}
 
 
 def judged_evaluation(es: EvaluationSet, models: Mapping[str, Model], judgements: Judgements, *,
                       seed: int, k: int = 10) -> JudgedResult | None:
     """Every model's measures on the queries of ``es`` that have judgements (None if none)."""
     per_query: dict[str, list[dict[str, float]]] = {name: [] for name in models}
+    by_label: dict[str, list[int]] = {"partners": [], "others": []}
     n = 0
     for i, q in enumerate(es.queries):
         judged = judgements.of(q.profile.id)
         if not judged:
             continue
         n += 1
+        partners = {es.candidates[c].id for c in q.hidden}
+        for c, grade in judged.items():
+            by_label["partners" if c in partners else "others"].append(grade)
         for name, model in models.items():
             order = rank_positions(model(es, i), seed + 7919 * i)[:k]
             per_query[name].append(query_measures([es.candidates[int(c)].id for c in order],
                                                   judged, k))
     if not n:
         return None
-    return JudgedResult(n, len(judgements.grades), per_query)
+    return JudgedResult(n, len(judgements.grades), per_query, by_label)

@@ -46,6 +46,11 @@ def format_table(result: EvaluationResult) -> str:
             lines.append(f"{a} - {b}, paired: " + ", ".join(
                 f"{name} {d['value']:+.3f} [{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]"
                 for name, d in paired["metrics"].items()))
+        check = j["known_partners_vs_others"]
+        lines.append("check of the judges: " + ", ".join(
+            f"{name} {c['n']} judged, mean grade {c['mean_grade']:.2f}, excellent {c['excellent']:.0%}"
+            for name, c in (("known partners", check["partners"]),
+                            ("other candidates", check["others"]))))
     if result.temporal and result.temporal.get("models"):
         t = result.temporal
         lines += ["", f"temporal split: learn on partnerships up to {t['split']} "
