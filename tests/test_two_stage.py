@@ -147,9 +147,11 @@ def test_shipped_catalogue_is_ranked_exactly_by_default() -> None:
 @pytest.mark.slow
 def test_two_stage_on_the_real_catalogue(real_models: Path) -> None:
     """The German clusters of the shipped catalogue, two stages forced (keep the floor of 200
-    for a list of 10, of about 600), against exact scoring."""
+    for a list of 10, of about 840; the default sample of 500), against exact scoring. A sample
+    of 200 left a cross-field score 0.014 from the exact one on the 843-profile catalogue: on
+    real texts the regression estimate needs the sample size the defaults give it."""
     bundle = load_bundle(real_models / "current")
-    cfg = replace(bundle.config, two_stage_from=1, two_stage_keep=1, two_stage_sample=200)
+    cfg = replace(bundle.config, two_stage_from=1, two_stage_keep=1)
     fast, exact = Matcher(bundle, cfg), Matcher(bundle, replace(cfg, two_stage_from=EXACT))
     german = [p.id for p in bundle.catalogue.german()]
     for scope in ("all", "cross_field"):
