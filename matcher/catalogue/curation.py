@@ -180,6 +180,9 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
         report.findings.append(Finding(severity, check, file, row, field_name, message))
 
     shingles = {p.id: _shingles(p.description) for p in catalogue.profiles}
+    international = catalogue.international()
+    report.international = len(international)
+    report.with_contact = sum(1 for p in international if p.contact)
     for p in catalogue.profiles:
         for name, variant, what in texts_naming_related(catalogue, p.id):
             add("error", "names-related", p.id, name, f"names {variant!r} ({what}); relationships "
@@ -193,9 +196,6 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
         if p.checked and _months(dt.date.fromisoformat(p.checked), today) > STALE_MONTHS:
             add("error", "stale", p.id, "checked",
                 f"last compared with its sources on {p.checked}, over {STALE_MONTHS} months ago")
-        if p.country != "DE":
-            report.international += 1
-            report.with_contact += bool(p.contact)
         if p.website:
             report.with_website += 1
         else:
