@@ -3,6 +3,7 @@ this worker or another) drops it, so no answer is ever stale after the sync inte
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -89,3 +90,12 @@ def test_answers_and_cluster_pages_stay_within_the_byte_budget(tmp_path: Path) -
         assert len(cache) > 0  # still caching, within the budget
         kept = cache._entries.values()
         assert any(not isinstance(v, bytes) and size > 1000 for v, size in kept)
+
+
+def test_the_service_objects_are_frozen_while_the_app_runs(settings: Settings) -> None:
+    # A full collection walking everything the service loaded stalled a worker for 0.3-0.4 s
+    # (BENCHMARKS.md, "Garbage collection"); frozen, the collector leaves it alone.
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() > 1000
+    assert gc.get_freeze_count() == 0
