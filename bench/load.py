@@ -39,6 +39,36 @@ from . import print_table
 from .synthetic import generate
 
 
+def _proc_kb(path: Path, key: str) -> float:
+    for line in path.read_text().splitlines():
+        if line.startswith(key + ":"):
+            return float(line.split()[1])
+    return float("nan")
+
+
+def worker_memory(server_pid: int) -> list[tuple[int, float, float]]:
+    """(pid, RSS MB, PSS MB) of each server worker: the serve process's children, or the
+    serve process itself when it has none (one worker). Linux only (reads /proc); PSS shares
+    the pages the workers have in common among them, RSS counts them in each."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return []
+    children = []
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            command = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == server_pid and b"resource_tracker" not in command:
+            children.append(int(entry.name))
+    return [(pid, _proc_kb(proc / str(pid) / "status", "VmRSS") / 1024,
+             _proc_kb(proc / str(pid) / "smaps_rollup", "Pss") / 1024)
+            for pid in sorted(children or [server_pid])]
+
+
 def run_level(port: int, ids: list[str], clients: int,
               seconds: float) -> tuple[float, list[float], int]:
     latencies: list[float] = []
@@ -146,6 +176,7 @@ def main() -> None:
              str(args.workers)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         base = f"http://127.0.0.1:{port}"
         adhoc: list[float] = []
+        memory: list[tuple[int, float, float]] = []
         settled = 0.0
         try:
             try:
@@ -166,6 +197,7 @@ def main() -> None:
                 rps, lat, errors = run_level(port, ids, clients, args.seconds)
                 p50, p99 = np.percentile(lat, [50, 99])
                 rows.append((clients, rps, p50, p99, len(lat), errors))
+            memory = worker_memory(server.pid)
         finally:
             server.terminate()
             server.wait(timeout=60)
@@ -182,6 +214,11 @@ def main() -> None:
                 ("clients", "requests/s", "p50 ms", "p99 ms", "requests", "errors"),
                 [(c, f"{rps:.0f}", f"{p50:.1f}", f"{p99:.1f}", n, e)
                  for c, rps, p50, p99, n, e in rows])
+    if memory:
+        print("# memory of each worker after the load (/proc: VmRSS, Pss)")
+        print("| worker | RSS MB | PSS MB |\n|---|---|---|")
+        for i, (_, rss, pss) in enumerate(memory):
+            print(f"| {i + 1} | {rss:.0f} | {pss:.0f} |")
     if adhoc:
         rest = adhoc[1:]
         print(json.dumps({"adhoc_first_ms": round(adhoc[0], 1),
