@@ -8,9 +8,10 @@ file, or with ``--postgres`` on a temporary PostgreSQL server started like the t
 theirs), waits for /readyz, then for each concurrency runs that many client threads (one
 keep-alive connection each) for a bounded time, each requesting
 ``GET /api/v1/profiles/{random id}/matches?top=10``; prints requests per second and p50/p99
-latency. With the answer cache (the default) every id is asked once first, so the load measures
-cached answers; ``--no-cache`` turns the cache off. ``--adhoc N`` then times the first ad-hoc
-match after start and N more (``POST /api/v1/match``, one client). Loopback only, bounded.
+latency, then each worker's memory after the load (RSS and PSS, read from /proc on Linux). With
+the answer cache (the default) every id is asked once first, so the load measures cached answers;
+``--no-cache`` turns the cache off. ``--adhoc N`` then times the first ad-hoc match after start
+and N more (``POST /api/v1/match``, one client). Loopback only, bounded.
 """
 
 from __future__ import annotations
