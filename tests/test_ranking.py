@@ -142,6 +142,34 @@ def test_several_profiles_at_once_equal_one_at_a_time(hashing_matcher: Matcher) 
             [(m.id, round(m.score, 9)) for m in b.matches]
 
 
+def test_a_new_matcher_keeps_the_other_rows_and_hashes_as_a_fresh_catalogue(
+        hashing_matcher: Matcher) -> None:
+    """After a write, the lexical rows are the old ones for unchanged profiles and freshly
+    computed for changed ones, and the data hash (serialised once per profile) is that of a
+    catalogue built from new profile objects."""
+    from dataclasses import replace
+
+    from matcher.catalogue import Catalogue
+    from matcher.engine.lexical import profile_words
+
+    catalogue = hashing_matcher.catalogue
+    first = replace(catalogue.get("kr-photonics"), description="Laser optics, now with sensors.")
+    second = replace(catalogue.get("us-photonics"), id="us-photonics-2", name="Second Photonics")
+    updated = hashing_matcher.with_profiles([first, second])
+    lexical = hashing_matcher.bundle.lexical
+    for profile in updated.catalogue.profiles:
+        got = updated.lexical_rows[updated.row[profile.id]]
+        if profile.id in (first.id, second.id):
+            expected = lexical.transform([profile_words(profile)])
+        else:
+            expected = hashing_matcher.lexical_rows[hashing_matcher.row[profile.id]]
+        assert got.shape == expected.shape and (got != expected).nnz == 0, profile.id
+    fresh = Catalogue([replace(p) for p in updated.catalogue.profiles],
+                      updated.catalogue.relationships, updated.catalogue.reference)
+    assert updated.bundle.manifest["data_hash"] == fresh.data_hash()
+    assert fresh.data_hash() != catalogue.data_hash()
+
+
 def test_hide_relationships_of_scores_a_fresh_text_as_the_evaluation_scores_the_profile(
         hashing_matcher: Matcher) -> None:
     """A description of de-aero under another id, with de-aero's relationships hidden, ranks as

@@ -85,6 +85,10 @@ class Catalogue:
         self.relationships = relationships
         self.reference = reference
         self.by_id = {p.id: p for p in self.profiles}
+        # Each profile's canonical JSON, once serialised: a catalogue derived by a write keeps
+        # those of the unchanged profiles, so its data hash costs only the changed ones (10,000
+        # profiles took 0.7 s to serialise).
+        self._canonical: dict[str, bytes] = {}
 
     def __len__(self) -> int:
         return len(self.profiles)
@@ -148,25 +152,37 @@ class Catalogue:
         return self.with_profiles([profile])
 
     def with_profiles(self, profiles: Iterable[Profile]) -> Catalogue:
-        """A new catalogue with ``profiles`` added or replacing those with their ids (placed
-        after the others, in the order given)."""
+        """A new catalogue with ``profiles`` added or replacing those with their ids (in id
+        order, as every catalogue)."""
         new = {p.id: p for p in profiles}
         others = [p for p in self.profiles if p.id not in new]
-        return Catalogue([*others, *new.values()], self.relationships, self.reference)
+        derived = Catalogue([*others, *new.values()], self.relationships, self.reference)
+        derived._canonical = {pid: b for pid, b in self._canonical.items() if pid not in new}
+        return derived
 
     def with_relationships(self, relationships: Relationships) -> Catalogue:
         """The same profiles with other relationships (for example some of them hidden)."""
-        return Catalogue(self.profiles, relationships, self.reference)
+        derived = Catalogue(self.profiles, relationships, self.reference)
+        derived._canonical = dict(self._canonical)
+        return derived
+
+    def _canonical_json(self, profile: Profile) -> bytes:
+        found = self._canonical.get(profile.id)
+        if found is None:
+            found = json.dumps(profile.to_dict(), sort_keys=True, ensure_ascii=False).encode()
+            self._canonical[profile.id] = found
+        return found
 
     def data_hash(self) -> str:
         """SHA-256 of the canonical JSON of every profile and relationship."""
         digest = hashlib.sha256()
-        rows = [p.to_dict() for p in self.profiles]
-        for table in self.relationships.rows():
-            rows.extend(table)
-        for row in rows:
-            digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
+        for profile in self.profiles:
+            digest.update(self._canonical_json(profile))
             digest.update(b"\n")
+        for table in self.relationships.rows():
+            for row in table:
+                digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
+                digest.update(b"\n")
         return digest.hexdigest()
 
     def stats(self) -> dict[str, Any]:

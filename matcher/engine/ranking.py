@@ -321,11 +321,15 @@ class Matcher:
         # The TF-IDF model stays as fitted at build time; only the changed rows are computed.
         lexical = self.bundle.lexical
         computed = lexical.transform([profile_words(p) for p in changed.values()])
-        new_rows = {pid: computed[i] for i, pid in enumerate(changed)}
-        rows = [new_rows[p.id] if p.id in new_rows else self.lexical_rows[self.row[p.id]]
-                for p in catalogue.profiles]
-        bundle = Bundle(self.bundle.path, manifest, catalogue, vectors, lexical,
-                        sparse.vstack(rows, format="csr"))
+        # One gather over the old rows and the computed ones (a row-by-row stack of 10,000
+        # profiles took 0.3 s).
+        old = self.lexical_rows.shape[0]
+        place = {pid: old + i for i, pid in enumerate(changed)}
+        take = np.fromiter((place[p.id] if p.id in place else self.row[p.id]
+                            for p in catalogue.profiles), dtype=np.int64,
+                           count=len(catalogue.profiles))
+        rows = sparse.vstack([self.lexical_rows, computed], format="csr")[take]
+        bundle = Bundle(self.bundle.path, manifest, catalogue, vectors, lexical, rows)
         return Matcher(bundle, self.config, self._embedder)
 
     # --- the query side -------------------------------------------------------------------
