@@ -24,7 +24,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 from fastapi.testclient import TestClient
 
 from matcher import Filters, load_catalogue
@@ -34,13 +33,8 @@ from service.deps import marks_and_filters
 from service.main import create_app
 from service.settings import Settings
 
-from . import print_table
+from . import percentiles, print_table
 from .synthetic import generate
-
-
-def percentiles(values: list[float]) -> str:
-    p50, p99 = np.percentile(np.asarray(values), [50, 99])
-    return f"p50 {p50:.1f} ms, p99 {p99:.1f} ms"
 
 
 def main() -> None:
