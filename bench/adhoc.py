@@ -85,9 +85,15 @@ def main() -> None:
             rows.append((f"ad-hoc match at {args.profiles} profiles, in process ({run})",
                          percentiles(match_ms, "mean"), "goal p99 < 60 ms"))
         for part in parts:
-            ms = [timed(lambda t=t, part=part: part.encode(t)) for t in texts]
-            rows.append((f"encode a query's texts: {part.name} alone", percentiles(ms, "mean"), ""))
-        ms = [timed(lambda t=t: inner.encode(t)) for t in texts]
+            ms = [timed(lambda t=t, part=part: part.encode_query(t)) for t in texts]
+            precision = getattr(part, "query_precision", "")
+            rows.append((f"encode a query's texts: {part.name} alone", percentiles(ms, "mean"),
+                         precision))
+            if precision and precision != "fp32":
+                ms = [timed(lambda t=t, part=part: part.encode(t)) for t in texts]
+                rows.append((f"the same texts, {part.name} as the catalogue is encoded",
+                             percentiles(ms, "mean"), "fp32"))
+        ms = [timed(lambda t=t: inner.encode_query(t)) for t in texts]
         rows.append((f"encode a query's texts: {inner.name} (the models, nothing remembered)",
                      percentiles(ms, "mean"), ""))
     print_table(f".venv/bin/python -m bench.adhoc --profiles {args.profiles} --queries "

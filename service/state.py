@@ -61,13 +61,19 @@ REPORT_RETRY_AFTER = 30
 MARKABLE_TOP = 100
 
 
+#: Texts encoded once before the service is ready, a short and a long one, so that the first
+#: request does not pay for the models' first runs.
+WARM_UP = ("warm-up", " ".join(["a cluster of companies and research institutes"] * 30))
+
+
 def load_embedder(name: str) -> Embedder:
-    """The embedder called ``name``, loaded and warmed up by one encode. It remembers the texts
-    it encoded last, so that a user refining an ad-hoc query is not kept waiting for the models
+    """The embedder called ``name``, loaded and warmed up. It remembers the query texts it
+    encoded last, so that a user refining an ad-hoc query is not kept waiting for the models
     again."""
-    embedder = RecentTexts(get_embedder(name))
-    embedder.encode(["warm-up"])
-    return embedder
+    embedder = get_embedder(name)
+    embedder.encode(WARM_UP)
+    embedder.encode_query(WARM_UP)
+    return RecentTexts(embedder)
 
 
 class ServiceState:

