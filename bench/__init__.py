@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from matcher import load_catalogue
+
 
 def print_table(command: str, context: str, header: Sequence[str],
                 rows: Sequence[Sequence[object]]) -> None:
@@ -30,3 +32,12 @@ def percentiles(values: Sequence[float], also: str = "") -> str:
     elif also == "rate":
         text += f", {1000 / statistics.mean(values):.0f}/s"
     return text
+
+
+def adhoc_records(n: int, start: int = 0) -> list[dict[str, object]]:
+    """``n`` profiles of the shipped catalogue from ``start`` on as ad-hoc records: real descriptions,
+    seeks and offers in several languages, what a user types into the ad-hoc form (named apart
+    from the catalogue's profile, so that its vectors are not reused)."""
+    return [{"name": f"{p.name} (ad hoc)", "country": p.country, "description": p.description,
+             "fields": list(p.fields), "offers": list(p.offers), "seeks": list(p.seeks)}
+            for p in load_catalogue().profiles[start : start + n]]

@@ -21,7 +21,6 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from matcher import (
     EmbeddingCache,
@@ -36,7 +35,7 @@ from matcher.engine.bundle import offer_texts, seek_texts
 from matcher.engine.embedding import DEFAULT_EMBEDDER
 from service.state import load_embedder
 
-from . import percentiles, print_table
+from . import adhoc_records, percentiles, print_table
 from .synthetic import generate
 
 
@@ -53,11 +52,7 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None,
                         help="embedding cache kept between runs (default: a temporary one)")
     args = parser.parse_args()
-    shipped = load_catalogue()
-    records: list[dict[str, Any]] = [
-        {"name": p.name, "country": p.country, "description": p.description,
-         "fields": list(p.fields), "offers": list(p.offers), "seeks": list(p.seeks)}
-        for p in shipped.profiles[: args.queries]]
+    records = adhoc_records(args.queries)
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
