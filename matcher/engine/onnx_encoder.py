@@ -11,7 +11,7 @@ refused with an :class:`~matcher.errors.EmbedderError`.
 
 Measured on the shipped catalogue (BENCHMARKS.md, "Ad-hoc encoding under ONNX Runtime"): fp32
 gives the same top-10 lists as torch and encodes a query's texts about 30% faster; int8 about
-three times faster, its vectors at cosine 0.99 to fp32's, used only for the texts of ad-hoc
+three times faster, its vectors at cosine 0.99 to fp32's, is used only for the texts of ad-hoc
 queries (:meth:`~matcher.engine.embedding.SentenceTransformerEmbedder.encode_query`), never for
 the catalogue's vectors.
 """
