@@ -143,7 +143,8 @@ def _sha256(path: Path) -> str:
 
 def library_versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
-    for package in ("clusterbridge", "numpy", "faiss-cpu", "sentence-transformers", "torch"):
+    for package in ("clusterbridge", "numpy", "faiss-cpu", "onnxruntime", "sentence-transformers",
+                    "torch"):
         try:
             out[package] = importlib.metadata.version(package)
         except importlib.metadata.PackageNotFoundError:
