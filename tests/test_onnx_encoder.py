@@ -94,3 +94,29 @@ def test_a_query_text_is_read_up_to_its_token_limit(
     np.testing.assert_array_equal(query[0], query[1])
     exact = real_embedder.encode(texts)
     assert not np.array_equal(exact[0], exact[1])
+
+
+def test_two_processes_exporting_at_once_both_get_the_export(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Two workers starting on a fresh machine both export; the second to finish finds the
+    # first's export in place and uses it, and no half-written directory is left.
+    import threading
+
+    both_writing = threading.Barrier(2)
+
+    def export(model_path: Path, work: Path) -> None:
+        (work / "manifest.json").write_text(work.name)
+        both_writing.wait(timeout=10)
+
+    monkeypatch.setattr(onnx_encoder, "_export", export)
+    target = tmp_path / "encoders" / "m-1"
+    results: list[Path] = []
+    threads = [threading.Thread(target=lambda: results.append(
+        onnx_encoder.ensure_export(tmp_path, target))) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [target, target]
+    assert [p.name for p in target.parent.iterdir()] == ["m-1"]
+    assert (target / "manifest.json").read_text().startswith(".m-1.")
