@@ -1,12 +1,12 @@
 """HTTP load check of the matches endpoint, and of ad-hoc matches after start.
 
 Run: ``.venv/bin/python -m bench.load [--data DIR | --profiles 10000] [--seconds 10]
-[--workers N] [--postgres] [--no-cache] [--clients 1,4,16] [--adhoc 50]``.
+[--workers N] [--postgres] [--no-cache] [--clients 1,4,16] [--adhoc 50] [--processes]``.
 
 Starts ``clusterbridge serve --workers N`` on a free 127.0.0.1 port in a subprocess (on a SQLite
 file, or with ``--postgres`` on a temporary PostgreSQL server started like the tests start
 theirs), waits for /readyz, then for each concurrency runs that many client threads (one
-keep-alive connection each) for a bounded time, each requesting
+keep-alive connection each; ``--processes``: client processes) for a bounded time, each requesting
 ``GET /api/v1/profiles/{random id}/matches?top=10``; prints requests per second and p50/p99
 latency, then each worker's memory after the load (RSS and PSS, read from /proc on Linux). With
 the answer cache (the default) every id is asked once first, so the load measures cached answers;
@@ -18,15 +18,16 @@ Loopback only, bounded.
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import contextlib
 import http.client
 import json
+import multiprocessing
 import os
 import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,38 +72,43 @@ def worker_memory(server_pid: int) -> list[tuple[int, float, float]]:
             for pid in sorted(children or [server_pid])]
 
 
-def run_level(port: int, ids: list[str], clients: int,
-              seconds: float) -> tuple[float, list[float], int]:
-    latencies: list[float] = []
-    errors = 0
-    lock = threading.Lock()
-    deadline = time.monotonic() + seconds
+def client_loop(port: int, ids: list[str], start_at: float, deadline: float,
+                seed: int) -> tuple[list[float], int]:
+    """One client on one keep-alive connection from ``start_at`` to ``deadline`` (both
+    ``time.monotonic()``, which every process of the machine shares): latencies, errors."""
+    rng = random.Random(seed)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    latencies, failed = [], 0
+    time.sleep(max(0.0, start_at - time.monotonic()))
+    while time.monotonic() < deadline:
+        pid = rng.choice(ids)
+        t = time.perf_counter()
+        connection.request("GET", f"/api/v1/profiles/{pid}/matches?top=10")
+        response = connection.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - t) * 1000)
+        failed += response.status != 200
+    connection.close()
+    return latencies, failed
 
-    def worker(seed: int) -> None:
-        nonlocal errors
-        rng = random.Random(seed)
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine, failed = [], 0
-        while time.monotonic() < deadline:
-            pid = rng.choice(ids)
-            t = time.perf_counter()
-            connection.request("GET", f"/api/v1/profiles/{pid}/matches?top=10")
-            response = connection.getresponse()
-            response.read()
-            mine.append((time.perf_counter() - t) * 1000)
-            failed += response.status != 200
-        connection.close()
-        with lock:
-            latencies.extend(mine)
-            errors += failed
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(clients)]
-    start = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return len(latencies) / (time.perf_counter() - start), latencies, errors
+def run_level(port: int, ids: list[str], clients: int, seconds: float,
+              processes: bool = False) -> tuple[float, list[float], int]:
+    """``clients`` clients at once for ``seconds``: threads of this process, or with
+    ``processes`` one process each (as clients on other machines would be: no interpreter lock
+    shared with the other clients)."""
+    start_at = time.monotonic() + (1.0 if processes else 0.0)
+    deadline = start_at + seconds
+    jobs = [(port, ids, start_at, deadline, i) for i in range(clients)]
+    if processes:
+        context = multiprocessing.get_context("fork")
+        with concurrent.futures.ProcessPoolExecutor(clients, mp_context=context) as pool:
+            results = list(pool.map(client_loop, *zip(*jobs, strict=True)))
+    else:
+        with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+            results = list(pool.map(client_loop, *zip(*jobs, strict=True)))
+    latencies = [ms for mine, _ in results for ms in mine]
+    return len(latencies) / seconds, latencies, sum(failed for _, failed in results)
 
 
 def adhoc_times(base: str, n: int) -> list[float]:
@@ -161,6 +167,8 @@ def main() -> None:
     parser.add_argument("--no-cache", action="store_true", help="turn the answer cache off")
     parser.add_argument("--clients", default="1,4,16")
     parser.add_argument("--adhoc", type=int, default=0, help="ad-hoc matches to time after start")
+    parser.add_argument("--processes", action="store_true",
+                        help="each client in a process of its own (default: threads of this one)")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as db:
@@ -196,7 +204,7 @@ def main() -> None:
             run_level(port, ids, 2, 2.0)  # warm-up
             rows = []
             for clients in levels:
-                rps, lat, errors = run_level(port, ids, clients, args.seconds)
+                rps, lat, errors = run_level(port, ids, clients, args.seconds, args.processes)
                 p50, p99 = np.percentile(lat, [50, 99])
                 rows.append((clients, rps, p50, p99, len(lat), errors))
             memory = worker_memory(server.pid)
@@ -206,7 +214,8 @@ def main() -> None:
     what = f"--data {args.data}" if args.data else f"--profiles {args.profiles}"
     flags = "".join([f" --workers {args.workers}", " --postgres" if args.postgres else "",
                      " --no-cache" if args.no_cache else "", f" --clients {args.clients}",
-                     f" --adhoc {args.adhoc}" if args.adhoc else ""])
+                     f" --adhoc {args.adhoc}" if args.adhoc else "",
+                     " --processes" if args.processes else ""])
     backend = "PostgreSQL" if args.postgres else "SQLite"
     cache = "answer cache off" if args.no_cache else "answer cache on (warmed)"
     print_table(f".venv/bin/python -m bench.load {what} --seconds {args.seconds:g}{flags}",
