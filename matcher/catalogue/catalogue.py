@@ -61,6 +61,11 @@ def organisation_key(name: str) -> str:
 LEARNED_WEIGHTS_FILE = "learned_weights.json"
 
 
+def canonical_json(row: Any) -> bytes:
+    """``row`` as the data hash reads it: JSON with sorted keys, UTF-8."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False).encode()
+
+
 def load_config(catalogue_dir: Path | None = None) -> MatcherConfig:
     """The matcher settings for a catalogue: the defaults, with the weights learned from its
     partnerships (``learned_weights.json``, written by ``clusterbridge evaluate --save-weights``)
@@ -169,8 +174,7 @@ class Catalogue:
     def _canonical_json(self, profile: Profile) -> bytes:
         found = self._canonical.get(profile.id)
         if found is None:
-            found = json.dumps(profile.to_dict(), sort_keys=True, ensure_ascii=False).encode()
-            self._canonical[profile.id] = found
+            found = self._canonical[profile.id] = canonical_json(profile.to_dict())
         return found
 
     def data_hash(self) -> str:
@@ -181,7 +185,7 @@ class Catalogue:
             digest.update(b"\n")
         for table in self.relationships.rows():
             for row in table:
-                digest.update(json.dumps(row, sort_keys=True, ensure_ascii=False).encode())
+                digest.update(canonical_json(row))
                 digest.update(b"\n")
         return digest.hexdigest()
 

@@ -30,7 +30,7 @@ import re
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
@@ -142,13 +142,9 @@ class SentenceTransformerEmbedder:
         return packaged_description(self.name, self.package, self.dimension)
 
     def encode(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
         return self.exact.encode(texts)
 
     def encode_query(self, texts: Sequence[str]) -> Vectors:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
         return self.query.encode(texts)
 
 
@@ -233,7 +229,8 @@ class FusedEmbedder:
     def encode_query(self, texts: Sequence[str]) -> Vectors:
         return self._fuse(self.parts[0].encode_query, self.parts[1].encode_query, texts)
 
-    def _fuse(self, first: Any, second: Any, texts: Sequence[str]) -> Vectors:
+    def _fuse(self, first: Callable[[Sequence[str]], Vectors],
+              second: Callable[[Sequence[str]], Vectors], texts: Sequence[str]) -> Vectors:
         scale = np.float32(1.0 / np.sqrt(2.0))
         beside = self._beside.submit(second, texts)
         mine = first(texts)

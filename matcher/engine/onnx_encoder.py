@@ -18,13 +18,14 @@ the catalogue's vectors.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
 import shutil
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -141,15 +142,15 @@ def _export(model_path: Path, work: Path) -> None:
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-class _quiet_root_logger:
+@contextlib.contextmanager
+def _quiet_root_logger() -> Iterator[None]:
     """The quantiser logs advice on the root logger; it is not ours to pass on."""
-
-    def __enter__(self) -> None:
-        self.level = logging.root.level
-        logging.root.setLevel(logging.ERROR)
-
-    def __exit__(self, *exc: object) -> None:
-        logging.root.setLevel(self.level)
+    level = logging.root.level
+    logging.root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logging.root.setLevel(level)
 
 
 def load_tokenizer(model_path: Path, max_length: int) -> Any:
