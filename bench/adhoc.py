@@ -9,8 +9,10 @@ are the shipped catalogue's own profiles given as ad-hoc records: real descripti
 offers, several languages, none of them in the synthetic catalogue. Each is matched in process
 (``Matcher.match_record``, what the API's ``POST /api/v1/match`` calls), and its texts are
 encoded once more by each model of the embedder alone. The whole pass is run twice: the second
-pass repeats the same records, as a user refining filters would. Prints one table; nothing is
-asserted.
+pass repeats the same records, as a user refining filters would. BLAS runs with the threads a
+service worker gives it (``Settings.blas_threads``), so that the matrix products of the ranking
+and of the multilingual model compete for the cores as they do in the service. Prints one table;
+nothing is asserted.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from threadpoolctl import threadpool_limits
 
 from matcher import (
     EmbeddingCache,
@@ -33,6 +37,7 @@ from matcher import (
 )
 from matcher.engine.bundle import offer_texts, seek_texts
 from matcher.engine.embedding import DEFAULT_EMBEDDER
+from service.settings import Settings
 from service.state import load_embedder
 
 from . import adhoc_records, percentiles, print_table
@@ -52,6 +57,8 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, default=None,
                         help="embedding cache kept between runs (default: a temporary one)")
     args = parser.parse_args()
+    blas_threads = Settings().blas_threads
+    threadpool_limits(limits=blas_threads, user_api="blas")  # as the service's lifespan does
     records = adhoc_records(args.queries)
     rows: list[tuple[str, str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -92,7 +99,8 @@ def main() -> None:
         rows.append((f"encode a query's texts: {inner.name} (the models, nothing remembered)",
                      percentiles(ms, "mean"), ""))
     print_table(f".venv/bin/python -m bench.adhoc --profiles {args.profiles} --queries "
-                f"{args.queries}", f"synthetic catalogue, embedder {embedder.name}",
+                f"{args.queries}", f"synthetic catalogue, embedder {embedder.name}, "
+                f"{blas_threads} BLAS thread(s) as the service sets",
                 ("measure", "result", "note"), rows)
 
 
