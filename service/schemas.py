@@ -146,6 +146,11 @@ class SharedNetworkPublic(BaseModel):
     since: int | None = None
 
 
+class PeerPublic(BaseModel):
+    id: str
+    name: str
+
+
 class FieldLinkPublic(BaseModel):
     ours: str = Field(description="the query's field")
     theirs: str = Field(description="the partner's field, one the query does not hold")
@@ -174,6 +179,9 @@ class ExplanationPublic(BaseModel):
     summary: str
     value_chain: ValueChainPublic | None = Field(
         default=None, description="scope=cross_field: how the partner completes the value chain")
+    peers: list[PeerPublic] = Field(default_factory=list, description=(
+        "German clusters other than the query with a partnership with the suggestion, the most "
+        "similar to the query first: whom to ask how working with it went"))
 
 
 Status = Literal["interested", "contacted", "meeting", "agreement", "not_relevant"]

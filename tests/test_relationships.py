@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from matcher import Catalogue, CatalogueError, Filters, Matcher, load_catalogue, messages
+from matcher import (
+    Catalogue,
+    CatalogueError,
+    Filters,
+    Matcher,
+    build_bundle,
+    load_bundle,
+    load_catalogue,
+    messages,
+)
+from matcher.catalogue.profiles import Profile
+from matcher.engine.embedding import HashingEmbedder
 from matcher.catalogue.relationships import Membership, Network, Partnership, Relationships, SharedNetwork
 from matcher.engine.explanation import Tie, relationship_reasons
 
@@ -114,3 +126,45 @@ def test_explanations_name_the_tie_or_the_shared_network(hashing_matcher: Matche
     assert not jp.existing_partner and jp.partnership is None
     assert [n.id for n in jp.shared_networks] == ["test-photonics-alliance"]
     assert "Both members of Test Photonics Alliance (TPA) since 2017." in jp.summary
+
+
+def test_peers_are_the_other_german_clusters_working_with_a_suggestion(
+        catalogue: Catalogue, tmp_path: Path) -> None:
+    rel = catalogue.relationships
+    second = Partnership("de-aero-home", "fr-aero-oneside", 2021, "agreement", "https://example.org/p")
+    affiliation = Partnership("de-photonics", "fr-aero-oneside", None, "affiliation",
+                              "https://example.org/a")
+    linked = catalogue.with_relationships(
+        Relationships([*rel.partnerships, second, affiliation], rel.networks.values(),
+                      rel.memberships))
+    assert linked.german_partners()["fr-aero-oneside"] == ["de-aero", "de-aero-home"]
+    matcher = Matcher(load_bundle(build_bundle(linked, HashingEmbedder(), models_dir=tmp_path),
+                                  reference=linked.reference))
+
+    def peers(query: str | Profile, **options: str) -> list[str]:
+        found = {m.id: m for m in matcher.match(query, top=20, diversity=False, **options).matches}
+        return [p.id for p in found["fr-aero-oneside"].explanation.peers]
+
+    assert peers("de-aero") == ["de-aero-home"]  # never the query itself
+    assert peers("de-aero-home") == ["de-aero"]
+    both = peers("de-photonics")  # an affiliation is not a partnership: no peer of its own
+    assert sorted(both) == ["de-aero", "de-aero-home"]
+    vectors, row = matcher.vectors.profile, matcher.row
+    q = vectors[row["de-photonics"]]
+    assert vectors[row[both[0]]] @ q >= vectors[row[both[1]]] @ q  # the most similar first
+    fresh = replace(catalogue.get("de-aero"), id="fresh", description="Aircraft cabins and MRO.")
+    assert peers(fresh, hide_relationships_of="de-aero") == ["de-aero-home"]
+    shown = {m.id: m for m in matcher.match("de-aero", top=20).matches}["fr-aero-oneside"]
+    assert ("German clusters that already work with them: Test Aviation Bremen. Ask them how it "
+            "went.") in shown.explanation.summary
+
+
+def test_peer_sentences_name_two_and_count_the_rest() -> None:
+    names = ["A Cluster", "B Cluster", "C Cluster", "D Cluster"]
+    reason = [messages.Reason("peers", {"peers": names})]
+    assert messages.summary(reason) == (
+        "German clusters that already work with them: A Cluster, B Cluster and 2 more. "
+        "Ask them how it went.")
+    assert messages.summary([messages.Reason("peers", {"peers": names[:1]})], "de") == (
+        "Deutsche Cluster, die schon mit ihnen zusammenarbeiten: A Cluster. "
+        "Fragen Sie dort nach den Erfahrungen.")

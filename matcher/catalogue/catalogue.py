@@ -18,7 +18,7 @@ import hashlib
 import heapq
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,6 +148,17 @@ class Catalogue:
 
     def german(self) -> list[Profile]:
         return [p for p in self.profiles if p.country == HOME_COUNTRY]
+
+    def german_partners(self) -> dict[str, list[str]]:
+        """{profile id: the German profiles with a partnership with it (an affiliation is not
+        one)}, ids sorted; profiles without one are left out."""
+        out: dict[str, set[str]] = defaultdict(set)
+        for link in self.relationships.labels():
+            for one, other in ((link.a, link.b), (link.b, link.a)):
+                partner = self.by_id.get(other)
+                if one in self.by_id and partner is not None and partner.country == HOME_COUNTRY:
+                    out[one].add(other)
+        return {pid: sorted(ids) for pid, ids in out.items()}
 
     def international(self) -> list[Profile]:
         return [p for p in self.profiles if p.country != HOME_COUNTRY]

@@ -2,7 +2,8 @@
 
 Built for the few profiles that reach the top-k, from their offers and seeks vectors, so that
 every suggestion can say in plain words which of our needs the partner answers, which of theirs
-we answer, which fields we share or that are related, and which value-chain roles it adds. A
+we answer, which fields we share or that are related, and which value-chain roles it adds, and
+which German clusters already work with it (whom a cluster manager can ask how it went). A
 "beyond your field" suggestion also carries its value-chain link: the linked fields and the
 need/offer pair that joins them, in words taken from the two profiles (no text per field pair).
 
@@ -78,6 +79,15 @@ class ValueChain:
 
 
 @dataclass(frozen=True)
+class Peer:
+    """A German cluster other than the query with a partnership (not an affiliation) with the
+    suggestion: someone to ask how working with it went."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True)
 class Explanation:
     """The reasons behind one suggestion."""
 
@@ -93,6 +103,7 @@ class Explanation:
     shared_networks: list[SharedNetwork] = field(default_factory=list)
     summary: str = ""
     value_chain: ValueChain | None = None
+    peers: list[Peer] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -100,10 +111,11 @@ class Explanation:
     def reasons(self) -> list[Reason]:
         """The reasons, in the order a reader gets them: the label, the value-chain link (a
         "beyond your field" suggestion), the best need/offer pair each way, shared and related
-        fields, added roles, then what the two already have (a tie, shared networks)."""
+        fields, added roles, then what the two already have (a tie, shared networks), then the
+        German clusters that already work with the suggestion."""
         return reasons(self.label, self.they_answer_our_needs, self.we_answer_their_needs,
                        self.shared_fields, self.related_fields, self.roles_added,
-                       self.partnership, self.shared_networks, self.value_chain)
+                       self.partnership, self.shared_networks, self.value_chain, self.peers)
 
     def summary_in(self, lang: str, field_name: Callable[[str], str] = str) -> str:
         """:attr:`summary` in another language (``en`` or ``de``)."""
@@ -151,12 +163,14 @@ def explain(
     tie: Partnership | None = None,
     shared_networks: list[SharedNetwork] | None = None,
     field_links: list[FieldLink] | None = None,
+    peers: list[Peer] | None = None,
 ) -> Explanation:
     """Explain one suggestion; vectors are the rows of each side's seeks and offers.
 
     ``tie`` is the bilateral tie between the two (None if none); ``shared_networks`` the
     networks both belong to; ``field_links`` (a "beyond your field" suggestion) the candidate's
-    fields linked to ours, strongest first, which add the value-chain link."""
+    fields linked to ours, strongest first, which add the value-chain link; ``peers`` the German
+    clusters that already work with the candidate, the most similar to the query first."""
     ours = list(query.seeks)
     theirs = list(candidate.seeks)
     they_answer = best_pairs(ours, query_seeks[: len(ours)], list(candidate.offers),
@@ -178,6 +192,7 @@ def explain(
     label = partnership_label(rounded)
     known = Tie(tie.kind, tie.since) if tie is not None else None
     shared_networks = shared_networks or []
+    peers = peers or []
     chain = value_chain(field_links, they_answer, we_answer) if field_links is not None else None
     return Explanation(
         components=rounded,
@@ -191,8 +206,9 @@ def explain(
         partnership=known,
         shared_networks=shared_networks,
         summary=messages.summary(reasons(label, they_answer, we_answer, shared, related, roles,
-                                         known, shared_networks, chain)),
+                                         known, shared_networks, chain, peers)),
         value_chain=chain,
+        peers=peers,
     )
 
 
@@ -224,7 +240,7 @@ def value_chain_reason(link: FieldLink, pair: Pair | None, they_offer: bool) -> 
 def reasons(label: str, they_answer: list[Pair], we_answer: list[Pair],
             shared: list[str], related: list[RelatedField], roles: list[str],
             tie: Tie | None = None, networks: list[SharedNetwork] | None = None,
-            chain: ValueChain | None = None) -> list[Reason]:
+            chain: ValueChain | None = None, peers: list[Peer] | None = None) -> list[Reason]:
     """The reasons of an explanation in reading order (see :meth:`Explanation.reasons`)."""
     out = [Reason("label", {"label": label})]
     chain_reason = chain.reason() if chain is not None else None
@@ -244,7 +260,10 @@ def reasons(label: str, they_answer: list[Pair], we_answer: list[Pair],
         out.append(Reason("related_field", asdict(related[0])))
     if roles:
         out.append(Reason("roles_added", {"roles": list(roles)}))
-    return out + relationship_reasons(tie, networks or [])
+    out += relationship_reasons(tie, networks or [])
+    if peers:
+        out.append(Reason("peers", {"peers": [p.name for p in peers]}))
+    return out
 
 
 def relationship_reasons(tie: Tie | Partnership | None, networks: list[SharedNetwork]) -> list[Reason]:

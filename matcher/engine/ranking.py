@@ -53,7 +53,7 @@ from .complementarity import (
     thematic,
 )
 from .embedding import Embedder, EmbeddingCache, get_embedder
-from .explanation import Explanation, explain
+from .explanation import Explanation, Peer, explain
 from .filters import FilterIndex, Filters, Mask, check_filters, in_places
 from .first_stage import FirstStage, regression_moments, top_positions
 from .index import VectorIndex
@@ -286,6 +286,7 @@ class Matcher:
                                        approximate_threshold=self.config.approximate_threshold)
         self.offer_owner = np.repeat(np.arange(len(vectors.ids)), np.diff(vectors.offer_offsets))
         self.field_links = FieldLinks(cat)
+        self.german_partners = cat.german_partners()
         self._last_components: tuple[Profile, dict[str, Array]] | None = None
         cfg = self.config
         n = len(vectors.ids)
@@ -738,6 +739,15 @@ class Matcher:
         )
         return [int(pool[i]) for i in sorted(picked)]  # the pool is in score order
 
+    def _peers(self, query: Profile, candidate: str, arrays: QueryArrays) -> list[Peer]:
+        """The German clusters other than the query (or the profile it stands in for) with a
+        partnership with ``candidate``, the most similar to the query first."""
+        ids = [g for g in self.german_partners.get(candidate, ()) if g != query.id]
+        rows = [self.row[g] for g in ids]
+        similarity = self.vectors.profile[rows] @ arrays.profile if rows else []
+        order = sorted(range(len(ids)), key=lambda i: (-float(similarity[i]), ids[i]))
+        return [Peer(ids[i], self.catalogue.by_id[ids[i]].name) for i in order]
+
     def _match(self, query: Profile, row: int, score: float, components: dict[str, float],
                arrays: QueryArrays, field_links: list[FieldLink] | None = None, *,
                known: bool = True) -> Match:
@@ -758,6 +768,7 @@ class Matcher:
             tie=relationships.tie(query.id, cand.id) if known else None,
             shared_networks=relationships.shared_networks(query.id, cand.id) if known else [],
             field_links=field_links,
+            peers=self._peers(query, cand.id, arrays),
         )
         return Match(
             id=cand.id,

@@ -16,6 +16,7 @@ Kinds and their parameters:
 - ``shared_fields``: ``fields``; ``related_field``: ``theirs``, ``ours``, ``relatedness``;
 - ``roles_added``: ``roles`` (role codes);
 - ``tie``: ``kind``, ``since``; ``networks``: ``networks`` (name, since), the first two named;
+- ``peers``: ``peers`` (names of German clusters that work with the suggestion), the first two named;
 - ``standing``: ``rank``, ``pool``, ``percent`` (where the suggestion stands among the candidates);
 - ``lifted``: ``parts`` (score components that lifted the score most, biggest first).
 
@@ -106,6 +107,10 @@ def sentence(reason: Reason, lang: str = "en", field_name: FieldName = str) -> s
         named = ", ".join(name + _since(say, since) for name, since in networks[:2])
         more = say["networks.more"].format(n=len(networks) - 2) if len(networks) > 2 else ""
         return say["networks"].format(names=named, more=more)
+    if kind == "peers":
+        names: Sequence[str] = p["peers"]
+        more = say["peers.more"].format(n=len(names) - 2) if len(names) > 2 else ""
+        return say["peers"].format(names=", ".join(names[:2]), more=more)
     raise ValueError(f"unknown reason kind {kind!r}")
 
 
