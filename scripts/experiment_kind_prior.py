@@ -22,19 +22,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
-from protocol_setup import protocol_set
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
-
-from matcher.evaluation import evaluate_model, summarise
-from matcher.evaluation.judged import JUDGED_DIR, JUDGEMENTS_FILE, judged_evaluation, load_judgements
-from matcher.evaluation.metrics import paired_difference
-from matcher.evaluation.protocol import model_set
+from protocol_setup import protocol_set, report_extra_feature
 
 
 def main() -> None:
-    catalogue, hand, es = protocol_set()
-    judgements = load_judgements(JUDGED_DIR / JUDGEMENTS_FILE, catalogue.by_id)
+    catalogue, _, es = protocol_set()
     german = {p.id for p in catalogue.german()}
     kinds = sorted({c.kind for c in es.candidates})
     count = {k: sum(c.kind == k for c in es.candidates) for k in kinds}
@@ -55,35 +47,7 @@ def main() -> None:
         v = np.asarray([rate[c.kind] for c in es.candidates])
         return (v - v.mean()) / v.std()
 
-    features = [np.column_stack([q.features, prior(i)]) for i, q in enumerate(es.queries)]
-    labels = [np.isin(np.arange(len(es.candidates)), list(q.hidden)).astype(int)
-              for q in es.queries]
-    n = len(features)
-    scores: dict[int, np.ndarray] = {}
-    for train, test in GroupKFold(5).split(np.zeros(n), groups=np.arange(n)):
-        lr = LogisticRegression(class_weight="balanced", max_iter=3000).fit(
-            np.concatenate([features[i] for i in train]), np.concatenate([labels[i] for i in train]))
-        coef = np.clip(lr.coef_[0], 0, None)
-        print("fold weights (6 components, kind prior):", np.round(coef / coef.sum(), 3))
-        for i in test:
-            scores[int(i)] = features[i] @ coef
-    models, _, _ = model_set(es, hand.config.weights, seed=0, folds=5, ablations=False)
-    models["kind prior"] = lambda _es, i: scores[i]
-    names = ["learned", "tfidf", "kind prior"]
-    partner = {k: evaluate_model(es, models[k], 0) for k in names}
-    graded = judged_evaluation(es, {k: models[k] for k in names}, judgements, seed=0)
-    assert graded is not None
-    for k in names:
-        p, g = summarise(partner[k], 0), summarise(graded.per_query[k], 0)
-        print(f"{k:10s} hit@10 {p['hit@10']['value']:.3f} mrr {p['mrr']['value']:.3f} | ndcg@10 "
-              f"{g['ndcg@10']['value']:.3f} excellent@10 {g['excellent@10']['value']:.3f} judged@10 "
-              f"{g['judged@10']['value']:.3f}")
-    for base in ("learned", "tfidf"):
-        d = {**paired_difference(partner["kind prior"], partner[base], ["hit@10", "mrr"], 0),
-             **paired_difference(graded.per_query["kind prior"], graded.per_query[base],
-                                 ["ndcg@10", "excellent@10"], 0)}
-        print(f"kind prior minus {base}: " + ", ".join(
-            f"{name} {v['value']:+.3f} {v['ci95']}" for name, v in d.items()))
+    report_extra_feature(catalogue, es, "kind prior", prior)
 
 
 if __name__ == "__main__":
