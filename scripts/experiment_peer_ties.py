@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -38,7 +39,7 @@ SPLIT = 2018
 
 
 def peer_feature(matcher: Matcher, es: EvaluationSet, *, count: bool,
-                 until: int | None = None):  # noqa: ANN201 - a closure
+                 until: int | None = None) -> Callable[[int], np.ndarray]:
     """Query position -> (n_candidates,) the standardised weight of German clusters other than
     the query tied with each candidate (ties dated up to ``until`` only, when given)."""
     catalogue = matcher.catalogue
