@@ -18,8 +18,8 @@ from matcher import (
     messages,
 )
 from matcher.catalogue.profiles import Profile
-from matcher.engine.embedding import HashingEmbedder
 from matcher.catalogue.relationships import Membership, Network, Partnership, Relationships, SharedNetwork
+from matcher.engine.embedding import HashingEmbedder
 from matcher.engine.explanation import Tie, relationship_reasons
 
 from .conftest import CATALOGUE_DIR
