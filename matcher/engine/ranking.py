@@ -743,8 +743,7 @@ class Matcher:
         """The German clusters other than the query (or the profile it stands in for) with a
         partnership with ``candidate``, the most similar to the query first."""
         ids = [g for g in self.german_partners.get(candidate, ()) if g != query.id]
-        rows = [self.row[g] for g in ids]
-        similarity = self.vectors.profile[rows] @ arrays.profile if rows else []
+        similarity = self.vectors.profile[[self.row[g] for g in ids]] @ arrays.profile
         order = sorted(range(len(ids)), key=lambda i: (-float(similarity[i]), ids[i]))
         return [Peer(ids[i], self.catalogue.by_id[ids[i]].name) for i in order]
 

@@ -108,9 +108,9 @@ def sentence(reason: Reason, lang: str = "en", field_name: FieldName = str) -> s
         more = say["networks.more"].format(n=len(networks) - 2) if len(networks) > 2 else ""
         return say["networks"].format(names=named, more=more)
     if kind == "peers":
-        names: Sequence[str] = p["peers"]
-        more = say["peers.more"].format(n=len(names) - 2) if len(names) > 2 else ""
-        return say["peers"].format(names=", ".join(names[:2]), more=more)
+        peers: Sequence[str] = p["peers"]
+        more = say["peers.more"].format(n=len(peers) - 2) if len(peers) > 2 else ""
+        return say["peers"].format(names=", ".join(peers[:2]), more=more)
     raise ValueError(f"unknown reason kind {kind!r}")
 
 
