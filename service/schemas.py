@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from matcher.catalogue.languages import InterfaceLanguage
 from matcher.catalogue.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
+from matcher.catalogue.relationships import FRESH_YEARS
 from matcher.config import MAX_REPORT_TOP, MAX_TOP
 from matcher.outcomes.feedback import MAX_NOTE
 
@@ -137,6 +138,10 @@ class RelatedFieldPublic(BaseModel):
 class TiePublic(BaseModel):
     kind: str
     since: int | None = None
+    confirmed: int | None = Field(default=None, description=(
+        "the year of the newest source seen showing the cooperation still going"))
+    unconfirmed: bool = Field(default=False, description=(
+        f"its newest dated source is more than {FRESH_YEARS} years old: it may have lapsed"))
 
 
 class SharedNetworkPublic(BaseModel):

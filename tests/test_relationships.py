@@ -18,9 +18,17 @@ from matcher import (
     messages,
 )
 from matcher.catalogue.profiles import Profile
-from matcher.catalogue.relationships import Membership, Network, Partnership, Relationships, SharedNetwork
+from matcher.catalogue.relationships import (
+    Membership,
+    Network,
+    Partnership,
+    Relationships,
+    SharedNetwork,
+    read_relationships,
+    write_relationships,
+)
 from matcher.engine.embedding import HashingEmbedder
-from matcher.engine.explanation import Tie, relationship_reasons
+from matcher.engine.explanation import Tie, relationship_reasons, tie_of
 
 from .conftest import CATALOGUE_DIR
 
@@ -168,3 +176,29 @@ def test_peer_sentences_name_two_and_count_the_rest() -> None:
     assert messages.summary([messages.Reason("peers", {"peers": names[:1]})], "de") == (
         "Deutsche Cluster, die schon mit ihnen zusammenarbeiten: A Cluster. "
         "Fragen Sie dort nach den Erfahrungen.")
+
+
+def test_a_tie_says_when_it_was_last_confirmed_or_that_it_was_not(tmp_path: Path) -> None:
+    old = Partnership("a", "b", 2012, "agreement", "https://example.org/1")
+    renewed = replace(old, confirmed=2024)
+    assert old.unconfirmed(2026) and not renewed.unconfirmed(2026)
+    assert not replace(old, since=2021).unconfirmed(2026)  # five years: still fresh
+    assert not replace(old, since=None).unconfirmed(2026)  # an undated tie is not judged
+    assert (relationship_sentence(tie_of(renewed, 2026), [])
+            == "Already a partner (agreement since 2012, confirmed in 2024).")
+    assert (relationship_sentence(tie_of(old, 2026), [])
+            == "Already a partner (agreement since 2012, not confirmed since).")
+    assert (relationship_sentence(tie_of(old, 2026), [], "de")
+            == "Bereits Partner (Vereinbarung seit 2012, seither nicht bestätigt).")
+    assert relationship_sentence(tie_of(old, 2015), []) == "Already a partner (agreement since 2012)."
+    # Read from and written to the catalogue's partnerships.csv; never before its start.
+    (tmp_path / "partnerships.csv").write_text(
+        "a,b,since,kind,source,note,confirmed\n"
+        "a,b,2012,agreement,https://example.org/1,,2024\n"
+        "a,c,2019,agreement,https://example.org/2,,2018\n", encoding="utf-8")
+    read, problems = read_relationships(tmp_path, {"a", "b", "c"})
+    assert read.tie("a", "b") == renewed
+    assert [(p.row, p.field) for p in problems] == [(3, "confirmed")]
+    write_relationships(read, tmp_path / "out")
+    assert "a,b,2012,agreement,https://example.org/1,,2024" in (
+        tmp_path / "out" / "partnerships.csv").read_text(encoding="utf-8")

@@ -121,7 +121,11 @@ def test_a_schema_2_database_is_upgraded_and_keeps_every_row(tmp_path: Path, cat
     db.commit()
     db.close()
     store = SQLiteStore(path)
-    assert not store.needs_relationships  # schema 2 relationships are kept, not replaced
+    # Schema 2 relationships are kept, and copied from data/ once more for what migration 5
+    # added (the year a tie was last confirmed), as the service does at start.
+    assert store.needs_relationships
+    store.replace_relationships(catalogue.relationships)
+    assert not store.needs_relationships
     upgraded = store.catalogue(reference)
     assert [p.id for p in upgraded.profiles] == [p.id for p in catalogue.profiles]
     assert upgraded.relationships == catalogue.relationships
@@ -129,14 +133,14 @@ def test_a_schema_2_database_is_upgraded_and_keeps_every_row(tmp_path: Path, cat
     store.record_feedback(Feedback("de-aero", "ca-aero-mutual", "interested", at=at(0)))
     store.close()
     check = sqlite3.connect(path)
-    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert check.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     check.close()
     reopened = SQLiteStore(path)  # a second open changes nothing
     assert len(reopened.feedback_history()) == 1 and reopened.version("de-aero") == 3
-    # Migration 2 is recorded as found (from user_version), 3 and 4 as applied at the open.
+    # Migration 2 is recorded as found (from user_version), 3 to 5 as applied at the open.
     assert [(v, when == "before the migrations table") for v, _, when in reopened.migrations()] \
-        == [(2, True), (3, False), (4, False)]
-    assert reopened.data_version() == 2  # 1 from the migration, then one feedback mark
+        == [(2, True), (3, False), (4, False), (5, False)]
+    assert reopened.data_version() == 3  # 1 from the migration, the relationships, one feedback mark
     reopened.close()
 
 

@@ -15,7 +15,9 @@ each finding with file, row and field. Errors make the check fail; warnings are 
 - ``no-website`` (warning): no ``website``; the share of profiles with one is reported against
   :data:`WEBSITE_GOAL`;
 - the share of international profiles with a ``contact`` route is reported against
-  :data:`CONTACT_GOAL` (a count, not a warning per profile: most have none yet).
+  :data:`CONTACT_GOAL` (a count, not a warning per profile: most have none yet);
+- the dated partnerships (affiliations aside) not confirmed within :data:`~.relationships.FRESH_YEARS` years
+  (``Partnership.unconfirmed``) are counted: they are marked so wherever a tie is shown.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 
 from ..errors import CatalogueError
 from .catalogue import Catalogue, Reference, load_catalogue
+from .relationships import FRESH_YEARS
 
 MIN_DESCRIPTION = 330
 STALE_MONTHS = 24
@@ -67,6 +70,8 @@ class CheckReport:
     with_website: int = 0
     international: int = 0
     with_contact: int = 0
+    dated_ties: int = 0
+    unconfirmed_ties: int = 0
 
     @property
     def errors(self) -> list[Finding]:
@@ -85,6 +90,7 @@ class CheckReport:
                 "website_share": round(self.website_share, 4), "website_goal": WEBSITE_GOAL,
                 "international": self.international, "with_contact": self.with_contact,
                 "contact_share": round(self.contact_share, 4), "contact_goal": CONTACT_GOAL,
+                "dated_ties": self.dated_ties, "unconfirmed_ties": self.unconfirmed_ties,
                 "errors": len(self.errors), "warnings": len(self.findings) - len(self.errors),
                 "findings": [asdict(f) for f in self.findings]}
 
@@ -183,6 +189,9 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
     international = catalogue.international()
     report.international = len(international)
     report.with_contact = sum(1 for p in international if p.contact)
+    dated = [t for t in catalogue.relationships.labels() if t.since or t.confirmed]
+    report.dated_ties = len(dated)
+    report.unconfirmed_ties = sum(1 for t in dated if t.unconfirmed(today.year))
     for p in catalogue.profiles:
         for name, variant, what in texts_naming_related(catalogue, p.id):
             add("error", "names-related", p.id, name, f"names {variant!r} ({what}); relationships "
@@ -234,5 +243,7 @@ def format_report(report: CheckReport) -> str:
                  f"{len(report.findings) - len(report.errors)} warnings; website on "
                  f"{report.with_website} ({report.website_share:.1%}, goal {WEBSITE_GOAL:.0%}); "
                  f"contact route on {report.with_contact} of {report.international} international "
-                 f"({report.contact_share:.1%}, goal {CONTACT_GOAL:.0%})")
+                 f"({report.contact_share:.1%}, goal {CONTACT_GOAL:.0%}); "
+                 f"{report.unconfirmed_ties} of {report.dated_ties} dated ties not confirmed "
+                 f"within {FRESH_YEARS} years")
     return "\n".join(lines) + "\n"

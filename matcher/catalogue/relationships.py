@@ -39,7 +39,10 @@ NETWORK_KINDS: tuple[str, ...] = (
     "project consortium",
     "national network",
 )
-PARTNERSHIP_COLUMNS = ("a", "b", "since", "kind", "source", "note")
+PARTNERSHIP_COLUMNS = ("a", "b", "since", "kind", "source", "note", "confirmed")
+#: A tie whose newest dated source (its start, or a later confirmation) is more than this many years
+#: old is "not confirmed since": it may have lapsed (``Partnership.unconfirmed``).
+FRESH_YEARS = 5
 NETWORK_COLUMNS = ("id", "name", "kind", "since", "until", "source")
 MEMBER_COLUMNS = ("network", "profile", "since", "source")
 
@@ -54,10 +57,19 @@ class Partnership:
     kind: str
     source: str
     note: str = ""
+    #: The year of the newest source seen showing the cooperation still going (a renewal, a
+    #: joint activity under it), when later than ``since``; None when none was found.
+    confirmed: int | None = None
 
     @property
     def sources(self) -> tuple[str, ...]:
         return tuple(self.source.split())
+
+    def unconfirmed(self, year: int) -> bool:
+        """Whether, in ``year``, the tie's newest dated source is more than :data:`FRESH_YEARS`
+        years old (an undated tie is not judged)."""
+        newest = self.confirmed or self.since
+        return newest is not None and newest < year - FRESH_YEARS
 
     def other(self, profile_id: str) -> str:
         return self.b if profile_id == self.a else self.a
@@ -149,9 +161,13 @@ def parse_partnership(row: Mapping[str, Any]) -> tuple[Partnership | None, list[
     since = _year(row.get("since"), "since", problems)
     kind = _kind(row.get("kind"), BILATERAL_KINDS, problems)
     source = _sources(row.get("source"), problems)
+    confirmed = _year(row.get("confirmed"), "confirmed", problems)
+    if confirmed is not None and since is not None and confirmed <= since:
+        problems.append(("confirmed", f"{confirmed} is not later than since ({since})"))
     if problems:
         return None, problems
-    return Partnership(a, b, since, kind, source, str(row.get("note") or "").strip()), []
+    return Partnership(a, b, since, kind, source, str(row.get("note") or "").strip(),
+                       confirmed), []
 
 
 def parse_network(row: Mapping[str, Any]) -> tuple[Network | None, list[tuple[str, str]]]:

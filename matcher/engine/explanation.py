@@ -14,6 +14,7 @@ paragraph in English.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -54,10 +55,20 @@ class RelatedField:
 
 @dataclass(frozen=True)
 class Tie:
-    """The bilateral tie a suggestion already has with the query."""
+    """The bilateral tie a suggestion already has with the query: its kind, the year it began,
+    the year a newer source last confirmed it, and whether its newest dated source is older than
+    :data:`~matcher.catalogue.relationships.FRESH_YEARS` years (``unconfirmed``)."""
 
     kind: str
     since: int | None
+    confirmed: int | None = None
+    unconfirmed: bool = False
+
+
+def tie_of(link: Partnership, year: int | None = None) -> Tie:
+    """``link`` as shown, judged in ``year`` (this year by default)."""
+    return Tie(link.kind, link.since, link.confirmed,
+               link.unconfirmed(year or dt.date.today().year))
 
 
 @dataclass(frozen=True)
@@ -190,7 +201,7 @@ def explain(
     roles = [r for r in candidate.roles if r not in query.roles]
     rounded = {k: round(float(v), 4) for k, v in components.items()}
     label = partnership_label(rounded)
-    known = Tie(tie.kind, tie.since) if tie is not None else None
+    known = tie_of(tie) if tie is not None else None
     shared_networks = shared_networks or []
     peers = peers or []
     chain = value_chain(field_links, they_answer, we_answer) if field_links is not None else None
@@ -270,7 +281,10 @@ def relationship_reasons(tie: Tie | Partnership | None, networks: list[SharedNet
     """What two profiles already have: a bilateral tie is a different thing from shared networks."""
     out = []
     if tie is not None:
-        out.append(Reason("tie", {"kind": tie.kind, "since": tie.since}))
+        shown = tie_of(tie) if isinstance(tie, Partnership) else tie
+        out.append(Reason("tie", {"kind": shown.kind, "since": shown.since,
+                                  "confirmed": shown.confirmed,
+                                  "unconfirmed": shown.unconfirmed}))
     if networks:
         out.append(Reason("networks", {"networks": [(n.name, n.since) for n in networks]}))
     return out

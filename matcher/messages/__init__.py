@@ -15,7 +15,9 @@ Kinds and their parameters:
 - ``they_answer`` / ``we_answer``: ``need``, ``offer``, ``similarity``;
 - ``shared_fields``: ``fields``; ``related_field``: ``theirs``, ``ours``, ``relatedness``;
 - ``roles_added``: ``roles`` (role codes);
-- ``tie``: ``kind``, ``since``; ``networks``: ``networks`` (name, since), the first two named;
+- ``tie``: ``kind``, ``since``, ``confirmed`` (the year a newer source confirmed it, or None),
+  ``unconfirmed`` (its newest dated source is old);
+- ``networks``: ``networks`` (name, since), the first two named;
 - ``peers``: ``peers`` (names of German clusters that work with the suggestion), the first two named;
 - ``standing``: ``rank``, ``pool``, ``percent`` (where the suggestion stands among the candidates);
 - ``lifted``: ``parts`` (score components that lifted the score most, biggest first).
@@ -101,7 +103,10 @@ def sentence(reason: Reason, lang: str = "en", field_name: FieldName = str) -> s
         since = _since(say, p["since"])
         if p["kind"] == "affiliation":
             return say["tie.affiliation"].format(since=since)
-        return say["tie"].format(kind=say.get(f"tie.{p['kind']}", p["kind"]), since=since)
+        seen = (say["tie.confirmed"].format(year=p["confirmed"]) if p.get("confirmed")
+                else say["tie.unconfirmed"] if p.get("unconfirmed") else "")
+        return say["tie"].format(kind=say.get(f"tie.{p['kind']}", p["kind"]), since=since,
+                                 seen=seen)
     if kind == "networks":
         networks: Sequence[tuple[str, int | None]] = p["networks"]
         named = ", ".join(name + _since(say, since) for name, since in networks[:2])

@@ -43,6 +43,7 @@ class Relation:
     tie_kind: str | None  # "affiliation", a partnership kind, or None (networks only)
     tie_since: int | None
     networks: tuple[tuple[str, int | None], ...]  # (network name, since)
+    tie_confirmed: int | None = None  # the year a newer source last confirmed the tie
 
 
 @dataclass
@@ -148,7 +149,7 @@ class ReportData:
     def known_rows(self) -> list[list[Any]]:
         """One row per (reported cluster, known partner or co-member)."""
         return [[r.query.id, r.query.name, k.id, k.name, k.country, k.tie_kind or "",
-                 k.tie_since or "", "; ".join(name for name, _ in k.networks),
+                 k.tie_since or "", k.tie_confirmed or "", "; ".join(name for name, _ in k.networks),
                  self.websites.get(k.id, ""), self.contacts.get(k.id, "")]
                 for r in self.results for k in self.known.get(r.query.id, [])]
 
@@ -170,7 +171,8 @@ def relations(catalogue: Catalogue, profile_id: str) -> list[Relation]:
         tie = rel.tie(profile_id, other)
         out.append(Relation(other, profile.name, profile.country, tie.kind if tie else None,
                             tie.since if tie else None,
-                            tuple((n.name, n.since) for n in rel.shared_networks(profile_id, other))))
+                            tuple((n.name, n.since) for n in rel.shared_networks(profile_id, other)),
+                            tie.confirmed if tie else None))
     return sorted(out, key=lambda r: (r.name.casefold(), r.id))
 
 

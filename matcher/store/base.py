@@ -68,8 +68,9 @@ class StoreBase(ABC):
 
     #: Where the database is, for messages (a path, or a URL without its password).
     location: str
-    #: Set when an upgrade from the first schema dropped the relationships: the caller copies
-    #: them from ``data/`` with :meth:`replace_relationships`.
+    #: Set when an upgrade dropped the relationships (from the first schema) or gave them a
+    #: column only ``data/`` fills (a migration with ``relationships_from_data``): the caller
+    #: copies them from ``data/`` with :meth:`replace_relationships`.
     needs_relationships: bool = False
 
     @abstractmethod
@@ -104,6 +105,7 @@ class StoreBase(ABC):
                         db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                                    (m.version, m.name, "before the migrations table"))
                         done.add(m.version)
+            existed = bool(done)
             applied = []
             for m in MIGRATIONS:
                 if m.version in done:
@@ -113,6 +115,8 @@ class StoreBase(ABC):
                 db.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)",
                            (m.version, m.name, utc_now()))
                 applied.append(m.version)
+                if existed and m.relationships_from_data:
+                    self.needs_relationships = True
         if applied:
             logger.info("%s: applied schema migrations %s", self.location, applied)
         return applied

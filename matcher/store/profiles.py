@@ -75,7 +75,8 @@ class ProfileRows(StoreBase):
     @staticmethod
     def _insert_relationships(db: Connection, relationships: Relationships) -> None:
         ties, networks, members = relationships.rows()
-        db.executemany("INSERT INTO partnerships VALUES (:a, :b, :since, :kind, :source, :note)",
+        db.executemany("INSERT INTO partnerships (a, b, since, kind, source, note, confirmed) "
+                       "VALUES (:a, :b, :since, :kind, :source, :note, :confirmed)",
                        ties)
         db.executemany(
             "INSERT INTO networks VALUES (:id, :name, :kind, :since, :until, :source)", networks)

@@ -13,6 +13,9 @@ class Migration:
     version: int
     name: str
     statements: tuple[str, ...]
+    #: The relationship tables gain what only ``data/`` holds: a database that existed before
+    #: copies its relationships from there again (``StoreBase.needs_relationships``).
+    relationships_from_data: bool = False
 
 
 #: Every schema change, in order. Numbers 2 and 3 are the schemas that SQLite databases written
@@ -56,6 +59,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         "CREATE TABLE rate_windows (key TEXT NOT NULL, minute INTEGER NOT NULL, "
         "hits INTEGER NOT NULL, PRIMARY KEY (key, minute))",
     )),
+    Migration(5, "the year a bilateral tie was last confirmed", (
+        "ALTER TABLE partnerships ADD COLUMN confirmed INTEGER",
+    ), relationships_from_data=True),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 MIGRATIONS_TABLE = ("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
