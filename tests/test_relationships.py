@@ -173,6 +173,8 @@ def test_peer_sentences_name_two_and_count_the_rest() -> None:
     assert messages.summary(reason) == (
         "German clusters that already work with them: A Cluster, B Cluster and 2 more. "
         "Ask them how it went.")
+    assert messages.summary([messages.Reason("peers", {"peers": ["Composites United e.V."]})]) == (
+        "German clusters that already work with them: Composites United e.V. Ask them how it went.")
     assert messages.summary([messages.Reason("peers", {"peers": names[:1]})], "de") == (
         "Deutsche Cluster, die schon mit ihnen zusammenarbeiten: A Cluster. "
         "Fragen Sie dort nach den Erfahrungen.")

@@ -115,7 +115,10 @@ def sentence(reason: Reason, lang: str = "en", field_name: FieldName = str) -> s
     if kind == "peers":
         peers: Sequence[str] = p["peers"]
         more = say["peers.more"].format(n=len(peers) - 2) if len(peers) > 2 else ""
-        return say["peers"].format(names=", ".join(peers[:2]), more=more)
+        named = ", ".join(peers[:2])
+        if not more and named.endswith("."):  # "... e.V." ends the list: one full stop, not two
+            named = named[:-1]
+        return say["peers"].format(names=named, more=more)
     raise ValueError(f"unknown reason kind {kind!r}")
 
 
