@@ -69,6 +69,10 @@ class ProfileIn(BaseModel):
     sources: list[str] = Field(default_factory=list, max_length=MAX_ITEMS)
     updated: str | None = Field(default=None, max_length=10)
     checked: str | None = Field(default=None, max_length=10)
+    ended: int | None = Field(default=None, description=(
+        "the year it stopped working (wound up or merged); it is then never suggested"))
+    successor: str | None = Field(default=None, max_length=MAX_PHRASE, description=(
+        "who carries on its work, for a profile that ended"))
 
     def record(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -112,6 +116,8 @@ class ProfilePublic(BaseModel):
     sources: list[str]
     updated: str | None
     checked: str | None = None
+    ended: int | None = None
+    successor: str | None = None
     partners: list[str] = Field(default_factory=list, description="ids of bilateral partners")
     networks: list[NetworkPublic] = Field(default_factory=list,
                                           description="multi-party networks it belongs to")

@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.main import create_app
+from service.schemas import ProfileIn
 from service.settings import Settings
 from tests.apps import AUTH, TOKEN, assert_error, make_settings, new_profile, wait_for_report
 
@@ -557,3 +558,24 @@ def test_the_warm_up_takes_the_ad_hoc_path_and_reads_every_language_s_place_name
                             "description": "Lasermacher aus Jena suchen Partner in Japan."}}
         assert c.post("/api/v1/match", json=body).status_code == 200
         assert _pattern.cache_info().misses == misses
+
+
+def test_a_profile_that_ended_is_shown_as_such_and_never_suggested(client: TestClient) -> None:
+    def suggested() -> list[str]:
+        r = client.get("/api/v1/profiles/de-photonics/matches", params={"top": 20})
+        return [m["id"] for m in r.json()["matches"]]
+
+    assert "jp-photonics-1" in suggested()
+    profile = client.get("/api/v1/profiles/jp-photonics-1").json()
+    body = {k: v for k, v in profile.items() if k in ProfileIn.model_fields and v is not None}
+    r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH,
+                   json={**body, "ended": 2019, "successor": "Test Optics Alliance"})
+    assert r.status_code == 200, r.text
+    assert client.get("/api/v1/profiles/jp-photonics-1").json()["ended"] == 2019
+    assert "jp-photonics-1" not in suggested()
+    page = client.get("/clusters/jp-photonics-1", params={"lang": "en"}).text
+    assert "No longer active since 2019" in page and "Its work continues at Test Optics" in page
+    for bad, field in (({"ended": "last year"}, "ended"), ({"ended": 3000}, "ended"),
+                       ({"successor": "Somebody"}, "successor")):
+        r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH, json={**body, **bad})
+        assert r.status_code == 422 and field in r.text, r.text

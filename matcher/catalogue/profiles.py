@@ -77,6 +77,11 @@ class Profile:
     sources: tuple[str, ...] = ()
     updated: str | None = None
     checked: str | None = None
+    #: The year the organisation stopped working under this profile (wound up, or merged into
+    #: another), as a source says; it is then never suggested. None while it is active.
+    ended: int | None = None
+    #: Who carries on its work (a name, as a source gives it), for a profile that ``ended``.
+    successor: str | None = None
 
     @property
     def members(self) -> int | None:
@@ -234,7 +239,7 @@ def parse_profile(
     known = {
         "id", "name", "kind", "country", "region", "nuts", "city", "lat", "lon", "fields",
         "description", "offers", "seeks", "roles", "size", "website", "contact", "sources",
-        "updated", "checked",
+        "updated", "checked", "ended", "successor",
     }
     for key in record:
         if key not in known:
@@ -327,6 +332,15 @@ def parse_profile(
     updated = _date(record.get("updated"), "updated", problems)
     # Empty until someone has actually compared the record with its sources.
     checked = _date(record.get("checked"), "checked", problems)
+    ended = record.get("ended")
+    if ended is not None and (isinstance(ended, bool) or not isinstance(ended, int)
+                              or not 1800 <= ended <= dt.date.today().year):
+        problems.append(("ended", "must be a year, not in the future, or null"))
+        ended = None
+    successor = _text(record.get("successor"), "successor", problems, required=False,
+                      limit=MAX_PHRASE) or None
+    if successor and record.get("ended") is None:
+        problems.append(("successor", "is only given for a profile that ended (set ended)"))
 
     if problems:
         return None, problems, mappings
@@ -351,6 +365,8 @@ def parse_profile(
         sources=sources,
         updated=updated,
         checked=checked,
+        ended=ended,
+        successor=successor,
     )
     if problems:
         return None, problems, mappings

@@ -107,14 +107,16 @@ class FilterIndex:
         self.continents = np.asarray([geo.continent(p.country) for p in profiles], dtype=object)
         self.kinds = np.asarray([p.kind for p in profiles], dtype=object)
         self.fields = catalogue.reference.taxonomy.indicator([p.fields for p in profiles]) > 0
+        self.active = np.asarray([p.ended is None for p in profiles], dtype=bool)
 
     def mask(self, query: Profile, filters: Filters) -> Mask:
         """(N,) True where a profile may be suggested for ``query``: it passes ``filters``, is
-        not the query itself, not from its country unless ``include_home``, not a bilateral
+        still active (no ``ended``), not the query itself, not from its country unless
+        ``include_home``, not a bilateral
         partner when ``exclude_partners`` and not a co-member of one of its networks when
         ``exclude_co_members`` (which also leaves out bilateral partners), and not one of
         ``exclude_ids``."""
-        keep = np.ones(len(self.countries), dtype=bool)
+        keep = self.active.copy()
         if query.id in self.position:
             keep[self.position[query.id]] = False
         if not filters.include_home:
