@@ -179,6 +179,7 @@ STRINGS: dict[str, dict[str, str]] = {
               "de": "Seit {year} nicht mehr aktiv: wird niemandem vorgeschlagen."},
     "ended.successor": {"en": "Its work continues at {name}.",
                         "de": "Seine Arbeit führt {name} fort."},
+    "ended.short": {"en": "(no longer active since {year})", "de": "(seit {year} nicht mehr aktiv)"},
     "show_more": {"en": "Show more (up to {n})", "de": "Mehr zeigen (bis zu {n})"},
     "by_region": {"en": "Suggestions by world region", "de": "Vorschläge nach Weltregion"},
     "several": {"en": "(several with Ctrl or ⌘)", "de": "(mehrere mit Strg oder ⌘)"},

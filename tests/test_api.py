@@ -575,6 +575,12 @@ def test_a_profile_that_ended_is_shown_as_such_and_never_suggested(client: TestC
     assert "jp-photonics-1" not in suggested()
     page = client.get("/clusters/jp-photonics-1", params={"lang": "en"}).text
     assert "No longer active since 2019" in page and "Its work continues at Test Optics" in page
+    # A co-member that ended stays on the cluster's page as history, marked.
+    member = client.get("/api/v1/profiles/jp-photonics-2").json()
+    kept = {k: v for k, v in member.items() if k in ProfileIn.model_fields and v is not None}
+    assert client.put("/api/v1/profiles/jp-photonics-2", headers=AUTH,
+                      json={**kept, "ended": 2020}).status_code == 200
+    assert "(no longer active since 2020)" in client.get("/clusters/de-photonics").text
     for bad, field in (({"ended": "last year"}, "ended"), ({"ended": 3000}, "ended"),
                        ({"successor": "Somebody"}, "successor")):
         r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH, json={**body, **bad})
