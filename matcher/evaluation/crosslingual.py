@@ -37,7 +37,8 @@ def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int
     from scratch in its language, its English ``pair`` separately from the same sources. Both
     run through the ad-hoc path (free-text fields mapped to the taxonomy), ranked by score
     without diversity. Per language: the top-``top`` overlap with the English pair; where the
-    ``subject`` (the catalogue cluster described) has international bilateral partners, whether
+    ``subject`` (the catalogue cluster described) has international bilateral partners (those still
+    active: a profile that ended is never suggested), whether
     the query finds one in its top 10 and top 20, beside the English pair; and hubs, profiles in
     more than :data:`HUB_SHARE` of the language's top-``top`` lists, with their text language.
     Records of :data:`SECOND_ENGLISH` are measured the same way against their first English
@@ -68,7 +69,8 @@ def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int
         found = set() if subject is None else {
             link.other(subject.id) for link in relationships.labels()
             if subject.id in (link.a, link.b)
-            and catalogue.by_id[link.other(subject.id)].country != subject.country}
+            and catalogue.by_id[link.other(subject.id)].country != subject.country
+            and catalogue.by_id[link.other(subject.id)].ended is None}  # never suggested
         if found:
             for name, ids in (("", own), ("en_", english)):
                 bucket[f"{name}hit10"].append(float(bool(found & set(ids[:10]))))
