@@ -112,10 +112,9 @@ class FilterIndex:
     def mask(self, query: Profile, filters: Filters) -> Mask:
         """(N,) True where a profile may be suggested for ``query``: it passes ``filters``, is
         still active (no ``ended``), not the query itself, not from its country unless
-        ``include_home``, not a bilateral
-        partner when ``exclude_partners`` and not a co-member of one of its networks when
-        ``exclude_co_members`` (which also leaves out bilateral partners), and not one of
-        ``exclude_ids``."""
+        ``include_home``, not a bilateral partner when ``exclude_partners`` and not a co-member
+        of one of its networks when ``exclude_co_members`` (which also leaves out bilateral
+        partners), and not one of ``exclude_ids``."""
         keep = self.active.copy()
         if query.id in self.position:
             keep[self.position[query.id]] = False
