@@ -13,6 +13,7 @@ import pytest
 from cli import main
 from matcher import COMPONENTS, InvalidInputError, Matcher
 from matcher.reports import collect, parse_formats, safe_cell, write_report
+from matcher.reports.collect import relations as collect_relations
 from tests.conftest import CATALOGUE_DIR
 
 
@@ -344,3 +345,25 @@ def test_a_language_without_report_words_gets_the_english_ones(hashing_matcher: 
         out = tmp_path / lang
         write_report(collect(hashing_matcher, top=2, lang=lang), out, ["html"])
         assert f"<html lang='{lang}'>" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_known_partners_say_when_a_tie_was_confirmed_and_a_partner_ended(
+        hashing_matcher: Matcher, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from matcher import Relationships
+
+    catalogue = hashing_matcher.catalogue
+    rel = catalogue.relationships
+    ties = [replace(t, confirmed=2024) if (t.a, t.b) == ("de-aero", "fr-aero-oneside") else t
+            for t in rel.partnerships]
+    ended = replace(catalogue.get("fr-aero-oneside"), ended=2025)
+    changed = catalogue.with_relationships(
+        Relationships(ties, rel.networks.values(), rel.memberships)).with_profile(ended)
+    data = collect(hashing_matcher, top=3)
+    data.known = {**data.known, "de-aero": collect_relations(changed, "de-aero")}
+    write_report(data, tmp_path / "r", ["csv"])
+    with open(tmp_path / "r" / "known_partners.csv", newline="") as f:
+        rows = [r for r in csv.DictReader(f) if r["partner_id"] == "fr-aero-oneside"]
+    assert [(r["tie"], r["since"], r["confirmed"], r["partner_ended"]) for r in rows] == [
+        ("memorandum", "2018", "2024", "2025")]

@@ -44,6 +44,7 @@ class Relation:
     tie_since: int | None
     networks: tuple[tuple[str, int | None], ...]  # (network name, since)
     tie_confirmed: int | None = None  # the year a newer source last confirmed the tie
+    ended: int | None = None  # the year the partner stopped working (it is never suggested)
 
 
 @dataclass
@@ -150,7 +151,7 @@ class ReportData:
         """One row per (reported cluster, known partner or co-member)."""
         return [[r.query.id, r.query.name, k.id, k.name, k.country, k.tie_kind or "",
                  k.tie_since or "", k.tie_confirmed or "", "; ".join(name for name, _ in k.networks),
-                 self.websites.get(k.id, ""), self.contacts.get(k.id, "")]
+                 self.websites.get(k.id, ""), self.contacts.get(k.id, ""), k.ended or ""]
                 for r in self.results for k in self.known.get(r.query.id, [])]
 
     def coverage_rows(self, cells: Sequence[Cell] | None = None) -> list[list[Any]]:
@@ -172,7 +173,7 @@ def relations(catalogue: Catalogue, profile_id: str) -> list[Relation]:
         out.append(Relation(other, profile.name, profile.country, tie.kind if tie else None,
                             tie.since if tie else None,
                             tuple((n.name, n.since) for n in rel.shared_networks(profile_id, other)),
-                            tie.confirmed if tie else None))
+                            tie.confirmed if tie else None, profile.ended))
     return sorted(out, key=lambda r: (r.name.casefold(), r.id))
 
 

@@ -28,7 +28,8 @@ CROSS_FIELD_COLUMNS = (*COLUMNS, "their_field", "our_field")
 COVERAGE_COLUMNS = ("field", "region", "german_clusters", "partnerships", "strong_matches",
                     "co_memberships", "gap")
 KNOWN_COLUMNS = ("cluster_id", "cluster_name", "partner_id", "partner_name", "partner_country",
-                 "tie", "since", "confirmed", "networks", "partner_website", "partner_contact")
+                 "tie", "since", "confirmed", "networks", "partner_website", "partner_contact",
+                 "partner_ended")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Columns whose cells link to their URL in the workbook.
 LINK_COLUMNS = ("partner_website", "partner_contact", "partner_source")
