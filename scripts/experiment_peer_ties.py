@@ -29,7 +29,7 @@ from protocol_setup import protocol_set, report_extra_feature
 from sklearn.linear_model import LogisticRegression
 
 from matcher import Matcher
-from matcher.catalogue import HOME_COUNTRY
+from matcher.catalogue.relationships import Relationships
 from matcher.evaluation import EvaluationSet, evaluate_model, summarise
 from matcher.evaluation.models import linear, text_model
 from matcher.evaluation.sets import build_set
@@ -42,14 +42,12 @@ def peer_feature(matcher: Matcher, es: EvaluationSet, *, count: bool,
                  until: int | None = None) -> Callable[[int], np.ndarray]:
     """Query position -> (n_candidates,) the standardised weight of German clusters other than
     the query tied with each candidate (ties dated up to ``until`` only, when given)."""
-    catalogue = matcher.catalogue
-    partners: dict[str, list[str]] = {}
-    for link in catalogue.relationships.labels():
-        if until is not None and (link.since is None or link.since > until):
-            continue
-        for one, other in ((link.a, link.b), (link.b, link.a)):
-            if catalogue.by_id[other].country == HOME_COUNTRY:
-                partners.setdefault(one, []).append(other)
+    catalogue, rel = matcher.catalogue, matcher.catalogue.relationships
+    if until is not None:  # the ties a temporal split may see
+        dated = [t for t in rel.partnerships if t.since is not None and t.since <= until]
+        catalogue = catalogue.with_relationships(
+            Relationships(dated, rel.networks.values(), rel.memberships))
+    partners = catalogue.german_partners()  # the same peers the explanations name
     profile = matcher.vectors.profile
 
     def values(i: int) -> np.ndarray:
