@@ -66,11 +66,12 @@ def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int
         bucket["overlap"].append(len(set(own[:top]) & set(english[:top])) / top)
         bucket["lists"].append(own[:top])
         subject = catalogue.by_id.get(record.get("subject") or "")
-        found = set() if subject is None else {
-            link.other(subject.id) for link in relationships.labels()
-            if subject.id in (link.a, link.b)
-            and catalogue.by_id[link.other(subject.id)].country != subject.country
-            and catalogue.by_id[link.other(subject.id)].ended is None}  # never suggested
+        found: set[str] = set()
+        if subject is not None:
+            partners = [catalogue.by_id[link.other(subject.id)] for link in relationships.labels()
+                        if subject.id in (link.a, link.b)]
+            found = {p.id for p in partners  # abroad, and still suggested (not ended)
+                     if p.country != subject.country and p.ended is None}
         if found:
             for name, ids in (("", own), ("en_", english)):
                 bucket[f"{name}hit10"].append(float(bool(found & set(ids[:10]))))
