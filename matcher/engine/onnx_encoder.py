@@ -20,7 +20,6 @@ the catalogue's vectors.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
@@ -28,8 +27,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -133,15 +131,15 @@ def _export(model_path: Path, work: Path) -> None:
             return torch.nn.functional.normalize(mean, dim=1)
 
     sample = model.tokenizer(list(PROBES[:2]), padding=True, return_tensors="pt")
-    with warnings.catch_warnings(), _quiet_root_logger():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(Pooled().eval(), (sample["input_ids"], sample["attention_mask"]),
-                          str(work / "fp32.onnx"), input_names=["input_ids", "attention_mask"],
-                          output_names=["embedding"], opset_version=17, dynamo=False,
-                          dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                        "attention_mask": {0: "batch", 1: "tokens"}})
-        quantize_dynamic(str(work / "fp32.onnx"), str(work / "int8.onnx"), per_channel=True,
-                         weight_type=QuantType.QInt8)
+    # In the child of _run_export: its warnings and the quantiser's advice go to a pipe nobody
+    # reads unless the export fails.
+    torch.onnx.export(Pooled().eval(), (sample["input_ids"], sample["attention_mask"]),
+                      str(work / "fp32.onnx"), input_names=["input_ids", "attention_mask"],
+                      output_names=["embedding"], opset_version=17, dynamo=False,
+                      dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                    "attention_mask": {0: "batch", 1: "tokens"}})
+    quantize_dynamic(str(work / "fp32.onnx"), str(work / "int8.onnx"), per_channel=True,
+                     weight_type=QuantType.QInt8)
     if not model.max_seq_length:
         raise EmbedderError(f"{model_path.name} states no max_seq_length")
     max_seq_length = int(model.max_seq_length)
@@ -157,17 +155,6 @@ def _export(model_path: Path, work: Path) -> None:
                 "torch": torch.__version__, "onnxruntime": onnxruntime.__version__,
                 "fp32_max_difference": error, "int8_min_cosine": round(cosine, 4)}
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-
-
-@contextlib.contextmanager
-def _quiet_root_logger() -> Iterator[None]:
-    """The quantiser logs advice on the root logger; it is not ours to pass on."""
-    level = logging.root.level
-    logging.root.setLevel(logging.ERROR)
-    try:
-        yield
-    finally:
-        logging.root.setLevel(level)
 
 
 def load_tokenizer(model_path: Path, max_length: int) -> Any:
