@@ -140,9 +140,11 @@ class MatcherConfig:
             profiles, the shipped one among them, to exact scoring.
         two_stage_keep: candidates the first stage keeps (at least twice the candidates
             diversity chooses from, ``max(10 * top, 50)``, whatever this says).
-        two_stage_sample: profiles in the fixed sample whose exact complementarity gives its
-            mean and spread for standardising, in two-stage ranking.
-        two_stage_dims: dimensions of the first stage's projected mean offer and seek vectors.
+        two_stage_sample: profiles in the fixed sample whose exact values of the estimated
+            components (complementarity, thematic) give their mean and spread for
+            standardising, in two-stage ranking.
+        two_stage_dims: dimensions of the first stage's projected profile, offer and seek
+            vectors.
         max_top: the largest ``top`` a caller may ask for.
         strong_match_quantile: a (German, international) pair is a strong match (coverage) when
             its score is at least this quantile of all such pairs' scores.
@@ -164,7 +166,7 @@ class MatcherConfig:
     shortlist: int = 20_000
     approximate_threshold: int = 200_000
     two_stage_from: int = 5_000
-    two_stage_keep: int = 400
+    two_stage_keep: int = 250
     two_stage_sample: int = 500
     two_stage_dims: int = 64
     max_top: int = MAX_TOP

@@ -105,6 +105,29 @@ def test_first_stage_before_fit_raises() -> None:
     with pytest.raises(NotFittedError):
         FirstStage(dims=4, sample=10).complementarity(np.zeros((1, 4), np.float32),
                                                       np.zeros((1, 4), np.float32))
+    with pytest.raises(NotFittedError):
+        FirstStage(dims=4, sample=10).cosines(np.zeros(4, np.float32))
+
+
+def test_profile_cosines_estimated_on_the_leading_directions() -> None:
+    """With as many directions as dimensions the estimate is the exact cosine; with fewer it
+    keeps most of the order; the sample's cosines are always exact."""
+    from matcher.engine.bundle import ProfileVectors
+
+    rng = np.random.default_rng(4)
+    # 300 profiles whose vectors mostly vary along 4 of 24 directions.
+    loadings = rng.standard_normal((300, 4)) @ rng.standard_normal((4, 24))
+    profile = loadings + 0.05 * rng.standard_normal((300, 24))
+    profile = (profile / np.linalg.norm(profile, axis=1, keepdims=True)).astype(np.float32)
+    rows, offsets = unit_rows(rng, 300, 24), np.arange(301, dtype=np.int64)
+    vectors = ProfileVectors([f"p{i}" for i in range(300)], profile, rows, offsets, rows, offsets)
+    query = profile[7]
+    exact = profile @ query
+    whole = FirstStage(dims=24, sample=50).fit(vectors)
+    assert np.allclose(whole.cosines(query), exact, atol=1e-5)
+    few = FirstStage(dims=4, sample=50).fit(vectors)
+    assert np.corrcoef(few.cosines(query), exact)[0, 1] > 0.99
+    assert np.allclose(few.sample_cosines(query), exact[few.sample_], atol=1e-6)
 
 
 # --- whole lists ----------------------------------------------------------------------------------

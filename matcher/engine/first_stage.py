@@ -1,19 +1,21 @@
 """The first stage of a two-stage ranking for large catalogues: which candidates can reach the top.
 
-In a catalogue of ``MatcherConfig.two_stage_from`` profiles or more, the two dense scans of the
-complementarity component (the query's seeks against every offer row, its offers against every
-seek row) cost most of a query. The first stage estimates complementarity for every profile with
-the same scans on rows projected onto the leading principal directions of the bundle's offer and
-seek rows (``MatcherConfig.two_stage_dims`` of them, a sixth of the data at 64 of 384). The other
-components are cheap and exact for every profile.
-The ranking (:mod:`matcher.engine.ranking`) weighs the estimate with them, keeps the best few
+In a catalogue of ``MatcherConfig.two_stage_from`` profiles or more, the dense scans over every
+profile's vectors cost most of a query: those of the complementarity component (the query's seeks
+against every offer row, its offers against every seek row) and the profile-vector cosines of the
+thematic component. The first stage estimates both components (:data:`ESTIMATED`) for every
+profile with the same products on vectors projected onto the leading principal directions of the
+bundle's offer and seek rows, and of its profile vectors (``MatcherConfig.two_stage_dims`` of
+them, a sixth of the data at 64 of 384). The other components read no vectors and are exact for
+every profile.
+The ranking (:mod:`matcher.engine.ranking`) weighs the estimates with them, keeps the best few
 hundred candidates and computes the exact components only for those; it measures recall against
 exact scoring in ``tests/test_two_stage.py``.
 
 Standardising needs each component's mean and spread over the query's reference pool (every
-profile but the query). Those of the cheap components come exact from the first stage, which
-computes them for every profile anyway. Those of complementarity are the regression estimate
-(:func:`regression_moments`) from its exact values on a fixed sample of profiles, drawn once per
+profile but the query). Those of the exact components come from the first stage, which computes
+them for every profile anyway. Those of the estimated ones are the regression estimate
+(:func:`regression_moments`) from their exact values on a fixed sample of profiles, drawn once per
 bundle with a fixed seed (:attr:`FirstStage.sample_`), and the first stage's estimate for every
 profile. On the 10,000 synthetic profiles (30 queries, a sample of 1,000) the sample's own
 spread was off by 2.8% (rms), enough to reorder near-equal candidates (recall@10 against the
@@ -48,8 +50,11 @@ from .complementarity import (
 if TYPE_CHECKING:
     from .bundle import ProfileVectors
 
-#: Seed of the fixed sample of profiles whose exact complementarity gives its pool statistics.
+#: Seed of the fixed sample of profiles whose exact values give the pool statistics.
 SAMPLE_SEED = 0
+
+#: The components the first stage estimates on projected vectors; the others it computes exactly.
+ESTIMATED: tuple[str, ...] = ("complementarity", "thematic")
 
 
 def principal_basis(matrix: Array, dims: int) -> Array:
@@ -139,8 +144,13 @@ class FirstStage:
         self.offer_offsets_: Index = vectors.offer_offsets
         self.seek_offsets_: Index = vectors.seek_offsets
         n = len(vectors.offer_offsets) - 1
+        # The profile vectors likewise, on their own leading directions.
+        some = vectors.profile[np.sort(rng.choice(n, min(n, 4096), replace=False))]
+        self.profile_basis_: Array = principal_basis(some, self.dims)
+        self.profiles_: Array = np.ascontiguousarray(vectors.profile @ self.profile_basis_)
         self.sample_: Index = np.sort(rng.choice(n, min(n, self.sample), replace=False)
                                       ).astype(np.int64)
+        self.sample_profiles_: Array = np.ascontiguousarray(vectors.profile[self.sample_])
         # The sample's rows, whole, in one block each: scanned every query without gathering.
         self.sample_offers_, self.sample_offer_offsets_ = _block(
             vectors.offers, vectors.offer_offsets, self.sample_)
@@ -155,6 +165,22 @@ class FirstStage:
             raise NotFittedError("FirstStage is not fitted; call fit(vectors) first")
         return harmonic(directional_fit(seeks, self.sample_offers_, self.sample_offer_offsets_),
                         reverse_fit(offers, self.sample_seeks_, self.sample_seek_offsets_))
+
+    def cosines(self, profile: Array) -> Array:
+        """(N,) float32 estimate of every profile vector's cosine to a query's ``profile`` (d,):
+        both projected onto the profile vectors' leading directions."""
+        if not hasattr(self, "profiles_"):
+            raise NotFittedError("FirstStage is not fitted; call fit(vectors) first")
+        out: Array = self.profiles_ @ (profile @ self.profile_basis_)
+        return out
+
+    def sample_cosines(self, profile: Array) -> Array:
+        """(len(sample_),) float32 the exact cosines of the sample's profile vectors to
+        ``profile`` (d,)."""
+        if not hasattr(self, "sample_profiles_"):
+            raise NotFittedError("FirstStage is not fitted; call fit(vectors) first")
+        out: Array = self.sample_profiles_ @ profile
+        return out
 
     def complementarity(self, seeks: Array, offers: Array) -> Array:
         """(N,) float32 :func:`complementarity_estimate` of every profile for a query with

@@ -55,7 +55,7 @@ from .complementarity import (
 from .embedding import Embedder, EmbeddingCache, get_embedder
 from .explanation import Explanation, Peer, explain
 from .filters import FilterIndex, Filters, Mask, check_filters, in_places
-from .first_stage import FirstStage, regression_moments, top_positions
+from .first_stage import ESTIMATED, FirstStage, regression_moments, top_positions
 from .index import VectorIndex
 from .lexical import profile_words
 from .value_chain import FieldLink, FieldLinks, cross_field_score, eligible, value_chain_link
@@ -387,9 +387,12 @@ class Matcher:
         return harmonic(ours, theirs)
 
     def _cheap_components(self, query: Profile, candidates: npt.NDArray[np.int64] | None,
-                          arrays: QueryArrays) -> dict[str, Array]:
+                          arrays: QueryArrays, cosines: Array | None = None,
+                          ) -> dict[str, Array]:
         """Every component but complementarity, {name: (n,)}, of ``candidates`` (None: of every
-        profile); one product per profile, no scan of offer or seek rows."""
+        profile); one product per profile, no scan of offer or seek rows. ``cosines`` (n,): the
+        candidates' profile-vector cosines to the query where already known (the first stage's
+        estimate), else computed."""
         profile_vec = arrays.profile
         tax = self.catalogue.reference.taxonomy
         v = self.vectors
@@ -399,17 +402,19 @@ class Matcher:
         if candidates is None:
             cand_fields, cand_roles, cand_members = self.field_matrix, self.role_matrix, self.members
             cand_counts = self.field_counts
-            cosines = v.profile @ profile_vec
+            cosines = v.profile @ profile_vec if cosines is None else cosines
             lexical = np.asarray(self.lexical_rows @ arrays.lexical.toarray().ravel())
         else:
             cand_fields, cand_counts = self.field_matrix[candidates], self.field_counts[candidates]
             cand_roles, cand_members = self.role_matrix[candidates], self.members[candidates]
             if 4 * len(candidates) >= len(self.row):
-                cosines = (v.profile @ profile_vec)[candidates]
+                if cosines is None:
+                    cosines = (v.profile @ profile_vec)[candidates]
                 lexical = self.lexical_rows @ arrays.lexical.toarray().ravel()
                 lexical = np.asarray(lexical)[candidates]
             else:
-                cosines = v.profile[candidates] @ profile_vec
+                if cosines is None:
+                    cosines = v.profile[candidates] @ profile_vec
                 lexical = np.asarray(
                     self.lexical_rows[candidates] @ arrays.lexical.toarray().ravel())
         return {
@@ -473,10 +478,11 @@ class Matcher:
 
     def _first_stage(self, first_stage: FirstStage, query: Profile, arrays: QueryArrays,
                      ) -> tuple[dict[str, Array], dict[str, Moments]]:
-        """Every profile's cheap components, exact, and its estimated complementarity
-        {name: (N,)}; and their :class:`Moments` over the query's reference pool (every profile but
-        the query), computed once for both stages."""
-        every = self._cheap_components(query, None, arrays)
+        """Every profile's components {name: (N,)}: those of :data:`ESTIMATED` estimated (on the
+        first stage's projected vectors), the others exact; and their :class:`Moments` over the
+        query's reference pool (every profile but the query), computed once for both stages."""
+        every = self._cheap_components(query, None, arrays,
+                                       cosines=first_stage.cosines(arrays.profile))
         every["complementarity"] = first_stage.complementarity(arrays.seeks, arrays.offers)
         own = self.row.get(query.id)
         moments = {k: Moments.of(v if own is None else np.delete(v, own)) for k, v in every.items()}
@@ -487,24 +493,38 @@ class Matcher:
                       ) -> tuple[dict[str, Array], Mapping[str, Array | Moments]]:
         """The exact components of ``kept`` (row positions) and those of the reference pool.
 
-        ``every`` and ``pooled`` are :meth:`_first_stage`'s: the cheap components are taken from
-        them, exact for the whole pool. Complementarity is computed for ``kept`` and for the
-        first stage's fixed sample of profiles (less the query); its mean and spread over the
-        pool are the regression estimate from the sample's exact values and every profile's
-        first-stage estimate (:func:`~matcher.engine.first_stage.regression_moments`): two
-        scans of a few hundred profiles instead of every one.
+        ``every`` and ``pooled`` are :meth:`_first_stage`'s: the components it computes exactly
+        are taken from them, exact for the whole pool. Those of :data:`ESTIMATED` are computed
+        for ``kept`` and for the first stage's fixed sample of profiles (less the query); their
+        mean and spread over the pool are the regression estimate from the sample's exact values
+        and every profile's first-stage estimate
+        (:func:`~matcher.engine.first_stage.regression_moments`): products over a few hundred
+        profiles instead of every one.
         """
-        raw = {name: self._complementarity(kept, arrays) if name == "complementarity"
-               else every[name][kept] for name in COMPONENTS}
+        first_stage = self.first_stage
+        exact_kept = {"complementarity": self._complementarity(kept, arrays),
+                      "thematic": self._thematic(query, kept, self.vectors.profile[kept]
+                                                 @ arrays.profile)}
+        raw = {name: exact_kept[name] if name in ESTIMATED else every[name][kept]
+               for name in COMPONENTS}
         pool: dict[str, Array | Moments] = {**pooled}
-        if self.first_stage is not None:
-            sample = self.first_stage.sample_
-            exact = self.first_stage.sample_complementarity(arrays.seeks, arrays.offers)
+        if first_stage is not None:
+            sample = first_stage.sample_
+            exact = {"complementarity": first_stage.sample_complementarity(arrays.seeks,
+                                                                           arrays.offers),
+                     "thematic": self._thematic(query, sample,
+                                                first_stage.sample_cosines(arrays.profile))}
             others = sample != self.row.get(query.id, -1)
-            pool["complementarity"] = regression_moments(
-                exact[others], every["complementarity"][sample[others]],
-                pooled["complementarity"])
+            for name in ESTIMATED:
+                pool[name] = regression_moments(exact[name][others], every[name][sample[others]],
+                                                pooled[name])
         return raw, pool
+
+    def _thematic(self, query: Profile, rows: npt.NDArray[np.int64], cosines: Array) -> Array:
+        """(len(rows),) the thematic component of the profiles at ``rows`` given their
+        profile-vector ``cosines`` to the query."""
+        q_fields = self.catalogue.reference.taxonomy.indicator([query.fields])[0]
+        return thematic(cosines, q_fields, self.field_matrix[rows], self.field_counts[rows])
 
     def _keep(self, top: int) -> int:
         """How many candidates the first stage keeps for a list of ``top``: at least twice the
