@@ -8,10 +8,17 @@ the learned linear weights and TF-IDF with classifiers on the six standardised c
 richer features: the TF-IDF and embedding similarities, the candidate's kind, and a country prior
 (the share of other German clusters' international ties that go to the candidate's country; the
 query's own ties never count). Prints hit@10 and MRR with paired bootstrap intervals.
+
+    .venv/bin/python scripts/experiment_ranker.py --pool /tmp/sheets
+
+adds the top 10 of the boosted ranker on all features to the judged set's pools and writes sheets
+of the pairs not judged yet (see ``scripts/judged_pools.py``), so that its judged measures do not
+count what the judges never saw as grade 0.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable
@@ -20,6 +27,7 @@ from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import numpy as np
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -29,7 +37,13 @@ from sklearn.model_selection import GroupKFold
 from matcher import Matcher, ensure_bundle, load_catalogue
 from matcher.catalogue import load_config
 from matcher.evaluation import EvaluationSet, build_set, evaluate_model, summarise
-from matcher.evaluation.judged import JUDGED_DIR, JUDGEMENTS_FILE, judged_evaluation, load_judgements
+from matcher.evaluation.judged import (
+    JUDGED_DIR,
+    JUDGEMENTS_FILE,
+    judged_evaluation,
+    load_judgements,
+    pools,
+)
 from matcher.evaluation.metrics import paired_difference
 from matcher.evaluation.protocol import model_set
 
@@ -48,6 +62,10 @@ def country_prior(es: EvaluationSet, ties: dict[str, list[str]], i: int) -> np.n
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--pool", type=Path, help="pool the boosted ranker's top 10 and write "
+                        "sheets of its unjudged pairs into this folder")
+    args = parser.parse_args()
     catalogue = load_catalogue()
     matcher = Matcher(ensure_bundle(catalogue, "fused", config=load_config()))
     es = build_set(matcher)
@@ -94,6 +112,12 @@ def main() -> None:
         "boosted, + country prior": cross_validated(boosted, [*range(6), 8]),
         "boosted, all features": cross_validated(boosted),
     }
+    if args.pool:
+        from judged_pools import add_to_pools, write_sheets
+
+        pooled = add_to_pools(pools(es, {"boosted": candidates["boosted, all features"]}, seed=0))
+        write_sheets(catalogue, pooled, args.pool, unjudged_only=True)
+        return
     judgements = load_judgements(JUDGED_DIR / JUDGEMENTS_FILE, catalogue.by_id)
     graded = judged_evaluation(es, {"learned": models["learned"], "tfidf": models["tfidf"],
                                     **candidates}, judgements, seed=0)

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from protocol_setup import protocol_set
 
+from matcher.catalogue.catalogue import Catalogue
 from matcher.catalogue.profiles import Profile
 from matcher.evaluation.judged import (
     JUDGED_DIR,
@@ -59,26 +60,39 @@ def main() -> None:
 
     catalogue, hand, es = protocol_set(args.models)
     models, _, _ = model_set(es, hand.config.weights, seed=args.seed, folds=5, ablations=False)
-    pooled = pools(es, {name: models[name] for name in POOL_MODELS}, seed=args.seed)
+    pooled = add_to_pools(pools(es, {name: models[name] for name in POOL_MODELS},
+                                seed=args.seed))
+    if args.sheets:
+        write_sheets(catalogue, pooled, args.sheets, batch=args.batch,
+                     unjudged_only=args.unjudged_only)
+
+
+def add_to_pools(pooled: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``pooled`` added to ``pools.jsonl``, which keeps everything ever pooled in its order (a
+    new ranking or catalogue adds to it); returns the whole file's pools."""
     JUDGED_DIR.mkdir(parents=True, exist_ok=True)
     if (JUDGED_DIR / POOLS_FILE).exists():
-        # The pools file keeps everything ever pooled: a new ranking or catalogue adds to it.
         earlier = read_pools(JUDGED_DIR / POOLS_FILE)
         for query, ids in earlier.items():
             pooled[query] = ids + [c for c in pooled.get(query, []) if c not in ids]
     write_pools(JUDGED_DIR / POOLS_FILE, pooled)
     print(f"{len(pooled)} queries, {sum(map(len, pooled.values()))} pooled pairs "
           f"-> {JUDGED_DIR / POOLS_FILE}")
-    if not args.sheets:
-        return
+    return pooled
+
+
+def write_sheets(catalogue: Catalogue, pooled: dict[str, list[str]], sheets: Path, *,
+                 batch: int = 12, unjudged_only: bool = False) -> None:
+    """One Markdown sheet per ``batch`` queries into ``sheets``: each query's profile and its
+    pooled candidates (with ``unjudged_only``, those ``judgements.csv`` does not grade yet)."""
     done = set()
-    if args.unjudged_only and (JUDGED_DIR / JUDGEMENTS_FILE).exists():
+    if unjudged_only and (JUDGED_DIR / JUDGEMENTS_FILE).exists():
         done = set(load_judgements(JUDGED_DIR / JUDGEMENTS_FILE).grades)
-    args.sheets.mkdir(parents=True, exist_ok=True)
+    sheets.mkdir(parents=True, exist_ok=True)
     queries = list(pooled)
-    for start in range(0, len(queries), args.batch):
+    for start in range(0, len(queries), batch):
         lines = []
-        for q in queries[start:start + args.batch]:
+        for q in queries[start:start + batch]:
             todo = [c for c in pooled[q] if (q, c) not in done]
             if not todo:
                 continue
@@ -86,7 +100,7 @@ def main() -> None:
             for n, c in enumerate(todo, start=1):
                 lines += [f"## {q} / candidate {n}: {c}", card(catalogue.by_id[c]), ""]
         if lines:
-            path = args.sheets / f"sheet-{start // args.batch + 1:02d}.md"
+            path = sheets / f"sheet-{start // batch + 1:02d}.md"
             path.write_text("\n".join(lines), encoding="utf-8")
             print(path)
 
