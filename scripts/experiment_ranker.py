@@ -34,7 +34,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
-from matcher import Matcher, ensure_bundle, load_catalogue
+from matcher import Catalogue, Matcher, ensure_bundle, load_catalogue
 from matcher.catalogue import load_config
 from matcher.evaluation import EvaluationSet, build_set, evaluate_model, summarise
 from matcher.evaluation.judged import (
@@ -45,7 +45,9 @@ from matcher.evaluation.judged import (
     pools,
 )
 from matcher.evaluation.metrics import paired_difference
+from matcher.evaluation.models import Model, linear, text_model
 from matcher.evaluation.protocol import model_set
+from matcher.evaluation.weights import WeightLearner, training_data
 
 
 def country_prior(es: EvaluationSet, ties: dict[str, list[str]], i: int) -> np.ndarray:
@@ -61,27 +63,90 @@ def country_prior(es: EvaluationSet, ties: dict[str, list[str]], i: int) -> np.n
     return np.asarray([counts.get(c.country, 0) / total for c in es.candidates])
 
 
+def feature_set(es: EvaluationSet, catalogue: Catalogue, until: int | None = None,
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per query, the features of every candidate and its labels (1 for a hidden partner). The
+    country prior counts the German clusters' ties (those dated up to ``until`` when given)."""
+    german = {p.id for p in catalogue.german()}
+    countries = {c.id: c.country for c in es.candidates}
+    ties: dict[str, list[str]] = {}
+    for link in catalogue.relationships.labels():
+        if until is not None and (link.since is None or link.since > until):
+            continue
+        for a, b in ((link.a, link.b), (link.b, link.a)):
+            if a in german and b in countries:
+                ties.setdefault(a, []).append(countries[b])
+    kinds = sorted({c.kind for c in catalogue.profiles})
+    kind = np.stack([[float(c.kind == k) for k in kinds] for c in es.candidates])
+    # columns: 0-5 components, 6 tfidf, 7 embedding, 8 country prior, 9.. kind
+    features = [np.column_stack([q.features, es.texts_sim["tfidf"][i],
+                                 es.texts_sim["embedding_only"][i], country_prior(es, ties, i),
+                                 kind]) for i, q in enumerate(es.queries)]
+    labels = [np.isin(np.arange(len(es.candidates)), list(q.hidden)).astype(int)
+              for q in es.queries]
+    return features, labels
+
+
+def boosted() -> HistGradientBoostingClassifier:
+    return HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=150,
+                                          random_state=0)
+
+
+def temporal(matcher: Matcher, shares: list[float], split: int = 2018) -> None:
+    """The learned weights and the boosted ranker fitted on the partnerships dated up to
+    ``split`` (the country prior from those too), tested on those dated after."""
+    catalogue = matcher.catalogue
+    old, new = build_set(matcher, since_until=split), build_set(matcher, since_after=split)
+    x_old, y_old = feature_set(old, catalogue, until=split)
+    x_new, _ = feature_set(new, catalogue, until=split)
+    ranker = boosted().fit(np.concatenate(x_old), np.concatenate(y_old))
+    weights = WeightLearner(seed=0).fit(*training_data(old, range(len(old.queries)))).weights
+    learned = linear(weights)
+    p = {i: ranker.predict_proba(x)[:, 1] for i, x in enumerate(x_new)}
+    models = {"learned": learned, "tfidf": text_model("tfidf"), "boosted": lambda _es, i: p[i],
+              **{f"blend {share:g}": blended(learned, lambda _es, i: p[i], share)
+                 for share in shares}}
+    print(f"temporal split {split}: {len(old.queries)} training queries, "
+          f"{len(new.queries)} test")
+    base = evaluate_model(new, models["tfidf"], 0)
+    for name, model in models.items():
+        per_query = evaluate_model(new, model, 0)
+        s = summarise(per_query, 0)
+        vt = paired_difference(per_query, base, ["mrr"], 0)
+        print(f"{name:22s} hit@10 {s['hit@10']['value']:.3f}  mrr {s['mrr']['value']:.3f}  "
+              f"minus tfidf: mrr {vt['mrr']['value']:+.3f} {vt['mrr']['ci95']}")
+
+
+def blended(learned: Model, boost: Model, share: float) -> Model:
+    """The learned linear score plus ``share`` of the boosted ranker's log-odds (``boost`` gives
+    its probabilities), both standardised over the query's candidates: how far along the way
+    from one to the other the partner labels and the judges agree."""
+    def model(es: EvaluationSet, i: int) -> np.ndarray:
+        p = np.clip(boost(es, i), 1e-6, 1 - 1e-6)
+        return _z(learned(es, i)) + share * _z(np.log(p / (1 - p)))
+    return model
+
+
+def _z(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean()) / (x.std() or 1.0)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--blend", type=float, nargs="+", help="instead: the learned score "
+                        "plus these shares of the boosted ranker's (standardised log-odds)")
+    parser.add_argument("--temporal", action="store_true", help="instead: fitted on the "
+                        "partnerships dated up to 2018, tested on the later ones")
     parser.add_argument("--pool", type=Path, help="pool the boosted ranker's top 10 and write "
                         "sheets of its unjudged pairs into this folder")
     args = parser.parse_args()
     catalogue = load_catalogue()
     matcher = Matcher(ensure_bundle(catalogue, "fused", config=load_config()))
+    if args.temporal:
+        temporal(matcher, args.blend or [])
+        return
     es = build_set(matcher)
-    german = {p.id for p in catalogue.german()}
-    countries = {c.id: c.country for c in es.candidates}
-    ties: dict[str, list[str]] = {}
-    for link in catalogue.relationships.labels():
-        for a, b in ((link.a, link.b), (link.b, link.a)):
-            if a in german and b in countries:
-                ties.setdefault(a, []).append(countries[b])
-    kinds = sorted({c.kind for c in es.candidates})
-    kind = np.stack([[float(c.kind == k) for k in kinds] for c in es.candidates])
-    # columns: 0-5 components, 6 tfidf, 7 embedding, 8 country prior, 9.. kind
-    features = [np.column_stack([q.features, es.texts_sim["tfidf"][i], es.texts_sim["embedding_only"][i],
-                                 country_prior(es, ties, i), kind]) for i, q in enumerate(es.queries)]
-    labels = [np.isin(np.arange(len(es.candidates)), list(q.hidden)).astype(int) for q in es.queries]
+    features, labels = feature_set(es, catalogue)
     print(f"{len(es.queries)} queries, {len(es.candidates)} candidates")
 
     def cross_validated(make: Callable[[], Any], cols: list[int] | None = None) -> Callable[..., Any]:
@@ -96,10 +161,6 @@ def main() -> None:
                 scores[int(i)] = estimator.predict_proba(pick(features[i]))[:, 1]
         return lambda _es, i: scores[i]
 
-    def boosted() -> HistGradientBoostingClassifier:
-        return HistGradientBoostingClassifier(max_depth=3, learning_rate=0.05, max_iter=150,
-                                              random_state=0)
-
     models, _, _ = model_set(es, matcher.config.weights, seed=0, folds=5, ablations=False)
     base = {name: evaluate_model(es, models[name], 0) for name in ("learned", "tfidf")}
     for name, per_query in base.items():
@@ -112,6 +173,10 @@ def main() -> None:
         "boosted, + country prior": cross_validated(boosted, [*range(6), 8]),
         "boosted, all features": cross_validated(boosted),
     }
+    if args.blend:
+        boost = candidates["boosted, all features"]
+        candidates = {f"blend {share:g}": blended(models["learned"], boost, share)
+                      for share in args.blend}
     if args.pool:
         from judged_pools import add_to_pools, write_sheets
 
