@@ -253,6 +253,24 @@ def test_pages_render(client: TestClient) -> None:
     assert client.get("/static/style.css").status_code == 200
 
 
+def test_pages_and_answers_are_compressed_for_clients_that_accept_it(client: TestClient) -> None:
+    """A cluster page (its inline map makes it large) and a list of matches come gzip-compressed
+    when the client accepts it, at GZIP_LEVEL, and decompress to the uncompressed answer."""
+    import gzip
+    import zlib
+
+    from service.main import GZIP_LEVEL
+
+    for url in ("/clusters/de-aero", "/api/v1/profiles/de-aero/matches?top=10"):
+        plain = client.get(url, headers={"accept-encoding": "identity"})
+        assert "content-encoding" not in plain.headers
+        with client.stream("GET", url, headers={"accept-encoding": "gzip"}) as sent:
+            assert sent.headers["content-encoding"] == "gzip"
+            packed = b"".join(sent.iter_raw())
+        assert zlib.decompress(packed, wbits=31) == plain.content
+        assert len(packed) == len(gzip.compress(plain.content, compresslevel=GZIP_LEVEL))
+
+
 def test_pages_in_german(client: TestClient) -> None:
     page = client.get("/clusters/de-aero", headers={"Accept-Language": "de-DE,de;q=0.9"})
     assert 'lang="de"' in page.text and "Vorgeschlagene Partner" in page.text
