@@ -22,7 +22,7 @@ from .deps import authenticate, presented_token
 from .errors import APIError, PageRenderer, render
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
-OPEN_PREFIXES = ("/static/", "/docs-assets/")
+OPEN_PREFIXES = ("/static/", "/docs-assets/", "/map/")
 #: Posts that check a token themselves (a visitor must be able to sign in).
 OPEN_POSTS = re.compile(r"/clusters/[^/]+/(signin|signout|feedback)|/admin/[a-z0-9/_-]+")
 #: Pages that check a token themselves: a sign-in link's page, the admin page (its own cookie).

@@ -145,6 +145,17 @@ def world_map(words: Words, counts: dict[str, int], label: str) -> str:
     return worldmap.load().svg(shade, label)
 
 
+@router.get(worldmap.ROUTE.replace("{version}", "{version:str}"), include_in_schema=False)
+def world_outlines(version: str) -> Response:
+    """The map's country outlines, which every page's map refers to (:mod:`service.worldmap`);
+    their name changes with them, so a browser keeps them for a year."""
+    outlines = worldmap.load()
+    if version != outlines.version:
+        raise APIError(404, f"no map outlines {version!r}; current: {outlines.version}")
+    return Response(outlines.outlines, media_type="image/svg+xml",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable"})
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, state: StateDep,
          q: Annotated[str | None, Query(max_length=200)] = None,

@@ -271,6 +271,25 @@ def test_pages_and_answers_are_compressed_for_clients_that_accept_it(client: Tes
         assert len(packed) == len(gzip.compress(plain.content, compresslevel=GZIP_LEVEL))
 
 
+def test_the_map_outlines_are_served_once_and_referred_to(client: TestClient) -> None:
+    """A page's map refers to the shared outlines (one <use> per country, no inline outlines);
+    the outlines are served at a versioned path, cached for a year, and hold every country the
+    page refers to; another version is a 404 naming the current one."""
+    from service import worldmap
+
+    page = client.get("/clusters/de-aero").text
+    hrefs = set(re.findall(r'<use href="([^"#]+)#([A-Z]{2})"', page))
+    assert {href for href, _ in hrefs} == {worldmap.load().href}
+    assert "<path" not in page.split('class="worldmap"', 1)[1].split("</svg>", 1)[0]
+    outlines = client.get(worldmap.load().href)
+    assert outlines.status_code == 200 and outlines.headers["content-type"] == "image/svg+xml"
+    assert "immutable" in outlines.headers["cache-control"]
+    ids = set(re.findall(r'<path id="([A-Z]{2})"', outlines.text))
+    assert {code for _, code in hrefs} == ids and {"DE", "CA", "JP"} <= ids
+    stale = client.get("/map/world-000000000000.svg")
+    assert stale.status_code == 404 and worldmap.load().version in stale.text
+
+
 def test_pages_in_german(client: TestClient) -> None:
     page = client.get("/clusters/de-aero", headers={"Accept-Language": "de-DE,de;q=0.9"})
     assert 'lang="de"' in page.text and "Vorgeschlagene Partner" in page.text

@@ -123,8 +123,11 @@ def test_manager_finds_a_partner_and_a_way_to_reach_it(server: str, browser, wid
             assert items.nth(i).locator(".label").inner_text() != "weak fit"
     first.locator("details.parts summary").click()
     assert first.locator("dl.bars dd").count() == 6
-    shaded = "svg.worldmap path.level-1, svg.worldmap path.level-2, svg.worldmap path.level-3"
+    shaded = "svg.worldmap use.level-1, svg.worldmap use.level-2, svg.worldmap use.level-3"
     assert page.locator(shaded).count() >= 3
+    # The shaded countries draw their outlines from the shared map file (not inline).
+    page.wait_for_load_state("networkidle")
+    assert page.locator(shaded).first.evaluate("e => e.getBBox().width") > 0
     check_page(page, "02-cluster", width)
 
     page.click("#filters-box summary")
@@ -230,8 +233,8 @@ def test_programme_staff_see_gaps_first(server: str, browser, width: int) -> Non
     assert page.locator("#gaps li").count() == 10
     gaps = [float(t.rsplit(" ", 1)[1]) for t in page.locator("#gaps li").all_inner_texts()]
     assert gaps == sorted(gaps, reverse=True)
-    assert page.locator("svg.worldmap path.gap-0, svg.worldmap path.gap-1, "
-                        "svg.worldmap path.gap-2, svg.worldmap path.gap-3").count() >= 10
+    assert page.locator("svg.worldmap use.gap-0, svg.worldmap use.gap-1, "
+                        "svg.worldmap use.gap-2, svg.worldmap use.gap-3").count() >= 10
     check_page(page, "06-coverage", width)
     page.click("#gaps li:first-child a")
     page.wait_for_selector("#cell-matches li")

@@ -23,6 +23,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from service import worldmap
 from service.main import create_app
 from service.querylinks import pack
 from service.serving import OncePerInterval
@@ -155,8 +156,10 @@ def test_the_read_token_covers_every_route_that_shows_data(tmp_path: Path) -> No
         c.cookies.set("cb_token", TOKEN)
         assert c.get("/clusters/de-aero").status_code == 200
         c.cookies.clear()
-        # Health, static assets and the forms that carry their own token stay open.
+        # Health, static assets (the map's outlines among them) and the forms that carry their
+        # own token stay open.
         for path in ("/healthz", "/readyz", "/static/style.css", "/docs-assets/swagger-ui.css",
+                     worldmap.load().href,
                      "/admin", "/clusters/de-aero/signin"):  # sign-in forms, no data
             assert c.get(path).status_code == 200, path
         assert c.post("/clusters/de-aero/signin", data={"token": "wrong"}).status_code == 403
