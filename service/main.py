@@ -60,8 +60,8 @@ class ClusterBridgeApp(FastAPI):
         return EdgeMiddleware(super().build_middleware_stack())
 
 
-#: zlib level of compressed answers: a cluster page (240 KB, most of it the inline map) took
-#: 16.6 ms at starlette's default of 9 and 3.5 ms at 4, for 3.6% more bytes.
+#: zlib level of compressed answers: a cluster page (240 KB while it carried the map's outlines)
+#: took 16.6 ms at starlette's default of 9 and 3.5 ms at 4, for 3.6% more bytes.
 GZIP_LEVEL = 4
 
 
@@ -111,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if resolved_for_cors.read_token_required:
         app.add_middleware(ReadTokenMiddleware, page=pages.page)
     app.add_middleware(BodyLimitMiddleware, max_bytes=resolved_for_cors.max_body_bytes)
-    # Pages carry an inline world map: compress answers a browser accepts compressed, at a
+    # Pages run to 100-230 KB of HTML: compress answers a browser accepts compressed, at a
     # level that costs a fifth of the default's time (BENCHMARKS.md, issue 29, fifth session).
     app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=GZIP_LEVEL)
 
