@@ -145,7 +145,7 @@ def world_map(words: Words, counts: dict[str, int], label: str) -> str:
     return worldmap.load().svg(shade, label)
 
 
-@router.get(worldmap.ROUTE.replace("{version}", "{version:str}"), include_in_schema=False)
+@router.get(worldmap.ROUTE, include_in_schema=False)
 def world_outlines(version: str) -> Response:
     """The map's country outlines, which every page's map refers to (:mod:`service.worldmap`);
     their name changes with them, so a browser keeps them for a year."""
