@@ -3,7 +3,9 @@
     .venv/bin/python scripts/experiment_language_mix.py {base,multilingual,nolex,multilingual-nolex}
 
 Runs ``clusterbridge crosslingual`` (German and French queries against separately written English
-ones) with one change for queries whose text is not English (``languages.detect``):
+ones) as shipped and then with one change for queries whose text is not English
+(``languages.detect``), and prints each language's measures for both with the paired difference
+(variant minus shipped, a bootstrap 95% interval over the same queries):
 ``multilingual`` scores them with the multilingual half of the fused vectors only (the MiniLM half
 of the query's vectors set to zero, the USE half scaled by sqrt(2), so a cosine is the USE
 cosine); ``nolex`` sets their lexical component to zero; ``multilingual-nolex`` both. English
@@ -26,7 +28,8 @@ from matcher.catalogue import load_config
 from matcher.catalogue.languages import detect
 from matcher.engine import ranking
 from matcher.engine.embedding import MINILM, get_embedder
-from matcher.evaluation import crosslingual
+from matcher.evaluation.crosslingual import query_results
+from matcher.evaluation.metrics import paired_difference
 
 VARIANTS = ("base", "multilingual", "nolex", "multilingual-nolex")
 
@@ -36,6 +39,7 @@ def main() -> None:
     if variant not in VARIANTS:
         sys.exit(f"variant must be one of {', '.join(VARIANTS)}")
     matcher = Matcher(ensure_bundle(load_catalogue(), "fused", config=load_config()))
+    base = query_results(matcher)
     split = get_embedder(MINILM).dimension  # fused = [MiniLM, USE], each scaled by 1/sqrt(2)
 
     def foreign(self: ranking.Matcher, query: ranking.Profile) -> bool:
@@ -69,14 +73,19 @@ def main() -> None:
             return out
 
         ranking.Matcher.components = without_lexical  # type: ignore[method-assign]
-    for lang, m in crosslingual(matcher).items():
-        def v(name: str, m: dict = m) -> str:  # type: ignore[type-arg]
-            return f"{m[name]['value']:.3f}"
-        print(f"{variant} {lang} (n = {m['n']}, {m['n_with_partners']} with partners): overlap "
-              f"{v('overlap')}, partner top 10 {v('partner_hit@10')} (English "
-              f"{v('english_partner_hit@10')}), top 20 {v('partner_hit@20')} (English "
-              f"{v('english_partner_hit@20')})")
-
+    changed = query_results(matcher)
+    for lang in sorted({r["lang"] for r in base}):
+        pairs = [(b, c) for b, c in zip(base, changed, strict=True) if b["lang"] == lang]
+        parts = []
+        for name in ("overlap", "hit@10", "hit@20", "english_hit@10", "english_hit@20"):
+            kept = [(b, c) for b, c in pairs if b[name] is not None]
+            diff = paired_difference([c for _, c in kept], [b for b, _ in kept], [name], seed=0)
+            lo, hi = diff[name]["ci95"]
+            parts.append(f"{name} {np.mean([b[name] for b, _ in kept]):.3f} -> "
+                         f"{np.mean([c[name] for _, c in kept]):.3f} "
+                         f"({diff[name]['value']:+.3f} [{lo:+.3f}, {hi:+.3f}])")
+        print(f"{variant} {lang} (n = {len(pairs)}, {sum(b['hit@10'] is not None for b, _ in pairs)} "
+              f"with partners): " + "; ".join(parts))
 
 if __name__ == "__main__":
     main()

@@ -28,43 +28,30 @@ SECOND_ENGLISH = "en2"
 HUB_SHARE = 0.25
 
 
-def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int = 10,
-                 seed: int = 0) -> dict[str, Any]:
-    """German and French queries against English ones written separately about the same cluster.
-
-    ``queries`` is a JSON Lines file of ``{"key", "lang", "pair", "subject", "profile"}``
-    (``data/evaluation/language_queries.jsonl``): each German or French profile was written
-    from scratch in its language, its English ``pair`` separately from the same sources. Both
-    run through the ad-hoc path (free-text fields mapped to the taxonomy), ranked by score
-    without diversity. Per language: the top-``top`` overlap with the English pair; where the
-    ``subject`` (the catalogue cluster described) has international bilateral partners (those still
-    active: a profile that ended is never suggested), whether
-    the query finds one in its top 10 and top 20, beside the English pair; and hubs, profiles in
-    more than :data:`HUB_SHARE` of the language's top-``top`` lists, with their text language.
-    Records of :data:`SECOND_ENGLISH` are measured the same way against their first English
-    profile.
-    """
-    from ..catalogue.languages import detect
-
+def query_results(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *,
+                  top: int = 10) -> list[dict[str, Any]]:
+    """Per German, French or second-English record of ``queries``, in file order: ``key``,
+    ``lang``, its top-``top`` ``list``, the ``overlap`` of that list with its English pair's, and
+    where the ``subject`` has international bilateral partners still suggested (a profile that
+    ended never is), whether the record finds one in its top 10 and top 20 (``hit@10``,
+    ``hit@20``) beside the English pair (``english_hit@10``, ``english_hit@20``); without such
+    partners those four are None. Both records run through the ad-hoc path (free-text fields
+    mapped to the taxonomy), ranked by score without diversity."""
     catalogue = matcher.catalogue
     records = [json.loads(line) for line in queries.read_text(encoding="utf-8").splitlines()
                if line.strip()]
     by_key = {r["key"]: r for r in records}
     relationships = catalogue.relationships
-    per_lang: dict[str, dict[str, list[Any]]] = {}
 
     def ranked(record: dict[str, Any]) -> list[str]:
         query, _ = parse_query_profile(record["profile"], catalogue.reference)
         return [m.id for m in matcher.match(query, top=max(top, 20), diversity=False).matches]
 
+    out = []
     for record in records:
         if record["lang"] == "en":
             continue
         own, english = ranked(record), ranked(by_key[record["pair"]])
-        bucket = per_lang.setdefault(record["lang"], {"overlap": [], "hit10": [], "hit20": [],
-                                                      "en_hit10": [], "en_hit20": [], "lists": []})
-        bucket["overlap"].append(len(set(own[:top]) & set(english[:top])) / top)
-        bucket["lists"].append(own[:top])
         subject = catalogue.by_id.get(record.get("subject") or "")
         found: set[str] = set()
         if subject is not None:
@@ -72,34 +59,57 @@ def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int
                         if subject.id in (link.a, link.b)]
             found = {p.id for p in partners  # abroad, and still suggested (not ended)
                      if p.country != subject.country and p.ended is None}
-        if found:
-            for name, ids in (("", own), ("en_", english)):
-                bucket[f"{name}hit10"].append(float(bool(found & set(ids[:10]))))
-                bucket[f"{name}hit20"].append(float(bool(found & set(ids[:20]))))
+        result: dict[str, Any] = {"key": record["key"], "lang": record["lang"], "list": own[:top],
+                                  "overlap": len(set(own[:top]) & set(english[:top])) / top}
+        for name, ids in (("", own), ("english_", english)):
+            for k in (10, 20):
+                result[f"{name}hit@{k}"] = float(bool(found & set(ids[:k]))) if found else None
+        out.append(result)
+    return out
+
+
+def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int = 10,
+                 seed: int = 0) -> dict[str, Any]:
+    """German and French queries against English ones written separately about the same cluster.
+
+    ``queries`` is a JSON Lines file of ``{"key", "lang", "pair", "subject", "profile"}``
+    (``data/evaluation/language_queries.jsonl``): each German or French profile was written
+    from scratch in its language, its English ``pair`` separately from the same sources.
+    Per language, from :func:`query_results`: the mean top-``top`` overlap with the English pair;
+    over the records whose subject has partners to find, how often the query finds one in its
+    top 10 and top 20, beside the English pair; and hubs, profiles in more than
+    :data:`HUB_SHARE` of the language's top-``top`` lists, with their text language. Records of
+    :data:`SECOND_ENGLISH` are measured the same way against their first English profile.
+    """
+    from ..catalogue.languages import detect
+
+    catalogue = matcher.catalogue
+    per_lang: dict[str, list[dict[str, Any]]] = {}
+    for result in query_results(matcher, queries, top=top):
+        per_lang.setdefault(result["lang"], []).append(result)
 
     def mean_ci(values: list[float]) -> dict[str, Any]:
         return {"value": round(float(np.mean(values)), 4) if values else None,
                 "ci95": list(bootstrap_ci(values, seed=seed))}
 
     out: dict[str, Any] = {}
-    for lang, values in sorted(per_lang.items()):
+    for lang, results in sorted(per_lang.items()):
         counts: dict[str, int] = {}
-        for ids in values["lists"]:
-            for pid in ids:
+        for result in results:
+            for pid in result["list"]:
                 counts[pid] = counts.get(pid, 0) + 1
-        n = len(values["lists"])
+        n = len(results)
+        with_partners = [r for r in results if r["hit@10"] is not None]
         hubs = [{"id": pid, "share": round(c / n, 4),
                  "text_language": detect(catalogue.by_id[pid].description)}
                 for pid, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
                 if c / n > HUB_SHARE]
         out[lang] = {
             "n": n,
-            "overlap": mean_ci(values["overlap"]),
-            "n_with_partners": len(values["hit10"]),
-            "partner_hit@10": mean_ci(values["hit10"]),
-            "partner_hit@20": mean_ci(values["hit20"]),
-            "english_partner_hit@10": mean_ci(values["en_hit10"]),
-            "english_partner_hit@20": mean_ci(values["en_hit20"]),
+            "overlap": mean_ci([r["overlap"] for r in results]),
+            "n_with_partners": len(with_partners),
+            **{f"{name}partner_hit@{k}": mean_ci([r[f"{name}hit@{k}"] for r in with_partners])
+               for name in ("", "english_") for k in (10, 20)},
             "max_share": round(max(counts.values()) / n, 4) if counts else 0.0,
             "hubs": hubs,
         }
