@@ -210,9 +210,9 @@ def main() -> None:
     parser.add_argument("--adhoc", type=int, default=0, help="ad-hoc matches to time after start")
     client_kind = parser.add_mutually_exclusive_group()
     client_kind.add_argument("--processes", action="store_true",
-                         help="each client in a process of its own (default: threads of this one)")
+                             help="each client in a process of its own (default: threads of this one)")
     client_kind.add_argument("--asyncio", action="store_true",
-                         help="the clients as coroutines of one event loop (the lightest client)")
+                             help="the clients as coroutines of one event loop (the lightest client)")
     args = parser.parse_args()
     levels = [int(c) for c in args.clients.split(",")]
     with tempfile.TemporaryDirectory() as tmp, database(Path(tmp), args.postgres) as db:

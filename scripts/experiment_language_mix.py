@@ -87,5 +87,6 @@ def main() -> None:
         print(f"{variant} {lang} (n = {len(pairs)}, {sum(b['hit@10'] is not None for b, _ in pairs)} "
               f"with partners): " + "; ".join(parts))
 
+
 if __name__ == "__main__":
     main()
