@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from matcher import Catalogue, HashingEmbedder, Matcher, build_bundle, load_bundle, load_catalogue
+from matcher.config import MatcherConfig, Weights
 from matcher.errors import CatalogueError
-from matcher.evaluation import build_set, evaluate
+from matcher.evaluation import build_set, evaluate, format_table
 from matcher.evaluation.judged import (
     JUDGED_DIR,
     JUDGEMENTS_FILE,
@@ -26,6 +27,7 @@ from matcher.evaluation.judged import (
     write_pools,
 )
 from matcher.evaluation.models import rank_positions, text_model
+from matcher.evaluation.protocol import SHIPPED
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +122,26 @@ def test_evaluate_carries_the_judged_table(matcher: Matcher) -> None:
     judged = result["judged"]
     assert judged["n_queries"] == 1 and judged["n_judgements"] == 5
     assert set(judged["models"]) == {"full", "learned", "tfidf", "embedding_only"}
+
+
+def test_evaluate_measures_the_shipped_weights_where_they_differ(matcher: Matcher) -> None:
+    es = build_set(matcher)
+    q = es.queries[0].profile.id
+    judgements = Judgements({(q, c.id): 2 for c in es.candidates[:5]})
+    shipped = Matcher(matcher.bundle, MatcherConfig(weights=Weights(lexical=0.6)))
+    result = evaluate(matcher, seed=0, folds=2, temporal_split=None, secondary=False,
+                      shipped=shipped, judgements=judgements)
+    out = result.to_dict()
+    assert SHIPPED in out["models"] and SHIPPED in out["judged"]["models"]
+    assert [p["models"] for p in out["paired_differences"]] == [
+        ["learned", "tfidf"], ["full", "tfidf"], [SHIPPED, "tfidf"]]
+    assert "shipped: the weights the service ranks with" in format_table(result)
+    # The shipped ranking is what the tables say it is: the shipped weights, not the hand-set.
+    assert out["models"][SHIPPED] == evaluate(shipped, seed=0, folds=2, temporal_split=None,
+                                              secondary=False).to_dict()["models"]["full"]
+    same = evaluate(matcher, seed=0, folds=2, temporal_split=None, secondary=False,
+                    shipped=Matcher(matcher.bundle, matcher.config)).to_dict()
+    assert SHIPPED not in same["models"] and len(same["paired_differences"]) == 2
 
 
 def test_shipped_judgements_grade_german_queries_against_international_candidates() -> None:

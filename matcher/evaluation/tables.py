@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .judged import POOL_DEPTH, POOL_MODELS
-from .protocol import EvaluationResult
+from .protocol import SHIPPED, EvaluationResult
 
 
 def format_table(result: EvaluationResult) -> str:
@@ -16,7 +16,12 @@ def format_table(result: EvaluationResult) -> str:
              "", *_metrics_table(result.models, cols), ""]
     lines.append("learned weights: " + ", ".join(f"{k} {v:.3f}" for k, v in
                                                   result.learned_weights.items()))
-    for a, b in (("learned", "tfidf"), ("full", "tfidf")):
+    if SHIPPED in result.models:
+        lines.append(f"{SHIPPED}: the weights the service ranks with (the saved learned weights), "
+                     "fitted on the partner labels of an earlier catalogue whose queries are "
+                     "mostly among these: its partner metrics are not cross-validated, its judged "
+                     "ones are fair")
+    for a, b in result.paired_pairs():
         paired = result.paired(a, b)["metrics"]
         lines.append(f"{a} - {b}, paired over the same queries: " + ", ".join(
             f"{name} {d['value']:+.3f} [{d['ci95'][0]:+.2f}, {d['ci95'][1]:+.2f}]"
