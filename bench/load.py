@@ -46,6 +46,9 @@ from tests.servers import free_port, wait_ready
 from . import adhoc_records, print_table
 from .synthetic import generate
 
+#: The request every client makes, for a random profile id.
+MATCHES = "/api/v1/profiles/{id}/matches?top=10"
+
 
 def _proc_kb(path: Path, key: str) -> float:
     for line in path.read_text().splitlines():
@@ -88,7 +91,7 @@ def client_loop(port: int, ids: list[str], start_at: float, deadline: float,
     while time.monotonic() < deadline:
         pid = rng.choice(ids)
         t = time.perf_counter()
-        connection.request("GET", f"/api/v1/profiles/{pid}/matches?top=10")
+        connection.request("GET", MATCHES.format(id=pid))
         response = connection.getresponse()
         response.read()
         latencies.append((time.perf_counter() - t) * 1000)
@@ -111,8 +114,7 @@ async def _client_coroutine(port: int, ids: list[str], deadline: float,
     while time.monotonic() < deadline:
         pid = rng.choice(ids)
         t = time.perf_counter()
-        writer.write(f"GET /api/v1/profiles/{pid}/matches?top=10 HTTP/1.1\r\n"
-                     "Host: 127.0.0.1\r\n\r\n".encode())
+        writer.write(f"GET {MATCHES.format(id=pid)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
         length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
@@ -249,7 +251,7 @@ def main() -> None:
                 # times at 1,000 requests/s, so the other workers' caches fill too).
                 with httpx.Client(base_url=base, timeout=60) as client:
                     for pid in ids:
-                        client.get(f"/api/v1/profiles/{pid}/matches", params={"top": 10})
+                        client.get(MATCHES.format(id=pid))
                 run_level(port, ids, levels[0], args.seconds, args.processes, args.asyncio)
             rows = []
             for clients in levels:
@@ -270,7 +272,7 @@ def main() -> None:
     backend = "PostgreSQL" if args.postgres else "SQLite"
     cache = "answer cache off" if args.no_cache else "answer cache on (warmed)"
     print_table(f".venv/bin/python -m bench.load {what} --seconds {args.seconds:g}{flags}",
-                f"{len(ids)} profiles, GET /api/v1/profiles/{{id}}/matches?top=10, "
+                f"{len(ids)} profiles, GET {MATCHES}, "
                 f"{args.workers} worker(s), {backend}, {cache}, {os.cpu_count()} cores; "
                 f"measured after the start-up follow run ({settled:.0f} s after ready)",
                 ("clients", "requests/s", "p50 ms", "p99 ms", "requests", "errors"),
