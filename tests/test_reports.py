@@ -123,7 +123,8 @@ def test_report_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
                  "hashing-384", "report", "--out", str(tmp_path / "r"), "--format", "csv",
                  "--cluster", "de-photonics", "--top", "4"])
     assert code == 0
-    assert "for 1 clusters" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "for 1 clusters" in printed and "suggestions, " in printed and "contact route" in printed
     with open(tmp_path / "r" / "suggestions.csv", newline="") as f:
         assert {r["cluster_id"] for r in csv.DictReader(f)} == {"de-photonics"}
     code = main(["--data", str(CATALOGUE_DIR), "--models", str(tmp_path / "m"), "--embedder",
@@ -184,6 +185,31 @@ def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_pat
     assert rows["ca-aero-mutual"]["partner_source"].startswith("https://")
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "href='https://example.org/ca-aero-mutual'>website</a>" in page
+
+
+def test_the_summary_counts_the_suggestions_a_reader_can_follow_up(hashing_matcher: Matcher,
+                                                                   tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from matcher.reports.summary import summarise
+
+    data = collect(hashing_matcher, top=5)
+    write_report(data, tmp_path / "r", ["csv", "html", "xlsx"])
+    with open(tmp_path / "r" / "suggestions.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    counted = {"suggestions": len(rows),
+               "with_website": sum(1 for r in rows if r["partner_website"]),
+               "with_contact": sum(1 for r in rows if r["partner_contact"])}
+    assert 0 < counted["with_contact"] <= counted["with_website"] < counted["suggestions"]
+    assert json.loads((tmp_path / "r" / "manifest.json").read_text())["reach"] == counted
+    summary = summarise(data)
+    assert summary.reach == (f"Of the {counted['suggestions']} suggestions, {counted['with_website']} "
+                             f"link the partner's website and {counted['with_contact']} a contact "
+                             "route; where neither is known, the sources are linked.")
+    assert summary.reach.replace("'", "&#39;") in (tmp_path / "r" / "report.html").read_text()
+    ws = load_workbook(tmp_path / "r" / "suggestions.xlsx")["summary"]
+    cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}
+    assert summary.reach in cells and cells["What to do"].font.bold
 
 
 def _pdf_text(path: Path, first: int = 1, last: int | None = None) -> str:

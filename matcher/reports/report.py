@@ -72,7 +72,10 @@ def write_report(data: ReportData, out: Path, formats: Sequence[str] = FORMATS) 
         if "html" in formats:
             write_html(tmp / "report.html", data, summary, gap_chart, matrix)
             names.append("report.html")
-        manifest = {**data.manifest, "formats": list(formats)}
+        manifest = {**data.manifest, "formats": list(formats),
+                    "reach": {"suggestions": summary.suggestions,
+                              "with_website": summary.with_website,
+                              "with_contact": summary.with_contact}}
         if "pdf" in formats:
             write_pdf(tmp / "report.pdf", data, summary, gap_chart, matrix)
             names.append("report.pdf")

@@ -65,6 +65,11 @@ class Summary:
     open_gaps: int
     gaps: list[Gap]
     actions: list[Action]
+    #: How many suggestions a reader can follow up: with the partner's website, with a contact
+    #: route (see :func:`reach`), and the sentence that says so.
+    with_website: int = 0
+    with_contact: int = 0
+    reach: str = ""
 
 
 def first_contacts(data: ReportData, cell: Cell, n: int = 3) -> tuple[Contact, ...]:
@@ -89,6 +94,16 @@ def first_contacts(data: ReportData, cell: Cell, n: int = 3) -> tuple[Contact, .
 def contact_text(data: ReportData, contact: Contact) -> str:
     return (f"{contact.partner_name} ({data.country(contact.country)}) {data.word('for')} "
             f"{contact.cluster_name}")
+
+
+def reach(data: ReportData) -> dict[str, int]:
+    """How many of the suggestions name the partner's website, and how many a contact route (a
+    contact page, a partnership officer's page or a general address): the catalogue's reach as
+    the report's readers meet it."""
+    shown = [m.id for r in data.results for m in r.matches]
+    return {"suggestions": len(shown),
+            "with_website": sum(1 for p in shown if data.websites.get(p)),
+            "with_contact": sum(1 for p in shown if data.contacts.get(p))}
 
 
 def summarise(data: ReportData) -> Summary:
@@ -124,6 +139,9 @@ def summarise(data: ReportData) -> Summary:
                        profiles=data.profiles, german=data.german,
                        dismissals=data.word("dismissals_applied" if applied
                                             else "dismissals_not_applied"))
-    return Summary(covers, len(reported), sum(len(r.matches) for r in data.results), unpartnered,
+    counts = reach(data)
+    return Summary(covers, len(reported), counts["suggestions"], unpartnered,
                    sum(1 for c in data.coverage.cells if c.strong_matches and not c.partnerships),
-                   gaps, actions)
+                   gaps, actions, counts["with_website"], counts["with_contact"],
+                   data.word("reach", suggestions=counts["suggestions"],
+                             website=counts["with_website"], contact=counts["with_contact"]))

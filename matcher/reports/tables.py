@@ -90,7 +90,7 @@ def _summary_sheet(ws: Any, data: ReportData, summary: Summary) -> None:
         (data.word("n_clusters"), summary.clusters),
         (data.word("n_suggestions"), summary.suggestions),
         (data.word("n_unpartnered"), len(summary.unpartnered)),
-        (data.word("n_gaps"), summary.open_gaps), (),
+        (data.word("n_gaps"), summary.open_gaps), (summary.reach,), (),
         (data.word("actions"),),
         *((a.headline, a.detail) for a in summary.actions), (),
         (data.word("created"), data.manifest["created"]),
@@ -105,11 +105,12 @@ def _summary_sheet(ws: Any, data: ReportData, summary: Summary) -> None:
     ws.row_dimensions[2].height = 75
     ws.column_dimensions["A"].width = 60
     ws.column_dimensions["B"].width = 100
-    for row in ws.iter_rows(min_row=9):
+    actions = lines.index((data.word("actions"),)) + 1
+    for row in ws.iter_rows(min_row=actions - 2):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
         if len(row) > 1:
             row[1].alignment = Alignment(wrap_text=True, vertical="top")
-    ws.cell(row=9, column=1).font = Font(bold=True)
+    ws.cell(row=actions, column=1).font = Font(bold=True)
 
 
 def write_xlsx(path: Path, data: ReportData, summary: Summary) -> None:

@@ -24,6 +24,8 @@ WORDS: dict[str, dict[str, str]] = {
         "n_clusters": "German clusters", "n_suggestions": "suggested partners",
         "n_unpartnered": "clusters without an international partner",
         "n_gaps": "field–region pairs with strong matches and no partnership",
+        "reach": "Of the {suggestions} suggestions, {website} link the partner's website and "
+                 "{contact} a contact route; where neither is known, the sources are linked.",
         "largest_gaps": "Largest gaps",
         "actions": "What to do",
         "actions_none": "The data support no action yet: no strong match lacks a partnership.",
@@ -82,6 +84,9 @@ WORDS: dict[str, dict[str, str]] = {
         "n_clusters": "deutsche Cluster", "n_suggestions": "vorgeschlagene Partner",
         "n_unpartnered": "Cluster ohne internationalen Partner",
         "n_gaps": "Feld-Region-Paare mit starken Vorschlägen und ohne Partnerschaft",
+        "reach": "Von den {suggestions} Vorschlägen verweisen {website} auf die Webseite des "
+                 "Partners und {contact} auf einen Kontaktweg; wo beides fehlt, stehen die "
+                 "Quellen dabei.",
         "largest_gaps": "Größte Lücken",
         "actions": "Was zu tun ist",
         "actions_none": "Die Daten stützen noch keine Maßnahme: jeder starke Vorschlag hat eine "
