@@ -157,6 +157,10 @@ class MatcherConfig:
         cross_field_link_weight: share of the "beyond your field" score that comes from how
             strongly the candidate's fields are linked to the query's; the rest is the two-sided
             need/offer fit.
+        cross_field_typical_weight: how much the "beyond your field" score holds against a
+            candidate its fit with the average German cluster (offers and seeks that suit
+            everyone; :func:`~matcher.engine.complementarity.typical_fit`), standardised like the
+            other two parts; 0 leaves it out.
     """
 
     weights: Weights = field(default_factory=Weights)
@@ -175,6 +179,7 @@ class MatcherConfig:
     cross_field_min_relatedness: float = 0.5
     cross_field_min_partnerships: int = 2
     cross_field_link_weight: float = 0.25
+    cross_field_typical_weight: float = 0.25
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.diversity_lambda <= 1.0:
@@ -183,7 +188,8 @@ class MatcherConfig:
             raise ConfigError("strong_match_quantile must be within [0, 1]")
         if not 0.0 <= self.same_country_penalty <= 1.0:
             raise ConfigError("same_country_penalty must be within [0, 1]")
-        for name in ("cross_field_min_relatedness", "cross_field_link_weight"):
+        for name in ("cross_field_min_relatedness", "cross_field_link_weight",
+                     "cross_field_typical_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ConfigError(f"{name} must be within [0, 1]")
         for name in ("max_per_country", "shortlist", "approximate_threshold", "max_top",

@@ -14,6 +14,7 @@ from matcher.engine.complementarity import (
     reverse_fit,
     roles_added,
     thematic,
+    typical_fit,
 )
 
 E = np.eye(4, dtype=np.float32)
@@ -35,6 +36,21 @@ def test_directional_fit_is_mean_over_needs_of_best_answer() -> None:
     everyone = directional_fit(needs, answers, offsets)
     assert everyone.tolist() == pytest.approx([0.5, 0.5, 0.0])
     assert directional_fit(needs, answers, offsets, np.array([2, 0])).tolist() == pytest.approx([0, 0.5])
+
+
+def test_typical_fit_is_the_fit_with_the_average_query() -> None:
+    # three reference queries need e0, e0 and e1 and offer e2: their average need leans to e0
+    needs, offers_q = E[[0, 0, 1]], E[[2, 2, 2]]
+    # profile 0 offers e0 and needs e2 (suits the average query), profile 1 offers e1 and needs
+    # e2, profile 2 offers e3 and needs e3 (suits none)
+    answers, answer_offsets = E[[0, 1, 3]], np.array([0, 1, 2, 3], dtype=np.int64)
+    wants, want_offsets = E[[2, 2, 3]], np.array([0, 1, 2, 3], dtype=np.int64)
+    typical = typical_fit(needs, offers_q, answers, answer_offsets, wants, want_offsets)
+    mean_need = (2 * E[0] + E[1]) / math.sqrt(5)  # the normalised average need
+    a, b = mean_need[0], mean_need[1]  # the cosines of e0 and e1 with it
+    assert typical.tolist() == pytest.approx([2 * a / (a + 1), 2 * b / (b + 1), 0.0])
+    assert typical_fit(needs[:0], offers_q, answers, answer_offsets, wants,
+                       want_offsets).tolist() == [0.0, 0.0, 0.0]
 
 
 def test_reverse_fit_is_mean_over_candidate_needs() -> None:

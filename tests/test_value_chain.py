@@ -101,6 +101,25 @@ def test_cross_field_score_weighs_fit_and_link() -> None:
     assert raw.tolist() == pytest.approx([0.425, 0.2, 0.3125])
 
 
+def test_cross_field_score_holds_a_typical_fit_against_a_candidate() -> None:
+    pool_fit = np.array([0.1, 0.2, 0.3, 0.4], dtype=F)
+    pool_link = np.array([0.0, 0.5, 0.5, 1.0], dtype=F)
+    fit, link = np.array([0.3, 0.25], dtype=F), np.array([0.5, 0.5], dtype=F)
+    typical = np.array([0.6, 0.2], dtype=F)  # the first suits every query
+    pool_typical = np.array([0.2, 0.3, 0.4, 0.5], dtype=F)
+    plain = cross_field_score(fit, link, pool_fit, pool_link, link_weight=0.25, standardised=True)
+    held = cross_field_score(fit, link, pool_fit, pool_link, link_weight=0.25, standardised=True,
+                             typical=typical, pool_typical=pool_typical, typical_weight=0.5)
+    assert plain[0] > plain[1] and held[1] > held[0]  # the better fit loses for being typical
+    assert held[1] > plain[1] and held[0] < plain[0]
+    unweighted = cross_field_score(fit, link, pool_fit, pool_link, link_weight=0.25,
+                                   standardised=True, typical=typical, typical_weight=0.0)
+    assert unweighted.tolist() == plain.tolist()
+    raw = cross_field_score(fit, link, pool_fit, pool_link, link_weight=0.25, standardised=False,
+                            typical=typical, typical_weight=0.5)
+    assert raw.tolist() == pytest.approx([0.35 - 0.3, 0.3125 - 0.1])
+
+
 def test_value_chain_sentence_uses_the_fields_and_the_profiles_phrases() -> None:
     link = FieldLink("Organic and Printed Electronics", "Renewable Energy", 0.72, 3)
     pair = Pair("organic semiconductor suppliers", "printed solar-film production", 0.61)

@@ -113,6 +113,33 @@ def reverse_fit(answers_q: Array, needs: Array, need_offsets: Index,
     return out
 
 
+def typical_fit(needs: Array, answers_q: Array, answers: Array, answer_offsets: Index,
+                wants: Array, want_offsets: Index) -> Array:
+    """(N,) each profile's two-sided need/offer fit with an average query: ``needs`` (m, d) and
+    ``answers_q`` (k, d) are the seeks and the offers of a reference set of queries, each replaced
+    by its normalised mean. A profile whose offers and seeks suit any query (generic wording)
+    scores high here; one that suits particular queries does not. It stands in for the mean fit
+    over the reference queries (a "hub" score, as in CSLS, Conneau et al. 2018) at the cost of one
+    query.
+
+    Args:
+        answers, answer_offsets: every profile's offers (R_o, d) and their CSR offsets;
+        wants, want_offsets: every profile's seeks (R_s, d) and their CSR offsets.
+    """
+    def centroid(rows: Array) -> Array:
+        mean = rows.mean(axis=0)
+        norm = float(np.linalg.norm(mean))
+        out: Array = (mean / norm if norm > 0 else mean)[None, :].astype(np.float32)
+        return out
+
+    n = len(answer_offsets) - 1
+    if len(needs) == 0 or len(answers_q) == 0:
+        return np.zeros(n, dtype=np.float32)
+    out: Array = harmonic(directional_fit(centroid(needs), answers, answer_offsets),
+                          reverse_fit(centroid(answers_q), wants, want_offsets))
+    return out
+
+
 def harmonic(a: Array, b: Array) -> Array:
     """Element-wise harmonic mean, 0 where both are 0."""
     total = a + b

@@ -7,7 +7,8 @@ marginal relevance when diversity is on) and explains each pick. :func:`mmr_sele
 :mod:`matcher.filters` are the pure tier.
 
 Two scopes: ``all`` (the main list) and ``cross_field`` ("beyond your field": partners from
-fields linked to the query's, ranked by two-sided need/offer fit; see :mod:`matcher.value_chain`).
+fields linked to the query's, ranked by two-sided need/offer fit and the link, a typical fit held
+against them; see :mod:`matcher.value_chain`).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from .complementarity import (
     Array,
     Moments,
     directional_fit,
+    gather_rows,
     harmonic,
     logistic,
     parity,
@@ -51,6 +53,7 @@ from .complementarity import (
     roles_added,
     standardise,
     thematic,
+    typical_fit,
 )
 from .embedding import Embedder, EmbeddingCache, get_embedder
 from .explanation import Explanation, Peer, explain
@@ -286,6 +289,14 @@ class Matcher:
                                        approximate_threshold=self.config.approximate_threshold)
         self.offer_owner = np.repeat(np.arange(len(vectors.ids)), np.diff(vectors.offer_offsets))
         self.field_links = FieldLinks(cat)
+        # the fit with an average German cluster (all profiles where there is none), held
+        # against candidates of the "beyond your field" list
+        reference = np.asarray([self.row[p.id] for p in cat.german()] or range(len(vectors.ids)),
+                               dtype=np.int64)
+        self.typical = typical_fit(vectors.seeks[gather_rows(vectors.seek_offsets, reference)[0]],
+                                   vectors.offers[gather_rows(vectors.offer_offsets, reference)[0]],
+                                   vectors.offers, vectors.offer_offsets,
+                                   vectors.seeks, vectors.seek_offsets)
         self.german_partners = cat.german_partners()
         self._last_components: tuple[Profile, dict[str, Array]] | None = None
         cfg = self.config
@@ -708,15 +719,21 @@ class Matcher:
             return MatchResult(query, [], candidates=0, scope="cross_field")
         pool = len(candidates)
         own = self.row.get(query.id)
-        pool_link = link[candidates] if len(self.row) > cfg.shortlist else (
-            link if own is None else np.delete(link, own))
+        def pooled_over(values: Array) -> Array:
+            if len(self.row) > cfg.shortlist:
+                return values[candidates]
+            return values if own is None else np.delete(values, own)
+
+        pool_link, pool_typical = pooled_over(link), pooled_over(self.typical)
         if self.first_stage is not None:
             every, estimated = self._first_stage(self.first_stage, query, arrays)
             if pool > self._keep(top):
                 estimate = cross_field_score(
                     every["complementarity"][candidates], link[candidates],
                     estimated["complementarity"], pool_link,
-                    link_weight=cfg.cross_field_link_weight, standardised=cfg.standardise)
+                    link_weight=cfg.cross_field_link_weight, standardised=cfg.standardise,
+                    typical=self.typical[candidates], pool_typical=pool_typical,
+                    typical_weight=cfg.cross_field_typical_weight)
                 candidates = candidates[top_positions(estimate, self._keep(top))]
             raw, pooled = self._second_stage(query, candidates, arrays, every, estimated)
         else:
@@ -724,7 +741,9 @@ class Matcher:
         scores = cross_field_score(raw["complementarity"], link[candidates],
                                    pooled["complementarity"], pool_link,
                                    link_weight=cfg.cross_field_link_weight,
-                                   standardised=cfg.standardise)
+                                   standardised=cfg.standardise,
+                                   typical=self.typical[candidates], pool_typical=pool_typical,
+                                   typical_weight=cfg.cross_field_typical_weight)
         picks = self._select(scores, candidates, top, diversity)
         matches = []
         for i, standing in zip(picks, standings(scores, picks, pool=pool), strict=True):

@@ -130,19 +130,29 @@ def eligible(query_fields: Array, cand_fields: Array, link: Array, *, strict: bo
 
 
 def cross_field_score(fit: Array, link: Array, pool_fit: Array | Moments, pool_link: Array, *,
-                      link_weight: float, standardised: bool) -> Array:
+                      link_weight: float, standardised: bool, typical: Array | None = None,
+                      pool_typical: Array | None = None, typical_weight: float = 0.0) -> Array:
     """(n,) the "beyond your field" score: two-sided need/offer ``fit`` (n,) and ``link`` (n,),
-    weighted ``1 - link_weight`` and ``link_weight``.
+    weighted ``1 - link_weight`` and ``link_weight``, less ``typical_weight`` times the
+    candidates' ``typical`` fit (n,), their fit with an average query
+    (:func:`~matcher.engine.complementarity.typical_fit`): a candidate that suits everyone does
+    not top every list.
 
     Standardised: each is standardised over its reference pool (``pool_fit``, ``pool_link``,
-    (m,), or the fit's :class:`~matcher.engine.complementarity.Moments`) and the weighted sum goes
-    through the logistic, so 0.5 is an average profile of the
-    pool, as in the main list. Otherwise the weighted sum of the raw values.
+    ``pool_typical``, (m,), or the fit's :class:`~matcher.engine.complementarity.Moments`) and the
+    weighted sum goes through the logistic, so 0.5 is an average profile of the pool, as in the
+    main list. Otherwise the weighted sum of the raw values.
     """
+    held = typical if typical_weight > 0 else None
     if standardised:
         total = (1.0 - link_weight) * zscore(fit, pool_fit) + link_weight * zscore(link, pool_link)
+        if held is not None:
+            total = total - typical_weight * zscore(held, held if pool_typical is None
+                                                    else pool_typical)
         return logistic(total)
     out: Array = ((1.0 - link_weight) * fit + link_weight * link).astype(np.float32)
+    if held is not None:
+        out = (out - typical_weight * held).astype(np.float32)
     return out
 
 

@@ -1,12 +1,15 @@
 """How the "beyond your field" list differs from the main list, measured on the catalogue.
 
-Three figures, each for the main list (``scope=all``) and the cross-field list, strict and not:
+Four figures, each for the main list (``scope=all``) and the cross-field list, strict and not:
 
 1. **field overlap**: over every German profile's top-k, the share of suggestions that share a
    field with the query (goal for the cross-field list: below 0.3);
 2. **need/offer fit**: the mean two-sided need/offer fit (the ``complementarity`` component) of
    the suggestions, per query and then over queries, with the paired difference to the main list;
-3. **cross-field partnerships found**: the known bilateral partnerships (agreement, memorandum,
+3. **exposure**: how concentrated each list's suggestions are over all German profiles (the share
+   of lists that hold the most suggested profile, and of all slots the ten most suggested hold;
+   :func:`~matcher.evaluation.metrics.exposure_of`);
+4. **cross-field partnerships found**: the known bilateral partnerships (agreement, memorandum,
    joint project, exchange) whose two sides share no field and sit in different countries; each
    side is a query and the other its hidden partner; how many such (query, partner) pairs each
    list has in its top k.
@@ -27,7 +30,7 @@ import numpy as np
 
 from ..catalogue.catalogue import Catalogue
 from ..engine.ranking import Matcher, MatchResult
-from .metrics import bootstrap_ci
+from .metrics import bootstrap_ci, exposure_of
 
 #: The lists compared: name -> (scope, strict).
 LISTS: dict[str, tuple[str, bool]] = {
@@ -35,6 +38,8 @@ LISTS: dict[str, tuple[str, bool]] = {
     "cross_field": ("cross_field", True),
     "cross_field_not_strict": ("cross_field", False),
 }
+#: How many of the most suggested profiles the exposure's slot share counts.
+HUBS = 10
 
 
 def share_sharing_field(query_fields: Sequence[str], suggested: Sequence[Sequence[str]]) -> float:
@@ -76,6 +81,11 @@ class ListFigures:
     fit_minus_main_ci95: tuple[float, float]
     mean_length: float
     partnerships_found: int
+    #: The most suggested profile, the share of lists it is in, and the share of all slots the
+    #: :data:`HUBS` most suggested hold.
+    most_suggested: str = ""
+    max_share: float = 0.0
+    top_share: float = 0.0
 
 
 @dataclass
@@ -91,12 +101,13 @@ class CrossFieldMeasures:
 
 
 def measure(matcher: Matcher, *, top: int = 10, seed: int = 0) -> CrossFieldMeasures:
-    """The three figures for the lists of :data:`LISTS` (see the module docstring)."""
+    """The four figures for the lists of :data:`LISTS` (see the module docstring)."""
     catalogue = matcher.catalogue
     german = catalogue.german()
     overlap: dict[str, list[float]] = {name: [] for name in LISTS}
     fit: dict[str, list[float]] = {name: [] for name in LISTS}
     length: dict[str, list[int]] = {name: [] for name in LISTS}
+    shown: dict[str, list[list[str]]] = {name: [] for name in LISTS}
     for query in german:
         for name, (scope, strict) in LISTS.items():
             result = matcher.match(query, top=top, scope=scope, strict=strict)
@@ -105,6 +116,7 @@ def measure(matcher: Matcher, *, top: int = 10, seed: int = 0) -> CrossFieldMeas
             fits = [m.explanation.components["complementarity"] for m in result.matches]
             fit[name].append(float(np.mean(fits)) if fits else float("nan"))
             length[name].append(len(result.matches))
+            shown[name].append([m.id for m in result.matches])
     pairs = cross_field_partnerships(catalogue)
     hits = dict.fromkeys(LISTS, 0)
     for pid, partners in sorted(pairs.items()):
@@ -116,6 +128,7 @@ def measure(matcher: Matcher, *, top: int = 10, seed: int = 0) -> CrossFieldMeas
         values = np.asarray(fit[name])
         ok = ~np.isnan(values) & ~np.isnan(main_fit)  # an empty list has no fit
         diff = (values - main_fit)[ok]
+        spread = exposure_of(shown[name], [p.id for p in catalogue.profiles], hubs=HUBS)
         out.lists[name] = ListFigures(
             field_overlap=round(float(np.mean(overlap[name])), 4),
             field_overlap_ci95=bootstrap_ci(overlap[name], seed=seed),
@@ -125,6 +138,9 @@ def measure(matcher: Matcher, *, top: int = 10, seed: int = 0) -> CrossFieldMeas
             fit_minus_main_ci95=bootstrap_ci(list(diff), seed=seed),
             mean_length=round(float(np.mean(length[name])), 2),
             partnerships_found=hits[name],
+            most_suggested=str(spread["most_suggested"][0]["id"]) if spread["slots"] else "",
+            max_share=spread["max_share"],
+            top_share=spread[f"share_of_top_{HUBS}"],
         )
     return out
 
@@ -137,8 +153,9 @@ def format_measures(m: CrossFieldMeasures) -> str:
         "queries (partners sharing no field, in another country)",
         "",
         "| list | shares a field with the query | need/offer fit | fit minus main list "
-        f"| mean length | cross-field partners in top {m.top} |",
-        "|---|---|---|---|---|---|",
+        f"| mean length | cross-field partners in top {m.top} | most suggested (share of lists) "
+        f"| slots the {HUBS} most suggested hold |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for name, f in m.lists.items():
         lines.append(
@@ -146,5 +163,6 @@ def format_measures(m: CrossFieldMeasures) -> str:
             f"{f.field_overlap_ci95[1]:.2f}] | {f.fit:.3f} [{f.fit_ci95[0]:.2f}, {f.fit_ci95[1]:.2f}] "
             f"| {f.fit_minus_main:+.3f} [{f.fit_minus_main_ci95[0]:+.2f}, "
             f"{f.fit_minus_main_ci95[1]:+.2f}] | {f.mean_length:.1f} "
-            f"| {f.partnerships_found} of {m.n_partnerships} |")
+            f"| {f.partnerships_found} of {m.n_partnerships} | {f.most_suggested or '-'} "
+            f"({f.max_share:.0%}) | {f.top_share:.1%} |")
     return "\n".join(lines) + "\n"

@@ -81,6 +81,31 @@ def gini(values: Sequence[float]) -> float:
     return float((2 * np.arange(1, n + 1) - n - 1) @ data / (n * total))
 
 
+def exposure_of(lists: Sequence[Sequence[str]], candidates: Sequence[str], *,
+                hubs: int = 10) -> dict[str, Any]:
+    """How concentrated the suggestions of ``lists`` (one list of profile ids per query) are over
+    ``candidates``: the share of all slots the ``hubs`` most suggested hold, the share of lists
+    the most suggested one is in (``max_share``), the Gini coefficient over candidates, how many
+    are never suggested, and the ``hubs`` most suggested with their counts. Ids outside
+    ``candidates`` take a slot but are not counted."""
+    counts: dict[str, int] = dict.fromkeys(candidates, 0)
+    slots = 0
+    for ids in lists:
+        for pid in ids:
+            if pid in counts:
+                counts[pid] += 1
+            slots += 1
+    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "slots": slots,
+        f"share_of_top_{hubs}": round(sum(c for _, c in ranked[:hubs]) / slots, 4) if slots else 0.0,
+        "max_share": round(ranked[0][1] / len(lists), 4) if ranked and lists else 0.0,
+        "gini": round(gini(list(counts.values())), 4),
+        "never_suggested": sum(1 for c in counts.values() if c == 0),
+        "most_suggested": [{"id": pid, "count": c} for pid, c in ranked[:hubs]],
+    }
+
+
 def paired_difference(a: list[dict[str, float]], b: list[dict[str, float]], names: Sequence[str],
                       seed: int) -> dict[str, dict[str, Any]]:
     """Per metric, the mean over queries of ``a`` minus ``b`` (the same queries in the same

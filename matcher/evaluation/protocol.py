@@ -47,7 +47,7 @@ from ..engine.ranking import Matcher
 from ..errors import ClusterBridgeError
 from ..outcomes.feedback import MIN_FEEDBACK_LABELS, FeedbackLabels
 from .judged import POOL_MODELS, Judgements, judged_evaluation
-from .metrics import gini, paired_difference, summarise
+from .metrics import exposure_of, paired_difference, summarise
 from .models import (
     Model,
     evaluate_model,
@@ -273,23 +273,12 @@ def evaluate(matcher: Matcher, *, seed: int = 0, folds: int = 5,
 
 def exposure(matcher: Matcher, *, top: int = 10, hubs: int = 10) -> dict[str, Any]:
     """How concentrated the suggestions of ``matcher`` are over all German profiles' top-``top``
-    lists (as shown: filters and diversity at their defaults)."""
-    counts: dict[str, int] = dict.fromkeys((p.id for p in matcher.catalogue.international()), 0)
-    slots = 0
-    for g in matcher.catalogue.german():
-        for m in matcher.match(g.id, top=top).matches:
-            if m.id in counts:
-                counts[m.id] += 1
-            slots += 1
-    ranked = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    return {
-        "top": top,
-        "slots": slots,
-        f"share_of_top_{hubs}": round(sum(c for _, c in ranked[:hubs]) / slots, 4) if slots else 0.0,
-        "gini": round(gini(list(counts.values())), 4),
-        "never_suggested": sum(1 for c in counts.values() if c == 0),
-        "most_suggested": [{"id": pid, "count": c} for pid, c in ranked[:hubs]],
-    }
+    lists (as shown: filters and diversity at their defaults), by
+    :func:`~matcher.evaluation.metrics.exposure_of`."""
+    lists = [[m.id for m in matcher.match(g.id, top=top).matches]
+             for g in matcher.catalogue.german()]
+    return {"top": top, **exposure_of(lists, [p.id for p in matcher.catalogue.international()],
+                                      hubs=hubs)}
 
 
 def evaluate_temporal(matcher: Matcher, weights: Weights, *, split: int, seed: int) -> dict[str, Any]:
