@@ -264,11 +264,15 @@ STRINGS.update({
     "beyond.intro": {
         "en": "Partners from other fields that are linked to yours, by measured relatedness (U.S. "
               "Cluster Mapping) or by partnerships between other organisations, ranked by how well "
-              "needs and offers fit both ways: the partner that completes a value chain.",
+              "needs and offers fit both ways and how closely the fields are linked: the partner "
+              "that completes a value chain. Organisations whose offers would suit any cluster "
+              "rank lower here, so that the list is about you.",
         "de": "Partner aus anderen Themenfeldern, die mit Ihren verbunden sind, durch gemessene "
               "Verwandtschaft (U.S. Cluster Mapping) oder durch Partnerschaften anderer "
               "Organisationen, geordnet danach, wie gut Bedarf und Angebot in beide Richtungen "
-              "passen: der Partner, der eine Wertschöpfungskette vervollständigt."},
+              "passen und wie eng die Felder verbunden sind: der Partner, der eine "
+              "Wertschöpfungskette vervollständigt. Organisationen, deren Angebot zu jedem Cluster "
+              "passen würde, stehen hier weiter unten, damit die Liste von Ihnen handelt."},
     "beyond.none": {"en": "No partner from a linked field passes these filters.",
                     "de": "Kein Partner aus einem verbundenen Themenfeld erfüllt diese Filter."},
     "network": {"en": "Partnership network", "de": "Partnerschaftsnetz"},
