@@ -150,7 +150,8 @@ async def profile_matches(
     diversity: bool = True,
     scope: Annotated[Literal["all", "cross_field"], Query(
         description="all: every candidate; cross_field: partners from other fields linked to "
-                    "the profile's (beyond your field), by two-sided need/offer fit")] = "all",
+                    "the profile's (beyond your field), by two-sided need/offer fit and the link, "
+                    "offers that suit any cluster ranked lower")] = "all",
     strict: Annotated[bool, Query(
         description="scope=cross_field: no suggestion shares a field with the profile")] = True,
     include_dismissed: Annotated[bool, Query(
