@@ -190,6 +190,7 @@ class Writer:
             pdf.multi_cell(box - 7, 3.5, label, align="L")
         pdf.set_xy(pdf.l_margin, top + 29)
         self.text(s.reach, size=9, height=4.8)
+        pdf.ln(1.5)
         if s.gaps:
             gaps = "; ".join(f"{data.field_name(g.cell.field)} ↔ {data.region(g.cell.region)}"
                              for g in s.gaps[:3])
