@@ -14,7 +14,7 @@ PENDING = PROJECT_DATA / "pending"
 
 
 def test_set_aside_records_say_why_and_are_not_in_the_catalogue() -> None:
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(PROJECT_DATA)
     records = [json.loads(line) for line in (PENDING / "profiles.jsonl").read_text(
         encoding="utf-8").splitlines() if line.strip()]
     assert records
@@ -24,7 +24,7 @@ def test_set_aside_records_say_why_and_are_not_in_the_catalogue() -> None:
 
 
 def test_relationships_kept_aside_wait_for_a_set_aside_profile() -> None:
-    catalogue = load_catalogue()
+    catalogue = load_catalogue(PROJECT_DATA)
     aside = {json.loads(line)["id"] for line in (PENDING / "profiles.jsonl").read_text(
         encoding="utf-8").splitlines() if line.strip()}
     for name, ends in (("partnerships.csv", ("a", "b")), ("network_members.csv", ("profile",))):
