@@ -42,7 +42,7 @@ def cmd_coverage(args: argparse.Namespace, out: Any) -> int:
 
 def cmd_report(args: argparse.Namespace, out: Any) -> int:
     from matcher.reports import collect, parse_formats, write_report
-    from matcher.reports.summary import summarise
+    from matcher.reports.summary import reach_text
 
     formats = parse_formats(args.format)
     matcher = matcher_of(args)
@@ -66,7 +66,7 @@ def cmd_report(args: argparse.Namespace, out: Any) -> int:
     names = write_report(data, args.out, formats)
     if not args.quiet:
         out.write(f"wrote {', '.join(names)} to {args.out} for {len(data.results)} clusters in "
-                  f"{time.perf_counter() - start:.1f} s\n{summarise(data).reach}\n")
+                  f"{time.perf_counter() - start:.1f} s\n{reach_text(data)}\n")
     return 0
 
 

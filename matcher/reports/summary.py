@@ -106,6 +106,13 @@ def reach(data: ReportData) -> dict[str, int]:
             "with_contact": sum(1 for p in shown if data.contacts.get(p))}
 
 
+def reach_text(data: ReportData, counts: dict[str, int] | None = None) -> str:
+    """:func:`reach` in a sentence of the report's language (the summary's and the CLI's)."""
+    counts = counts or reach(data)
+    return data.word("reach", suggestions=counts["suggestions"], website=counts["with_website"],
+                     contact=counts["with_contact"])
+
+
 def summarise(data: ReportData) -> Summary:
     """The headline numbers and 0 to :data:`MAX_ACTIONS` actions of ``data``."""
     reported = [r.query.id for r in data.results]
@@ -143,5 +150,4 @@ def summarise(data: ReportData) -> Summary:
     return Summary(covers, len(reported), counts["suggestions"], unpartnered,
                    sum(1 for c in data.coverage.cells if c.strong_matches and not c.partnerships),
                    gaps, actions, counts["with_website"], counts["with_contact"],
-                   data.word("reach", suggestions=counts["suggestions"],
-                             website=counts["with_website"], contact=counts["with_contact"]))
+                   reach_text(data, counts))
