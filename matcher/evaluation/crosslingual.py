@@ -13,7 +13,7 @@ import numpy as np
 from ..catalogue.catalogue import parse_query_profile
 from ..config import PROJECT_DATA
 from ..engine.ranking import Matcher
-from .metrics import bootstrap_ci
+from .metrics import bootstrap_ci, exposure_of
 
 #: German and French queries written from scratch, each with an English pair written separately.
 LANGUAGE_QUERIES = PROJECT_DATA / "evaluation" / "language_queries.jsonl"
@@ -94,23 +94,21 @@ def crosslingual(matcher: Matcher, queries: Path = LANGUAGE_QUERIES, *, top: int
 
     out: dict[str, Any] = {}
     for lang, results in sorted(per_lang.items()):
-        counts: dict[str, int] = {}
-        for result in results:
-            for pid in result["list"]:
-                counts[pid] = counts.get(pid, 0) + 1
         n = len(results)
         with_partners = [r for r in results if r["hit@10"] is not None]
-        hubs = [{"id": pid, "share": round(c / n, 4),
-                 "text_language": detect(catalogue.by_id[pid].description)}
-                for pid, c in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-                if c / n > HUB_SHARE]
+        # at most top / HUB_SHARE profiles can each be in more than HUB_SHARE of the lists
+        spread = exposure_of([r["list"] for r in results], list(catalogue.by_id),
+                             hubs=int(top / HUB_SHARE))
+        hubs = [{"id": h["id"], "share": round(h["count"] / n, 4),
+                 "text_language": detect(catalogue.by_id[h["id"]].description)}
+                for h in spread["most_suggested"] if h["count"] / n > HUB_SHARE]
         out[lang] = {
             "n": n,
             "overlap": mean_ci([r["overlap"] for r in results]),
             "n_with_partners": len(with_partners),
             **{f"{name}partner_hit@{k}": mean_ci([r[f"{name}hit@{k}"] for r in with_partners])
                for name in ("", "english_") for k in (10, 20)},
-            "max_share": round(max(counts.values()) / n, 4) if counts else 0.0,
+            "max_share": spread["max_share"],
             "hubs": hubs,
         }
     return out
