@@ -8,6 +8,7 @@ language's decimal mark.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -16,6 +17,7 @@ from fastapi import Request
 from matcher import messages
 from matcher.catalogue.languages import INTERFACE_LANGUAGES as LANGUAGES
 from matcher.catalogue.languages import country_name, format_number, region_name
+from matcher.catalogue.profiles import Profile
 from matcher.catalogue.relationships import Partnership, SharedNetwork
 from matcher.catalogue.taxonomy import Taxonomy
 from matcher.config import MAX_REPORT_TOP
@@ -174,6 +176,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "c.roles": {"en": "Roles we lack", "de": "Rollen, die uns fehlen"},
     "c.parity": {"en": "Similar size", "de": "Ähnliche Größe"},
     "contact": {"en": "Contact", "de": "Kontakt"},
+    "contact.via": {"en": "Contact via {host}", "de": "Kontakt über {host}"},
+    "at_work.fresh": {"en": "active in {year}", "de": "aktiv {year}"},
+    "at_work.old": {"en": "not confirmed active since {year}",
+                    "de": "seit {year} nicht als aktiv bestätigt"},
+    "at_work.title": {"en": "the year of the newest source seen showing the organisation at work",
+                      "de": "das Jahr der neuesten gesichteten Quelle, die die Organisation bei "
+                            "der Arbeit zeigt"},
     "no_website": {"en": "no website known yet", "de": "noch keine Webseite bekannt"},
     "ended": {"en": "No longer active since {year}: it is not suggested to anyone.",
               "de": "Seit {year} nicht mehr aktiv: wird niemandem vorgeschlagen."},
@@ -634,6 +643,14 @@ class Words:
         kind = match.explanation.label
         return self.t("label." + (match.standing.label(kind) if match.standing else kind))
 
+    def at_work(self, profile: Profile) -> tuple[str, str] | None:
+        """When a source last showed ``profile`` at work, as (``fresh`` or ``old``, text); None
+        for a profile no source was dated for, or one that ended (its notice says so)."""
+        if profile.confirmed is None or profile.ended is not None:
+            return None
+        kind = "old" if profile.unconfirmed(dt.date.today().year) else "fresh"
+        return kind, self.t(f"at_work.{kind}", year=profile.confirmed)
+
     def relationship(self, tie: Partnership | None, networks: list[SharedNetwork]) -> str:
         return messages.summary(relationship_reasons(tie, networks), self.lang, self.field)
 
@@ -641,4 +658,4 @@ class Words:
         return {"t": self.t, "field": self.field, "fields": self.fields, "country": self.country,
                 "region": self.region, "num": self.num, "kind": self.kind, "roles": self.roles,
                 "reasons_of": self.reasons, "relationship": self.relationship,
-                "standing_of": self.standing, "label_of": self.label}
+                "standing_of": self.standing, "label_of": self.label, "at_work": self.at_work}

@@ -10,8 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from matcher.catalogue.languages import InterfaceLanguage
-from matcher.catalogue.profiles import MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
-from matcher.catalogue.relationships import FRESH_YEARS
+from matcher.catalogue.profiles import FRESH_YEARS, MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
 from matcher.config import MAX_REPORT_TOP, MAX_TOP
 from matcher.outcomes.feedback import MAX_NOTE
 
@@ -73,6 +72,8 @@ class ProfileIn(BaseModel):
         "the year it stopped working (wound up or merged); it is then never suggested"))
     successor: str | None = Field(default=None, max_length=MAX_PHRASE, description=(
         "who carries on its work, for a profile that ended"))
+    confirmed: int | None = Field(default=None, description=(
+        "the year of the newest source seen showing the organisation at work"))
 
     def record(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
@@ -118,6 +119,9 @@ class ProfilePublic(BaseModel):
     checked: str | None = None
     ended: int | None = None
     successor: str | None = None
+    confirmed: int | None = Field(default=None, description=(
+        "the year of the newest source seen showing the organisation at work; more than "
+        f"{FRESH_YEARS} years old, it is shown as not confirmed active since"))
     partners: list[str] = Field(default_factory=list, description="ids of bilateral partners")
     networks: list[NetworkPublic] = Field(default_factory=list,
                                           description="multi-party networks it belongs to")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 from typing import Any
@@ -622,3 +623,36 @@ def test_a_profile_that_ended_is_shown_as_such_and_never_suggested(client: TestC
                        ({"successor": "Somebody"}, "successor")):
         r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH, json={**body, **bad})
         assert r.status_code == 422 and field in r.text, r.text
+
+
+def test_a_profile_says_when_a_source_last_showed_it_at_work_and_where_its_contact_leads(
+        client: TestClient) -> None:
+    profile = client.get("/api/v1/profiles/jp-photonics-1").json()
+    body = {k: v for k, v in profile.items() if k in ProfileIn.model_fields and v is not None}
+    this_year = dt.date.today().year
+    eccp = "https://clustercollaboration.eu/cluster-organisations/jp-photonics"
+    r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH,
+                   json={**body, "confirmed": this_year - 1, "contact": eccp})
+    assert r.status_code == 200, r.text
+    assert client.get("/api/v1/profiles/jp-photonics-1").json()["confirmed"] == this_year - 1
+    page = client.get("/clusters/jp-photonics-1", params={"lang": "en"}).text
+    assert f"active in {this_year - 1}" in page
+    assert f'href="{eccp}" rel="noopener">Contact via clustercollaboration.eu</a>' in page
+    german = client.get("/clusters/jp-photonics-1", params={"lang": "de"}).text
+    assert f"aktiv {this_year - 1}" in german and "Kontakt über clustercollaboration.eu" in german
+    cards = client.get("/clusters/de-photonics", params={"lang": "en"}).text
+    assert "Contact via clustercollaboration.eu" in cards and f"active in {this_year - 1}" in cards
+    # A contact page on its own site is just "Contact"; an old source is marked, not hidden.
+    own = (body.get("website") or "https://jp-photonics.example").rstrip("/") + "/contact"
+    r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH,
+                   json={**body, "website": own.removesuffix("/contact"), "contact": own,
+                         "confirmed": this_year - 6})
+    assert r.status_code == 200, r.text
+    page = client.get("/clusters/jp-photonics-1", params={"lang": "en"}).text
+    assert f'href="{own}" rel="noopener">Contact</a>' in page
+    assert f"not confirmed active since {this_year - 6}" in page
+    assert "Contact via" not in page and f"active in {this_year - 6}" not in page
+    for bad in ({"confirmed": this_year + 1}, {"confirmed": True},
+                {"confirmed": 2020, "ended": 2019}):
+        r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH, json={**body, **bad})
+        assert r.status_code == 422 and "confirmed" in r.text, r.text

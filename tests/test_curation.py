@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from matcher.catalogue.curation import check_catalogue, name_variants
+from matcher.catalogue.curation import check_catalogue, format_report, name_variants
 
 from .conftest import CATALOGUE_DIR
 
@@ -105,3 +105,25 @@ def test_contact_routes_are_counted_for_international_profiles_only(tmp_path: Pa
     assert after.international == before.international == sum(r["country"] != "DE" for r in records)
     assert after.with_contact == before.with_contact + 1  # the German contact does not count
     assert after.to_dict()["contact_share"] == round(after.with_contact / after.international, 4)
+
+
+def test_contacts_elsewhere_and_profiles_seen_at_work_are_counted(tmp_path: Path) -> None:
+    root = tmp_path / "cat"
+    shutil.copytree(CATALOGUE_DIR, root)
+    path = root / "profiles" / "example.jsonl"
+    records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    abroad = [r for r in records if r["country"] != "DE"]
+    abroad[0].update(website="https://www.one.example", contact="https://one.example/contact",
+                     confirmed=TODAY.year - 5)  # own site; five years old is still fresh
+    abroad[1].update(contact="https://clustercollaboration.eu/cluster-organisations/two",
+                     confirmed=TODAY.year - 6)  # another site; too old to count
+    abroad[2].update(confirmed=TODAY.year - 1, ended=TODAY.year)  # ended: not counted
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    report = check_catalogue(root, today=TODAY)
+    assert not [f for f in report.errors if f.check == "invalid"]
+    assert report.contact_elsewhere == 1
+    assert report.active_international == len(abroad) - 1
+    assert report.confirmed_at_work == 1
+    line = format_report(report).splitlines()[-1]
+    assert "1 of them on another site" in line
+    assert f"shows 1 of {len(abroad) - 1} active international at work" in line

@@ -1,12 +1,15 @@
 """Validation of catalogue files and ad-hoc profiles."""
 
+import datetime as dt
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from matcher import CatalogueError, ProfileValidationError, Reference, load_catalogue, parse_query_profile
+from matcher.catalogue.profiles import parse_profile
 from tests.conftest import CATALOGUE_DIR
 
 
@@ -185,3 +188,39 @@ def test_a_description_may_hold_line_breaks_and_tabs(reference: Reference) -> No
     profile, _ = parse_query_profile({"name": "X", "country": "FR",
                                       "description": "First line.\r\nSecond\tline."}, reference)
     assert profile.description == "First line.\r\nSecond\tline."
+
+
+@pytest.mark.parametrize(("website", "contact", "elsewhere"), [
+    ("https://www.flandersmake.be", "https://coock.flandersmake.be/en/privacy", None),
+    ("https://flux50.com", "https://www.flux50.com/privacy-statement", None),
+    ("https://www.sipa.gov.tw", "https://w3.sipa.gov.tw/DMS/web/index.jsp", None),
+    ("https://www.one.example", "https://clustercollaboration.eu/cluster-organisations/one",
+     "clustercollaboration.eu"),
+    (None, "https://www.Platform.example:8443/one", "platform.example"),
+    ("https://notflux50.com", "https://flux50.com/contact", "flux50.com"),
+    ("https://flux50.com", None, None),
+])
+def test_a_contact_route_off_the_own_site_names_where_it_leads(
+        reference: Reference, website: str | None, contact: str | None,
+        elsewhere: str | None) -> None:
+    record = {"name": "One", "country": "BE", "description": "A cluster.", "website": website,
+              "contact": contact}
+    profile, problems, _ = parse_profile(record, reference.geography, reference.taxonomy,
+                                         strict=False)
+    assert profile is not None, problems
+    assert profile.contact_elsewhere == elsewhere
+
+
+def test_a_profile_is_judged_by_the_newest_source_that_shows_it_at_work(
+        reference: Reference) -> None:
+    record = {"name": "One", "country": "BE", "description": "A cluster.", "confirmed": 2021}
+    profile, problems, _ = parse_profile(record, reference.geography, reference.taxonomy,
+                                         strict=False)
+    assert profile is not None, problems
+    assert not profile.unconfirmed(2026) and profile.unconfirmed(2027)
+    assert not replace(profile, confirmed=None).unconfirmed(2100)  # no dated source: not judged
+    for bad in ({"confirmed": "2021"}, {"confirmed": dt.date.today().year + 1},
+                {"confirmed": 2022, "ended": 2021}):
+        _, problems, _ = parse_profile({**record, **bad}, reference.geography,
+                                       reference.taxonomy, strict=False)
+        assert [f for f, _ in problems] == ["confirmed"], problems

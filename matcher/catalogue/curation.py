@@ -15,8 +15,12 @@ each finding with file, row and field. Errors make the check fail; warnings are 
 - ``no-website`` (warning): no ``website``; the share of profiles with one is reported against
   :data:`WEBSITE_GOAL`;
 - the share of international profiles with a ``contact`` route is reported against
-  :data:`CONTACT_GOAL` (a count, not a warning per profile: most have none yet);
-- the dated partnerships (affiliations aside) not confirmed within :data:`~.relationships.FRESH_YEARS` years
+  :data:`CONTACT_GOAL` (a count, not a warning per profile: most have none yet), and how many
+  of those routes lead to another site than the organisation's own (``contact_elsewhere``);
+- the active international profiles that a source of the last :data:`~.profiles.FRESH_YEARS`
+  years shows at work (``confirmed``) are counted: the others are not judged, or marked
+  "not confirmed active since" wherever they are shown;
+- the dated partnerships (affiliations aside) not confirmed within :data:`~.profiles.FRESH_YEARS` years
   (``Partnership.unconfirmed``) are counted: they are marked so wherever a tie is shown.
 """
 
@@ -32,7 +36,7 @@ from typing import Any
 
 from ..errors import CatalogueError
 from .catalogue import Catalogue, Reference, load_catalogue
-from .relationships import FRESH_YEARS
+from .profiles import FRESH_YEARS
 
 MIN_DESCRIPTION = 330
 STALE_MONTHS = 24
@@ -70,6 +74,11 @@ class CheckReport:
     with_website: int = 0
     international: int = 0
     with_contact: int = 0
+    #: Contact routes that lead to another site than the organisation's own (``contact_elsewhere``).
+    contact_elsewhere: int = 0
+    #: Active international profiles, and those a source showed at work within FRESH_YEARS years.
+    active_international: int = 0
+    confirmed_at_work: int = 0
     dated_ties: int = 0
     unconfirmed_ties: int = 0
 
@@ -90,6 +99,9 @@ class CheckReport:
                 "website_share": round(self.website_share, 4), "website_goal": WEBSITE_GOAL,
                 "international": self.international, "with_contact": self.with_contact,
                 "contact_share": round(self.contact_share, 4), "contact_goal": CONTACT_GOAL,
+                "contact_elsewhere": self.contact_elsewhere,
+                "active_international": self.active_international,
+                "confirmed_at_work": self.confirmed_at_work,
                 "dated_ties": self.dated_ties, "unconfirmed_ties": self.unconfirmed_ties,
                 "errors": len(self.errors), "warnings": len(self.findings) - len(self.errors),
                 "findings": [asdict(f) for f in self.findings]}
@@ -189,6 +201,11 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
     international = catalogue.international()
     report.international = len(international)
     report.with_contact = sum(1 for p in international if p.contact)
+    report.contact_elsewhere = sum(1 for p in international if p.contact_elsewhere)
+    active = [p for p in international if p.ended is None]
+    report.active_international = len(active)
+    report.confirmed_at_work = sum(1 for p in active if p.confirmed is not None
+                                   and not p.unconfirmed(today.year))
     dated = [t for t in catalogue.relationships.labels() if t.since or t.confirmed]
     report.dated_ties = len(dated)
     report.unconfirmed_ties = sum(1 for t in dated if t.unconfirmed(today.year))
@@ -243,7 +260,10 @@ def format_report(report: CheckReport) -> str:
                  f"{len(report.findings) - len(report.errors)} warnings; website on "
                  f"{report.with_website} ({report.website_share:.1%}, goal {WEBSITE_GOAL:.0%}); "
                  f"contact route on {report.with_contact} of {report.international} international "
-                 f"({report.contact_share:.1%}, goal {CONTACT_GOAL:.0%}); "
+                 f"({report.contact_share:.1%}, goal {CONTACT_GOAL:.0%}; "
+                 f"{report.contact_elsewhere} of them on another site); "
+                 f"a source of the last {FRESH_YEARS} years shows {report.confirmed_at_work} of "
+                 f"{report.active_international} active international at work; "
                  f"{report.unconfirmed_ties} of {report.dated_ties} dated ties not confirmed "
                  f"within {FRESH_YEARS} years")
     return "\n".join(lines) + "\n"

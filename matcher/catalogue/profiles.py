@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import Problem
 from .geography import Geography
@@ -51,6 +52,15 @@ MAX_ID = 120
 NOT_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 #: Tabs and line breaks: allowed in a description, not in a one-line text (a name, a list item).
 LINE_BREAKS = re.compile("[\t\n\r]")
+#: A newest dated source more than this many years old no longer shows that an organisation is
+#: at work, or that a cooperation is still going: the profile or tie is "not confirmed since".
+FRESH_YEARS = 5
+
+
+def outdated(newest: int | None, year: int) -> bool:
+    """Whether, in ``year``, a record whose newest dated source is of ``newest`` is more than
+    :data:`FRESH_YEARS` years old (an undated record is not judged)."""
+    return newest is not None and newest < year - FRESH_YEARS
 
 
 @dataclass(frozen=True)
@@ -82,6 +92,28 @@ class Profile:
     ended: int | None = None
     #: Who carries on its work (a name, as a source gives it), for a profile that ``ended``.
     successor: str | None = None
+    #: The year of the newest source seen that shows the organisation at work (its own news, an
+    #: event, a project or a report of that year), its URL among the sources; None when none
+    #: was looked for or found.
+    confirmed: int | None = None
+
+    @property
+    def contact_elsewhere(self) -> str | None:
+        """The host of the contact route when it is not on the organisation's own site (its
+        profile on a partnering platform, say), so that a reader knows where the link leads;
+        None for a contact page on its own site (or a subdomain of it) or no contact at all."""
+        if not self.contact:
+            return None
+        host = _host(self.contact)
+        own = _host(self.website) if self.website else ""
+        if own and (host == own or host.endswith("." + own) or own.endswith("." + host)):
+            return None
+        return host
+
+    def unconfirmed(self, year: int) -> bool:
+        """Whether, in ``year``, the newest source showing the organisation at work is more
+        than :data:`FRESH_YEARS` years old (a profile without one is not judged)."""
+        return outdated(self.confirmed, year)
 
     @property
     def members(self) -> int | None:
@@ -201,6 +233,22 @@ def _url(value: Any, name: str, problems: list[tuple[str, str]]) -> str | None:
     return value
 
 
+def _host(url: str) -> str:
+    """The host of ``url`` in lower case, without a port or a leading ``www.``."""
+    host = (urlsplit(url).hostname or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _year(value: Any, name: str, problems: list[tuple[str, str]]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not 1800 <= value <= dt.date.today().year:
+        problems.append((name, "must be a year, not in the future, or null"))
+        return None
+    return value
+
+
 def _date(value: Any, name: str, problems: list[tuple[str, str]]) -> str | None:
     if value is None:
         return None
@@ -239,7 +287,7 @@ def parse_profile(
     known = {
         "id", "name", "kind", "country", "region", "nuts", "city", "lat", "lon", "fields",
         "description", "offers", "seeks", "roles", "size", "website", "contact", "sources",
-        "updated", "checked", "ended", "successor",
+        "updated", "checked", "ended", "successor", "confirmed",
     }
     for key in record:
         if key not in known:
@@ -332,11 +380,10 @@ def parse_profile(
     updated = _date(record.get("updated"), "updated", problems)
     # Empty until someone has actually compared the record with its sources.
     checked = _date(record.get("checked"), "checked", problems)
-    ended = record.get("ended")
-    if ended is not None and (isinstance(ended, bool) or not isinstance(ended, int)
-                              or not 1800 <= ended <= dt.date.today().year):
-        problems.append(("ended", "must be a year, not in the future, or null"))
-        ended = None
+    ended = _year(record.get("ended"), "ended", problems)
+    confirmed = _year(record.get("confirmed"), "confirmed", problems)
+    if confirmed is not None and ended is not None and confirmed > ended:
+        problems.append(("confirmed", f"{confirmed} is after the year it ended ({ended})"))
     successor = _text(record.get("successor"), "successor", problems, required=False,
                       limit=MAX_PHRASE) or None
     if successor and record.get("ended") is None:
@@ -367,6 +414,7 @@ def parse_profile(
         checked=checked,
         ended=ended,
         successor=successor,
+        confirmed=confirmed,
     )
     if problems:
         return None, problems, mappings

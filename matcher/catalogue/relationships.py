@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem
-from .profiles import ID_RE, URL_RE, as_problems
+from .profiles import ID_RE, URL_RE, as_problems, outdated
 
 #: Kinds of bilateral ties.
 BILATERAL_KINDS: tuple[str, ...] = ("agreement", "memorandum", "joint project", "exchange", "affiliation")
@@ -40,9 +40,6 @@ NETWORK_KINDS: tuple[str, ...] = (
     "national network",
 )
 PARTNERSHIP_COLUMNS = ("a", "b", "since", "kind", "source", "note", "confirmed")
-#: A tie whose newest dated source (its start, or a later confirmation) is more than this many years
-#: old is "not confirmed since": it may have lapsed (``Partnership.unconfirmed``).
-FRESH_YEARS = 5
 NETWORK_COLUMNS = ("id", "name", "kind", "since", "until", "source")
 MEMBER_COLUMNS = ("network", "profile", "since", "source")
 
@@ -66,10 +63,10 @@ class Partnership:
         return tuple(self.source.split())
 
     def unconfirmed(self, year: int) -> bool:
-        """Whether, in ``year``, the tie's newest dated source is more than :data:`FRESH_YEARS`
-        years old (an undated tie is not judged)."""
-        newest = self.confirmed or self.since
-        return newest is not None and newest < year - FRESH_YEARS
+        """Whether, in ``year``, the tie's newest dated source (its start, or a later
+        confirmation) is more than :data:`~.profiles.FRESH_YEARS` years old: it may have lapsed
+        (an undated tie is not judged)."""
+        return outdated(self.confirmed or self.since, year)
 
     def other(self, profile_id: str) -> str:
         return self.b if profile_id == self.a else self.a

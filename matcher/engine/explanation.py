@@ -57,7 +57,7 @@ class RelatedField:
 class Tie:
     """The bilateral tie a suggestion already has with the query: its kind, the year it began,
     the year a newer source last confirmed it, and whether its newest dated source is older than
-    :data:`~matcher.catalogue.relationships.FRESH_YEARS` years (``unconfirmed``)."""
+    :data:`~matcher.catalogue.profiles.FRESH_YEARS` years (``unconfirmed``)."""
 
     kind: str
     since: int | None
