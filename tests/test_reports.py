@@ -183,6 +183,8 @@ def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_pat
     assert rows["ca-aero-mutual"]["partner_website"] == "https://example.org/ca-aero-mutual"
     assert rows["ca-aero-mutual"]["partner_contact"] == "https://example.org/ca-aero-mutual/contact"
     assert rows["ca-aero-mutual"]["partner_source"].startswith("https://")
+    assert rows["ca-aero-mutual"]["partner_active_in"] == "2025"  # its `confirmed`
+    assert all(r["partner_active_in"] == "" for k, r in rows.items() if k != "ca-aero-mutual")
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "href='https://example.org/ca-aero-mutual'>website</a>" in page
 

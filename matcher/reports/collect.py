@@ -71,6 +71,8 @@ class ReportData:
     #: Name and country of every profile.
     names: dict[str, str] = field(default_factory=dict)
     countries: dict[str, str] = field(default_factory=dict)
+    #: The year the newest source seen showed each profile at work (only those with one).
+    confirmed: dict[str, int] = field(default_factory=dict)
     profiles: int = 0
     german: int = 0
 
@@ -140,6 +142,7 @@ class ReportData:
                     round(m.score, 4), e.label, *(round(e.components[c], 4) for c in COMPONENTS),
                     "yes" if e.existing_partner else "no", e.summary,
                     self.websites.get(m.id, ""), self.contacts.get(m.id, ""), self.sources.get(m.id, ""),
+                    self.confirmed.get(m.id, ""),
                 ]
                 if linked:
                     link = e.value_chain.links[0] if e.value_chain and e.value_chain.links else None
@@ -236,5 +239,6 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         related={g.id: catalogue.relationships.related_to(g.id) for g in german},
         names={p.id: p.name for p in profiles},
         countries={p.id: p.country for p in profiles},
+        confirmed={p.id: p.confirmed for p in profiles if p.confirmed is not None},
         profiles=len(profiles), german=len(german),
     )

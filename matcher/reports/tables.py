@@ -21,7 +21,7 @@ from .summary import Summary
 COLUMNS = (
     "cluster_id", "cluster_name", "rank", "partner_id", "partner_name", "partner_country",
     "partner_world_region", "score", "label", *COMPONENTS, "existing_partner", "reasons",
-    "partner_website", "partner_contact", "partner_source",
+    "partner_website", "partner_contact", "partner_source", "partner_active_in",
 )
 #: The suggestion columns plus the strongest field link: their field and the one of ours.
 CROSS_FIELD_COLUMNS = (*COLUMNS, "their_field", "our_field")
