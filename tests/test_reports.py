@@ -177,7 +177,7 @@ def test_every_writer_is_safe_for_any_stored_text(hashing_matcher: Matcher, tmp_
 
 def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_path: Path) -> None:
     out = tmp_path / "reach"
-    write_report(collect(hashing_matcher, top=5, clusters=["de-aero"]), out, ["csv", "html"])
+    write_report(collect(hashing_matcher, top=5, clusters=["de-aero"]), out, ["csv", "html", "pdf"])
     with open(out / "suggestions.csv", newline="", encoding="utf-8") as f:
         rows = {r["partner_id"]: r for r in csv.DictReader(f)}
     assert rows["ca-aero-mutual"]["partner_website"] == "https://example.org/ca-aero-mutual"
@@ -187,6 +187,14 @@ def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_pat
     assert all(r["partner_active_in"] == "" for k, r in rows.items() if k != "ca-aero-mutual")
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "href='https://example.org/ca-aero-mutual'>website</a>" in page
+    # A route on the partner's own site is a "contact"; one elsewhere names the site it leads to.
+    assert "href='https://example.org/ca-aero-mutual/contact'>contact</a>" in page
+    eccp = "https://clustercollaboration.eu/cluster-organisations/us-photonics"
+    assert rows["us-photonics"]["partner_contact"] == eccp
+    assert f"href='{eccp}'>contact via clustercollaboration.eu</a>" in page
+    assert "active in 2025" in page and page.count("active in") == 1  # only the one dated
+    pdf = " ".join(_pdf_text(out / "report.pdf", 2).split())
+    assert "contact via clustercollaboration.eu:" in pdf and "active in 2025" in pdf
 
 
 def test_the_summary_counts_the_suggestions_a_reader_can_follow_up(hashing_matcher: Matcher,

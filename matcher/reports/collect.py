@@ -18,7 +18,7 @@ from typing import Any
 from ..analysis.coverage import Cell, Coverage, compute_coverage
 from ..catalogue.catalogue import Catalogue
 from ..catalogue.languages import LANGUAGES, country_name, format_number, region_name
-from ..catalogue.profiles import scrub
+from ..catalogue.profiles import outdated, scrub
 from ..catalogue.taxonomy import Taxonomy
 from ..config import COMPONENTS
 from ..engine.filters import cluster_page_filters
@@ -73,6 +73,8 @@ class ReportData:
     countries: dict[str, str] = field(default_factory=dict)
     #: The year the newest source seen showed each profile at work (only those with one).
     confirmed: dict[str, int] = field(default_factory=dict)
+    #: The site a contact route leads to, for routes not on the organisation's own site.
+    contact_hosts: dict[str, str] = field(default_factory=dict)
     profiles: int = 0
     german: int = 0
 
@@ -91,6 +93,21 @@ class ReportData:
 
     def num(self, value: float, digits: int = 2) -> str:
         return format_number(value, self.lang, digits)
+
+    def contact_word(self, profile_id: str) -> str:
+        """The label of a contact link: "contact", or "contact via <site>" when the route is
+        not on the organisation's own site (``Profile.contact_elsewhere``)."""
+        host = self.contact_hosts.get(profile_id)
+        return self.word("contact_via", host=host) if host else self.word("contact")
+
+    def at_work(self, profile_id: str) -> str:
+        """"active in <year>", or "not confirmed active since <year>" when that year is more
+        than FRESH_YEARS old (the rule of ``Profile.unconfirmed``); "" when no source was dated."""
+        year = self.confirmed.get(profile_id)
+        if year is None:
+            return ""
+        old = outdated(year, self.created().year)
+        return self.word("unconfirmed_since" if old else "active_in", year=year)
 
     def summary(self, match: Match) -> str:
         return match.explanation.summary_in(self.lang, self.field_name)
@@ -240,5 +257,6 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         names={p.id: p.name for p in profiles},
         countries={p.id: p.country for p in profiles},
         confirmed={p.id: p.confirmed for p in profiles if p.confirmed is not None},
+        contact_hosts={p.id: p.contact_elsewhere for p in profiles if p.contact_elsewhere},
         profiles=len(profiles), german=len(german),
     )

@@ -326,11 +326,14 @@ class Writer:
         pdf.ln(1.2)
 
     def reach(self, profile_id: str) -> None:
+        """A partner's website and contact route (naming the site a route elsewhere leads to),
+        and the year a source last showed it at work."""
         pdf, data = self.pdf, self.data
         links = [(data.websites.get(profile_id, ""), self.w("website")),
-                 (data.contacts.get(profile_id, ""), self.w("contact"))]
+                 (data.contacts.get(profile_id, ""), data.contact_word(profile_id))]
         links = [(url, label) for url, label in links if url.startswith(("https://", "http://"))]
-        if not links:
+        at_work = data.at_work(profile_id)
+        if not links and not at_work:
             return
         pdf.set_x(pdf.l_margin + 4)
         pdf.set_font(FONT, size=7.5)
@@ -339,6 +342,9 @@ class Writer:
             pdf.write(3.6, (" · " if i else "") + f"{label}: ")
             pdf.set_text_color(*BLUE)
             pdf.write(3.6, url, link=printable(url))
+        if at_work:
+            pdf.set_text_color(*GREY)
+            pdf.write(3.6, (" · " if links else "") + at_work)
         pdf.set_text_color(*BLACK)
         pdf.ln(3.6)
 
