@@ -177,9 +177,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "c.parity": {"en": "Similar size", "de": "Ähnliche Größe"},
     "contact": {"en": "Contact", "de": "Kontakt"},
     "contact.via": {"en": "Contact via {host}", "de": "Kontakt über {host}"},
-    "at_work.fresh": {"en": "active in {year}", "de": "aktiv {year}"},
-    "at_work.old": {"en": "not confirmed active since {year}",
-                    "de": "seit {year} nicht als aktiv bestätigt"},
     "at_work.title": {"en": "the year of the newest source seen showing the organisation at work",
                       "de": "das Jahr der neuesten gesichteten Quelle, die die Organisation bei "
                             "der Arbeit zeigt"},
@@ -646,10 +643,9 @@ class Words:
     def at_work(self, profile: Profile) -> tuple[str, str] | None:
         """When a source last showed ``profile`` at work, as (``fresh`` or ``old``, text); None
         for a profile no source was dated for, or one that ended (its notice says so)."""
-        if profile.confirmed is None or profile.ended is not None:
+        if profile.ended is not None:
             return None
-        kind = "old" if profile.unconfirmed(dt.date.today().year) else "fresh"
-        return kind, self.t(f"at_work.{kind}", year=profile.confirmed)
+        return messages.at_work(profile.confirmed, dt.date.today().year, self.lang)
 
     def relationship(self, tie: Partnership | None, networks: list[SharedNetwork]) -> str:
         return messages.summary(relationship_reasons(tie, networks), self.lang, self.field)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue.languages import INTERFACE_LANGUAGES, format_number
+from ..catalogue.profiles import outdated
 
 FieldName = Callable[[str], str]
 
@@ -63,6 +64,16 @@ def role_name(role: str, lang: str = "en") -> str:
 
 def role_names(roles: Iterable[str], lang: str = "en") -> str:
     return ", ".join(role_name(r, lang) for r in roles)
+
+
+def at_work(confirmed: int | None, year: int, lang: str = "en") -> tuple[str, str] | None:
+    """When a source last showed an organisation at work, as (``fresh`` or ``old``, text) in
+    ``year`` ("active in 2025", or "not confirmed active since 2018" once the year is more than
+    ``FRESH_YEARS`` old); None when no source was dated."""
+    if confirmed is None:
+        return None
+    kind = "old" if outdated(confirmed, year) else "fresh"
+    return kind, catalogue(lang)[f"at_work.{kind}"].format(year=confirmed)
 
 
 def _since(say: Mapping[str, str], year: int | None) -> str:

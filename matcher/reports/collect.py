@@ -15,10 +15,11 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import messages
 from ..analysis.coverage import Cell, Coverage, compute_coverage
 from ..catalogue.catalogue import Catalogue
 from ..catalogue.languages import LANGUAGES, country_name, format_number, region_name
-from ..catalogue.profiles import outdated, scrub
+from ..catalogue.profiles import scrub
 from ..catalogue.taxonomy import Taxonomy
 from ..config import COMPONENTS
 from ..engine.filters import cluster_page_filters
@@ -101,13 +102,10 @@ class ReportData:
         return self.word("contact_via", host=host) if host else self.word("contact")
 
     def at_work(self, profile_id: str) -> str:
-        """"active in <year>", or "not confirmed active since <year>" when that year is more
-        than FRESH_YEARS old (the rule of ``Profile.unconfirmed``); "" when no source was dated."""
-        year = self.confirmed.get(profile_id)
-        if year is None:
-            return ""
-        old = outdated(year, self.created().year)
-        return self.word("unconfirmed_since" if old else "active_in", year=year)
+        """When a source last showed the partner at work, as of the report's date
+        (:func:`matcher.messages.at_work`); "" when no source was dated."""
+        said = messages.at_work(self.confirmed.get(profile_id), self.created().year, self.lang)
+        return said[1] if said else ""
 
     def summary(self, match: Match) -> str:
         return match.explanation.summary_in(self.lang, self.field_name)
