@@ -118,6 +118,8 @@ def test_contacts_elsewhere_and_profiles_seen_at_work_are_counted(tmp_path: Path
     abroad[1].update(contact="https://clustercollaboration.eu/cluster-organisations/two",
                      confirmed=TODAY.year - 6)  # another site; too old to count
     abroad[2].update(confirmed=TODAY.year - 1, ended=TODAY.year)  # ended: not counted
+    home = [r for r in records if r["country"] == "DE"]
+    home[0].update(confirmed=TODAY.year)
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     report = check_catalogue(root, today=TODAY)
     assert not [f for f in report.errors if f.check == "invalid"]
@@ -128,4 +130,6 @@ def test_contacts_elsewhere_and_profiles_seen_at_work_are_counted(tmp_path: Path
     assert report.confirmed_at_work == 1
     line = format_report(report).splitlines()[-1]
     assert f"{report.contact_elsewhere} of them on another site" in line
-    assert f"shows 1 of {len(abroad) - 1} active international at work" in line
+    assert (report.active_german, report.german_at_work) == (len(home), 1)
+    assert (f"shows 1 of {len(abroad) - 1} active international and 1 of {len(home)} German "
+            "at work" in line)

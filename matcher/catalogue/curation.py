@@ -17,9 +17,9 @@ each finding with file, row and field. Errors make the check fail; warnings are 
 - the share of international profiles with a ``contact`` route is reported against
   :data:`CONTACT_GOAL` (a count, not a warning per profile: most have none yet), and how many
   of those routes lead to another site than the organisation's own (``contact_elsewhere``);
-- the active international profiles that a source of the last :data:`~.profiles.FRESH_YEARS`
-  years shows at work (``confirmed``) are counted: the others are not judged, or marked
-  "not confirmed active since" wherever they are shown;
+- the active international and German profiles that a source of the last
+  :data:`~.profiles.FRESH_YEARS` years shows at work (``confirmed``) are counted: the others are
+  not judged, or marked "not confirmed active since" wherever they are shown;
 - the dated partnerships (affiliations aside) not confirmed within :data:`~.profiles.FRESH_YEARS` years
   (``Partnership.unconfirmed``) are counted: they are marked so wherever a tie is shown.
 """
@@ -36,7 +36,7 @@ from typing import Any
 
 from ..errors import CatalogueError
 from .catalogue import Catalogue, Reference, load_catalogue
-from .profiles import FRESH_YEARS
+from .profiles import FRESH_YEARS, Profile
 
 MIN_DESCRIPTION = 330
 STALE_MONTHS = 24
@@ -79,6 +79,9 @@ class CheckReport:
     #: Active international profiles, and those a source showed at work within FRESH_YEARS years.
     active_international: int = 0
     confirmed_at_work: int = 0
+    #: The same for the German profiles (the users' own clusters).
+    active_german: int = 0
+    german_at_work: int = 0
     dated_ties: int = 0
     unconfirmed_ties: int = 0
 
@@ -102,6 +105,7 @@ class CheckReport:
                 "contact_elsewhere": self.contact_elsewhere,
                 "active_international": self.active_international,
                 "confirmed_at_work": self.confirmed_at_work,
+                "active_german": self.active_german, "german_at_work": self.german_at_work,
                 "dated_ties": self.dated_ties, "unconfirmed_ties": self.unconfirmed_ties,
                 "errors": len(self.errors), "warnings": len(self.findings) - len(self.errors),
                 "findings": [asdict(f) for f in self.findings]}
@@ -202,10 +206,8 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
     report.international = len(international)
     report.with_contact = sum(1 for p in international if p.contact)
     report.contact_elsewhere = sum(1 for p in international if p.contact_elsewhere)
-    active = [p for p in international if p.ended is None]
-    report.active_international = len(active)
-    report.confirmed_at_work = sum(1 for p in active if p.confirmed is not None
-                                   and not p.unconfirmed(today.year))
+    report.active_international, report.confirmed_at_work = _at_work(international, today.year)
+    report.active_german, report.german_at_work = _at_work(catalogue.german(), today.year)
     dated = [t for t in catalogue.relationships.labels() if t.since or t.confirmed]
     report.dated_ties = len(dated)
     report.unconfirmed_ties = sum(1 for t in dated if t.unconfirmed(today.year))
@@ -229,6 +231,14 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
     for a, b in _similar_pairs(shingles):
         add("error", "template", b, "description", f"shares most of its wording with {a!r}")
     return report
+
+
+def _at_work(profiles: Iterable[Profile], year: int) -> tuple[int, int]:
+    """How many of ``profiles`` have not ended, and how many of those a source of the last
+    :data:`~.profiles.FRESH_YEARS` years shows at work."""
+    active = [p for p in profiles if p.ended is None]
+    return len(active), sum(1 for p in active if p.confirmed is not None
+                            and not p.unconfirmed(year))
 
 
 def _months(then: dt.date, now: dt.date) -> int:
@@ -263,7 +273,8 @@ def format_report(report: CheckReport) -> str:
                  f"({report.contact_share:.1%}, goal {CONTACT_GOAL:.0%}; "
                  f"{report.contact_elsewhere} of them on another site); "
                  f"a source of the last {FRESH_YEARS} years shows {report.confirmed_at_work} of "
-                 f"{report.active_international} active international at work; "
+                 f"{report.active_international} active international and "
+                 f"{report.german_at_work} of {report.active_german} German at work; "
                  f"{report.unconfirmed_ties} of {report.dated_ties} dated ties not confirmed "
                  f"within {FRESH_YEARS} years")
     return "\n".join(lines) + "\n"
