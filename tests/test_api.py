@@ -658,3 +658,18 @@ def test_a_profile_says_when_a_source_last_showed_it_at_work_and_where_its_conta
                 {"confirmed": 2020, "ended": 2019}):
         r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH, json={**body, **bad})
         assert r.status_code == 422 and "confirmed" in r.text, r.text
+
+
+def test_a_profile_without_region_or_city_has_no_empty_place_on_its_page(
+        client: TestClient) -> None:
+    profile = client.get("/api/v1/profiles/za-med").json()
+    body = {k: v for k, v in profile.items() if k in ProfileIn.model_fields and v is not None}
+    body.pop("region", None)
+    body.pop("city", None)
+    r = client.put("/api/v1/profiles/za-med", headers=AUTH, json=body)
+    assert r.status_code == 200, r.text
+    page = client.get("/clusters/za-med", params={"lang": "en"}).text
+    meta = re.search(r'<h1>.*?</h1>\s*(?:<p class="problem".*?</p>\s*)?<p class="muted">(.*?)</p>',
+                     page, re.S)
+    assert meta is not None, page
+    assert "· ·" not in meta[1] and meta[1].count(" · ") == 2, meta[1]  # kind · country · region
