@@ -177,9 +177,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "c.parity": {"en": "Similar size", "de": "Ähnliche Größe"},
     "contact": {"en": "Contact", "de": "Kontakt"},
     "contact.via": {"en": "Contact via {host}", "de": "Kontakt über {host}"},
-    "at_work.title": {"en": "the year of the newest source seen showing the organisation at work",
-                      "de": "das Jahr der neuesten gesichteten Quelle, die die Organisation bei "
-                            "der Arbeit zeigt"},
+    "at_work.title": {"en": "when the newest source seen showed the organisation at work",
+                      "de": "wann die neueste gesichtete Quelle die Organisation bei der Arbeit "
+                            "zeigte"},
     "no_website": {"en": "no website known yet", "de": "noch keine Webseite bekannt"},
     "ended": {"en": "No longer active since {year}: it is not suggested to anyone.",
               "de": "Seit {year} nicht mehr aktiv: wird niemandem vorgeschlagen."},
@@ -641,8 +641,8 @@ class Words:
         return self.t("label." + (match.standing.label(kind) if match.standing else kind))
 
     def at_work(self, profile: Profile) -> tuple[str, str] | None:
-        """When a source last showed ``profile`` at work, as (``fresh`` or ``old``, text); None
-        for a profile no source was dated for, or one that ended (its notice says so)."""
+        """When a source last showed ``profile`` at work, as (kind, text) of
+        :func:`matcher.messages.at_work`; None for a profile that ended (its notice says so)."""
         if profile.ended is not None:
             return None
         return messages.at_work(profile.confirmed, dt.date.today().year, self.lang)

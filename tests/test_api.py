@@ -630,6 +630,13 @@ def test_a_profile_says_when_a_source_last_showed_it_at_work_and_where_its_conta
     profile = client.get("/api/v1/profiles/jp-photonics-1").json()
     body = {k: v for k, v in profile.items() if k in ProfileIn.model_fields and v is not None}
     this_year = dt.date.today().year
+    # Before any source is dated, the page says that none of the last 5 years showed it at work.
+    assert "confirmed" not in body
+    page = client.get("/clusters/jp-photonics-1", params={"lang": "en"}).text
+    assert '<span class="at-work unseen"' in page
+    assert "not confirmed active in the last 5 years" in page
+    german = client.get("/clusters/jp-photonics-1", params={"lang": "de"}).text
+    assert "in den letzten 5 Jahren nicht als aktiv bestätigt" in german
     eccp = "https://clustercollaboration.eu/cluster-organisations/jp-photonics"
     r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH,
                    json={**body, "confirmed": this_year - 1, "contact": eccp})

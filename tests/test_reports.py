@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -192,9 +193,17 @@ def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_pat
     eccp = "https://clustercollaboration.eu/cluster-organisations/us-photonics"
     assert rows["us-photonics"]["partner_contact"] == eccp
     assert f"href='{eccp}'>contact via clustercollaboration.eu</a>" in page
-    assert "active in 2025" in page and page.count("active in") == 1  # only the one dated
+    # The one dated partner says when; each of the others (in every list it appears in) that no
+    # source of the last 5 years showed it at work.
+    assert page.count("active in 2025") == 1
+    rows_of = {k: re.findall(rf"<tr><td>\d+</td><td>{re.escape(r['partner_name'])} .*?</tr>", page)
+               for k, r in rows.items()}
+    assert all(rows_of.values()), rows_of
+    assert all(("not confirmed active in the last 5 years" in tr) == (k != "ca-aero-mutual")
+               for k, trs in rows_of.items() for tr in trs)
     pdf = " ".join(_pdf_text(out / "report.pdf", 2).split())
     assert "contact via clustercollaboration.eu:" in pdf and "active in 2025" in pdf
+    assert "not confirmed active in the last 5 years" in pdf
 
 
 def test_the_summary_counts_the_suggestions_a_reader_can_follow_up(hashing_matcher: Matcher,

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue.languages import INTERFACE_LANGUAGES, format_number
-from ..catalogue.profiles import outdated
+from ..catalogue.profiles import FRESH_YEARS, outdated
 
 FieldName = Callable[[str], str]
 
@@ -66,12 +66,13 @@ def role_names(roles: Iterable[str], lang: str = "en") -> str:
     return ", ".join(role_name(r, lang) for r in roles)
 
 
-def at_work(confirmed: int | None, year: int, lang: str = "en") -> tuple[str, str] | None:
-    """When a source last showed an organisation at work, as (``fresh`` or ``old``, text) in
-    ``year`` ("active in 2025", or "not confirmed active since 2018" once the year is more than
-    ``FRESH_YEARS`` old); None when no source was dated."""
+def at_work(confirmed: int | None, year: int, lang: str = "en") -> tuple[str, str]:
+    """When a source last showed an organisation at work, as (kind, text) in ``year``: ``fresh``
+    ("active in 2025"), ``old`` ("not confirmed active since 2018", once the year is more than
+    ``FRESH_YEARS`` old), or ``unseen`` when no dated source showed it at work ("not confirmed
+    active in the last 5 years")."""
     if confirmed is None:
-        return None
+        return "unseen", catalogue(lang)["at_work.unseen"].format(years=FRESH_YEARS)
     kind = "old" if outdated(confirmed, year) else "fresh"
     return kind, catalogue(lang)[f"at_work.{kind}"].format(year=confirmed)
 

@@ -103,9 +103,8 @@ class ReportData:
 
     def at_work(self, profile_id: str) -> str:
         """When a source last showed the partner at work, as of the report's date
-        (:func:`matcher.messages.at_work`); "" when no source was dated."""
-        said = messages.at_work(self.confirmed.get(profile_id), self.created().year, self.lang)
-        return said[1] if said else ""
+        (:func:`matcher.messages.at_work`)."""
+        return messages.at_work(self.confirmed.get(profile_id), self.created().year, self.lang)[1]
 
     def summary(self, match: Match) -> str:
         return match.explanation.summary_in(self.lang, self.field_name)

@@ -332,9 +332,6 @@ class Writer:
         links = [(data.websites.get(profile_id, ""), self.w("website")),
                  (data.contacts.get(profile_id, ""), data.contact_word(profile_id))]
         links = [(url, label) for url, label in links if url.startswith(("https://", "http://"))]
-        at_work = data.at_work(profile_id)
-        if not links and not at_work:
-            return
         pdf.set_x(pdf.l_margin + 4)
         pdf.set_font(FONT, size=7.5)
         for i, (url, label) in enumerate(links):
@@ -342,9 +339,8 @@ class Writer:
             pdf.write(3.6, (" · " if i else "") + f"{label}: ")
             pdf.set_text_color(*BLUE)
             pdf.write(3.6, url, link=printable(url))
-        if at_work:
-            pdf.set_text_color(*GREY)
-            pdf.write(3.6, (" · " if links else "") + at_work)
+        pdf.set_text_color(*GREY)
+        pdf.write(3.6, (" · " if links else "") + data.at_work(profile_id))
         pdf.set_text_color(*BLACK)
         pdf.ln(3.6)
 
