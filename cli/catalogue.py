@@ -18,6 +18,7 @@ from matcher.catalogue import (
     load_config,
     parse_query_profile,
 )
+from matcher.catalogue.profiles import FRESH_YEARS
 from matcher.config import Weights
 from matcher.engine.bundle import build_bundle, ensure_bundle
 from matcher.engine.embedding import EmbeddingCache, get_embedder
@@ -71,6 +72,7 @@ def cmd_match(args: argparse.Namespace, out: Any) -> int:
         exclude_partners=args.exclude_partners,
         exclude_co_members=args.exclude_co_members,
         include_home=args.include_home,
+        seen_at_work=args.seen_at_work,
     )
     if args.cluster:
         catalogue.get(args.cluster)  # fail on an unknown id before any model is loaded
@@ -166,6 +168,8 @@ def add_parsers(sub: Any) -> None:
     match.add_argument("--exclude-co-members", action="store_true",
                        help="also leave out co-members of the query's networks")
     match.add_argument("--include-home", action="store_true", help="also suggest from the query's country")
+    match.add_argument("--seen-at-work", action="store_true",
+                       help=f"only partners a source of the last {FRESH_YEARS} years showed at work")
     match.add_argument("--no-diversity", action="store_true", help="rank by score only")
     match.add_argument("--weights", choices=["default", "hand"], default="default",
                        help="default: the catalogue's learned weights if it has them; hand: the "

@@ -197,7 +197,7 @@ async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) ->
             countries=tuple(body.country), world_regions=tuple(body.world_region),
             continents=tuple(body.continent), fields=tuple(body.field), kinds=tuple(body.kind),
             exclude_partners=body.exclude_partners, exclude_co_members=body.exclude_co_members,
-            include_home=body.include_home,
+            include_home=body.include_home, seen_at_work=body.seen_at_work,
         )
         checked_filters(matcher.catalogue, filters)
         return matches_public(matcher.match_record(

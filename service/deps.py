@@ -14,6 +14,7 @@ from fastapi import Depends, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matcher import Catalogue, Filters, InvalidInputError, Matcher
+from matcher.catalogue.profiles import FRESH_YEARS
 from matcher.engine.filters import check_filters, cluster_page_filters
 from matcher.outcomes import tokens as cluster_tokens
 from matcher.outcomes.feedback import DISMISSED, Feedback
@@ -116,6 +117,9 @@ async def match_filters(
     exclude_co_members: Annotated[bool, Query(
         description="also leave out co-members of the query's networks")] = False,
     include_home: bool = False,
+    seen_at_work: Annotated[bool, Query(description=(
+        f"only candidates a source of the last {FRESH_YEARS} years showed at work (`confirmed`)"
+    ))] = False,
 ) -> Filters:
     # In Query, max_length caps the number of values; each value is capped by its type.
     return checked_filters(matcher.catalogue, Filters(
@@ -127,6 +131,7 @@ async def match_filters(
         exclude_partners=exclude_partners,
         exclude_co_members=exclude_co_members,
         include_home=include_home,
+        seen_at_work=seen_at_work,
     ))
 
 

@@ -17,7 +17,7 @@ from fastapi import Request
 from matcher import messages
 from matcher.catalogue.languages import INTERFACE_LANGUAGES as LANGUAGES
 from matcher.catalogue.languages import country_name, format_number, region_name
-from matcher.catalogue.profiles import Profile
+from matcher.catalogue.profiles import FRESH_YEARS, Profile
 from matcher.catalogue.relationships import Partnership, SharedNetwork
 from matcher.catalogue.taxonomy import Taxonomy
 from matcher.config import MAX_REPORT_TOP
@@ -60,6 +60,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "exclude_partners": {"en": "Exclude existing partners", "de": "Bestehende Partner ausblenden"},
     "include_home": {"en": "Include clusters from the same country",
                      "de": "Cluster aus demselben Land einbeziehen"},
+    "seen_at_work": {"en": f"Only partners a source of the last {FRESH_YEARS} years shows at work",
+                     "de": f"Nur Partner, die eine Quelle der letzten {FRESH_YEARS} Jahre aktiv "
+                           "zeigt"},
     "diversity": {"en": "Spread over countries", "de": "Über Länder streuen"},
     "apply": {"en": "Apply filters", "de": "Filter anwenden"},
     "score": {"en": "score", "de": "Wert"},
@@ -510,6 +513,8 @@ STRINGS.update({
     "filters.all_of": {"en": "All of {a}", "de": "{a} insgesamt"},
     "filters.chip_known": {"en": "known partners shown", "de": "bekannte Partner gezeigt"},
     "filters.chip_home": {"en": "same country included", "de": "gleiches Land einbezogen"},
+    "filters.chip_seen_at_work": {"en": f"active in the last {FRESH_YEARS} years",
+                                  "de": f"aktiv in den letzten {FRESH_YEARS} Jahren"},
     "follow.link": {"en": "Follow new suggestions", "de": "Neuen Vorschlägen folgen"},
     "follow.title": {"en": "Follow {a}", "de": "{a} folgen"},
     "follow.what": {

@@ -118,7 +118,8 @@ def results_context(state: Any, result: MatchResult, top: int) -> dict[str, Any]
 
 
 #: Query parameters of the filter form, each shown as a removable chip when set.
-CHIP_PARAMS = ("continent", "world_region", "country", "field", "known", "include_home")
+CHIP_PARAMS = ("continent", "world_region", "country", "field", "known", "include_home",
+               "seen_at_work")
 
 
 def filter_context(request: Request, geography: Geography, keep: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -283,6 +283,7 @@ class MatchRequest(BaseModel):
     exclude_partners: bool = False
     exclude_co_members: bool = False
     include_home: bool = False
+    seen_at_work: bool = False
     diversity: bool = True
     scope: Literal["all", "cross_field"] = "all"
     strict: bool = True

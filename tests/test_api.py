@@ -667,6 +667,43 @@ def test_a_profile_says_when_a_source_last_showed_it_at_work_and_where_its_conta
         assert r.status_code == 422 and "confirmed" in r.text, r.text
 
 
+def test_suggestions_can_be_kept_to_partners_seen_at_work_recently(client: TestClient) -> None:
+    """``seen_at_work`` keeps the candidates a source of the last 5 years showed at work, in the
+    catalogue's lists, the ad-hoc match and the cluster page (a checkbox and its chip)."""
+    this_year = dt.date.today().year
+    for pid, year in (("jp-photonics-1", this_year - 1), ("jp-photonics-3", this_year - 6)):
+        profile = client.get(f"/api/v1/profiles/{pid}").json()
+        body = {k: v for k, v in profile.items() if k in ProfileIn.model_fields and v is not None}
+        assert client.put(f"/api/v1/profiles/{pid}", headers=AUTH,
+                          json={**body, "confirmed": year}).status_code == 200
+    url = "/api/v1/profiles/de-photonics/matches"
+    everyone = [m["id"] for m in client.get(url, params={"top": 50}).json()["matches"]]
+    recent = [m["id"] for m in client.get(url, params={"top": 50, "seen_at_work": "true"}).json()["matches"]]
+    assert {"jp-photonics-1", "jp-photonics-3"} <= set(everyone)
+
+    def seen_at_work(pid: str) -> bool:
+        confirmed = client.get(f"/api/v1/profiles/{pid}").json().get("confirmed")
+        return confirmed is not None and confirmed >= this_year - 5
+
+    seen = {i for i in everyone if seen_at_work(i)}
+    assert "jp-photonics-1" in recent and "jp-photonics-3" not in recent and set(recent) == seen
+    ad_hoc = {"profile": {"name": "Laser Net", "country": "DE", "description": "Laser makers.",
+                          "fields": ["Photonics"]}, "top": 50}
+    kept = [m["id"] for m in client.post("/api/v1/match",
+                                         json={**ad_hoc, "seen_at_work": True}).json()["matches"]]
+    assert "jp-photonics-1" in kept and all(seen_at_work(i) for i in kept)
+    assert len(kept) < len(client.post("/api/v1/match", json=ad_hoc).json()["matches"])
+    page = client.get("/clusters/de-photonics", params={"lang": "en", "seen_at_work": "true"}).text
+    assert 'id="seen_at_work" name="seen_at_work" value="true" checked' in page
+    assert re.search(r'<a class="chip" href="[^"]*"><span>active in the last 5 years</span>', page)
+    listed = re.findall(r'<li class="match" data-id="([^"]+)"',
+                        page.split('id="matches"')[1].split("</ol>")[0])
+    assert listed and set(listed) <= seen
+    german = client.get("/clusters/de-photonics", params={"lang": "de", "seen_at_work": "true"}).text
+    assert "Nur Partner, die eine Quelle der letzten 5 Jahre aktiv zeigt" in german
+    assert "aktiv in den letzten 5 Jahren" in german
+
+
 def test_a_profile_without_region_or_city_has_no_empty_place_on_its_page(
         client: TestClient) -> None:
     profile = client.get("/api/v1/profiles/za-med").json()

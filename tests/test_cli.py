@@ -1,6 +1,8 @@
 """The command line: JSON shape, readable table, one-line errors with exit code 2."""
 
+import datetime as dt
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -35,6 +37,33 @@ def test_match_table_and_filters(capsys: pytest.CaptureFixture[str], tmp_path: P
     code, out, _ = run(capsys, tmp_path, "match", "--cluster", "de-photonics", "--country", "KR,US")
     assert code == 0
     assert "kr-photonics" in out and "us-photonics" in out and "jp-photonics" not in out
+
+
+def test_match_can_keep_only_partners_seen_at_work(capsys: pytest.CaptureFixture[str],
+                                                   tmp_path: Path) -> None:
+    # A copy of the test catalogue where a source of last year showed one partner at work and
+    # one of six years ago another; the others have no dated source.
+    data = tmp_path / "data"
+    shutil.copytree(CATALOGUE_DIR, data)
+    path = data / "profiles" / "example.jsonl"
+    year = dt.date.today().year
+    seen = {"ca-aero-mutual": year - 1, "us-photonics": year - 6}
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    for record in lines:
+        record.pop("confirmed", None)
+        if record["id"] in seen:
+            record["confirmed"] = seen[record["id"]]
+    path.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    found = []
+    for extra in ((), ("--seen-at-work",)):
+        code = main(["--data", str(data), "--models", str(tmp_path / "models"), "--embedder",
+                     "hashing-384", "match", "--cluster", "de-aero", "--top", "30", "--json",
+                     *extra])
+        assert code == 0
+        found.append({m["id"] for m in json.loads(capsys.readouterr().out)["matches"]})
+    everyone, recent = found
+    assert {"ca-aero-mutual", "us-photonics"} < everyone
+    assert recent == {"ca-aero-mutual"}
 
 
 def test_unknown_id_is_one_line_with_closest(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -101,6 +101,7 @@ def test_filters_never_let_an_excluded_profile_through(hashing_matcher: Matcher,
         kinds=tuple(data.draw(st.lists(st.sampled_from(KINDS), max_size=2, unique=True))),
         exclude_partners=data.draw(st.booleans()),
         include_home=data.draw(st.booleans()),
+        seen_at_work=data.draw(st.booleans()),
     )
     query = data.draw(st.sampled_from(cat.profiles))
     partners = cat.partners_of(query.id)

@@ -237,8 +237,7 @@ def _at_work(profiles: Iterable[Profile], year: int) -> tuple[int, int]:
     """How many of ``profiles`` have not ended, and how many of those a source of the last
     :data:`~.profiles.FRESH_YEARS` years shows at work."""
     active = [p for p in profiles if p.ended is None]
-    return len(active), sum(1 for p in active if p.confirmed is not None
-                            and not p.unconfirmed(year))
+    return len(active), sum(1 for p in active if p.seen_at_work(year))
 
 
 def _months(then: dt.date, now: dt.date) -> int:

@@ -115,6 +115,11 @@ class Profile:
         than :data:`FRESH_YEARS` years old (a profile without one is not judged)."""
         return outdated(self.confirmed, year)
 
+    def seen_at_work(self, year: int) -> bool:
+        """Whether, in ``year``, a source of the last :data:`FRESH_YEARS` years showed the
+        organisation at work."""
+        return self.confirmed is not None and not outdated(self.confirmed, year)
+
     @property
     def members(self) -> int | None:
         return self.size.get("members")

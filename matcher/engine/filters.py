@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
@@ -24,6 +25,8 @@ class Filters:
 
     ``exclude_ids`` are left out whatever else holds: the candidates a cluster dismissed, as the
     caller (the service) read them from its store; ids not in the catalogue are ignored.
+    ``seen_at_work`` keeps only profiles a source of the last few years showed at work
+    (:meth:`~matcher.catalogue.profiles.Profile.seen_at_work`, as of today).
     """
 
     countries: tuple[str, ...] = ()
@@ -35,6 +38,7 @@ class Filters:
     exclude_co_members: bool = False
     include_home: bool = False
     exclude_ids: tuple[str, ...] = ()
+    seen_at_work: bool = False
 
 
 def cluster_page_filters(filters: Filters | None = None, *, dismissed: Collection[str] = (),
@@ -61,7 +65,8 @@ def regions_as_places(filters: Filters, geography: Geography) -> Filters:
 
 
 def passes(profile: Profile, filters: Filters, geography: Geography) -> bool:
-    """Whether ``profile`` passes the country, region, continent, field and kind filters."""
+    """Whether ``profile`` passes the country, region, continent, field, kind and
+    seen-at-work filters."""
     return (
         (not filters.countries or profile.country in filters.countries)
         and (not filters.world_regions
@@ -69,6 +74,7 @@ def passes(profile: Profile, filters: Filters, geography: Geography) -> bool:
         and (not filters.continents or geography.continent(profile.country) in filters.continents)
         and (not filters.fields or any(f in filters.fields for f in profile.fields))
         and (not filters.kinds or profile.kind in filters.kinds)
+        and (not filters.seen_at_work or profile.seen_at_work(dt.date.today().year))
     )
 
 
@@ -108,13 +114,15 @@ class FilterIndex:
         self.kinds = np.asarray([p.kind for p in profiles], dtype=object)
         self.fields = catalogue.reference.taxonomy.indicator([p.fields for p in profiles]) > 0
         self.active = np.asarray([p.ended is None for p in profiles], dtype=bool)
+        self.profiles = profiles
 
     def mask(self, query: Profile, filters: Filters) -> Mask:
         """(N,) True where a profile may be suggested for ``query``: it passes ``filters``, is
         still active (no ``ended``), not the query itself, not from its country unless
         ``include_home``, not a bilateral partner when ``exclude_partners`` and not a co-member
         of one of its networks when ``exclude_co_members`` (which also leaves out bilateral
-        partners), and not one of ``exclude_ids``."""
+        partners), not one of ``exclude_ids``, and seen at work recently when
+        ``seen_at_work``."""
         keep = self.active.copy()
         if query.id in self.position:
             keep[self.position[query.id]] = False
@@ -129,6 +137,10 @@ class FilterIndex:
         if filters.fields:
             index = self.catalogue.reference.taxonomy.index
             keep &= self.fields[:, [index[f] for f in filters.fields]].any(axis=1)
+        if filters.seen_at_work:
+            year = dt.date.today().year
+            keep &= np.fromiter((p.seen_at_work(year) for p in self.profiles), dtype=bool,
+                                count=len(self.profiles))
         related: set[str] = set(filters.exclude_ids)
         if filters.exclude_partners or filters.exclude_co_members:
             related |= self.catalogue.partners_of(query.id)
