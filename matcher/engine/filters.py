@@ -25,7 +25,8 @@ class Filters:
 
     ``exclude_ids`` are left out whatever else holds: the candidates a cluster dismissed, as the
     caller (the service) read them from its store; ids not in the catalogue are ignored.
-    ``seen_at_work`` keeps only profiles a source of the last few years showed at work
+    ``seen_at_work`` keeps only profiles a source of the last
+    :data:`~matcher.catalogue.profiles.FRESH_YEARS` years showed at work
     (:meth:`~matcher.catalogue.profiles.Profile.seen_at_work`, as of today).
     """
 
