@@ -115,7 +115,6 @@ class FilterIndex:
         self.kinds = np.asarray([p.kind for p in profiles], dtype=object)
         self.fields = catalogue.reference.taxonomy.indicator([p.fields for p in profiles]) > 0
         self.active = np.asarray([p.ended is None for p in profiles], dtype=bool)
-        self.profiles = profiles
 
     def mask(self, query: Profile, filters: Filters) -> Mask:
         """(N,) True where a profile may be suggested for ``query``: it passes ``filters``, is
@@ -140,8 +139,9 @@ class FilterIndex:
             keep &= self.fields[:, [index[f] for f in filters.fields]].any(axis=1)
         if filters.seen_at_work:
             year = dt.date.today().year
-            keep &= np.fromiter((p.seen_at_work(year) for p in self.profiles), dtype=bool,
-                                count=len(self.profiles))
+            profiles = self.catalogue.profiles
+            keep &= np.fromiter((p.seen_at_work(year) for p in profiles), dtype=bool,
+                                count=len(profiles))
         related: set[str] = set(filters.exclude_ids)
         if filters.exclude_partners or filters.exclude_co_members:
             related |= self.catalogue.partners_of(query.id)
