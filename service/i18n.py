@@ -164,12 +164,15 @@ STRINGS: dict[str, dict[str, str]] = {
     "score.what": {"en": "Listed best first. The score (0 to 1) says how far a partner stands out "
                          "among all {n} candidates for this cluster: 0.5 is an average candidate, "
                          "close to 1 one that fits clearly better than the others. Its parts are "
-                         "under \u201cHow the score is made\u201d on each card.",
+                         "under \u201cHow the score is made\u201d on each card. A card's place "
+                         "counts only the {pool} candidates this list draws from, after its "
+                         "filters.",
                    "de": "Die besten zuerst. Der Wert (0 bis 1) sagt, wie weit ein Partner unter "
                          "allen {n} Kandidaten für dieses Cluster heraussticht: 0,5 ist ein "
                          "durchschnittlicher Kandidat, nahe 1 einer, der deutlich besser passt als "
                          "die anderen. Seine Teile stehen auf jeder Karte unter \u201eWie der Wert "
-                         "entsteht\u201c."},
+                         "entsteht\u201c. Der Platz auf einer Karte zählt nur die {pool} "
+                         "Kandidaten, aus denen diese Liste nach ihren Filtern wählt."},
     "parts": {"en": "How the score is made", "de": "Wie der Wert entsteht"},
     "c.thematic": {"en": "Same topics", "de": "Gleiche Themen"},
     "c.lexical": {"en": "Shared specialist words", "de": "Gemeinsame Fachbegriffe"},

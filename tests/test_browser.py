@@ -116,8 +116,13 @@ def test_manager_finds_a_partner_and_a_way_to_reach_it(server: str, browser, wid
         assert reach.locator("a.website, a.contact").count() or "no website" in reach.inner_text()
     # Where it stands among the candidates, and a label that agrees with the score.
     standing = first.locator(".standing").inner_text()
-    assert re.search(r"Place 1 of the \d+ candidates this list draws from: top 1%", standing)
-    assert "What lifted it most" in standing
+    pool = re.search(r"Place 1 of the (\d+) candidates this list draws from: top 1%", standing)
+    assert pool and "What lifted it most" in standing
+    # The header tells the score's pool (every candidate) from the place's (after filters).
+    explained = page.inner_text("#score-explained")
+    whole = re.search(r"among all (\d+) candidates", explained)
+    assert whole and int(pool.group(1)) < int(whole.group(1))
+    assert f"counts only the {pool.group(1)} candidates this list draws from" in explained
     for i in range(items.count()):
         if float(items.nth(i).get_attribute("data-score")) >= 0.8:
             assert items.nth(i).locator(".label").inner_text() != "weak fit"
