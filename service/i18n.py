@@ -165,14 +165,17 @@ STRINGS: dict[str, dict[str, str]] = {
                          "among all {n} candidates for this cluster: 0.5 is an average candidate, "
                          "close to 1 one that fits clearly better than the others. Its parts are "
                          "under \u201cHow the score is made\u201d on each card. A card's place "
-                         "counts only the {pool} candidates this list draws from, after its "
-                         "filters.",
+                         "counts only the {pool} candidates this list draws from: no organisation "
+                         "that has ended, no known partner or one from the same country unless "
+                         "the filters ask for them, and only those that pass the filters set.",
                    "de": "Die besten zuerst. Der Wert (0 bis 1) sagt, wie weit ein Partner unter "
                          "allen {n} Kandidaten für dieses Cluster heraussticht: 0,5 ist ein "
                          "durchschnittlicher Kandidat, nahe 1 einer, der deutlich besser passt als "
                          "die anderen. Seine Teile stehen auf jeder Karte unter \u201eWie der Wert "
                          "entsteht\u201c. Der Platz auf einer Karte zählt nur die {pool} "
-                         "Kandidaten, aus denen diese Liste nach ihren Filtern wählt."},
+                         "Kandidaten, aus denen diese Liste wählt: keine beendete Organisation, "
+                         "keine bekannten Partner und keine aus demselben Land, außer die Filter "
+                         "verlangen sie, und nur solche, die die gesetzten Filter passieren."},
     "parts": {"en": "How the score is made", "de": "Wie der Wert entsteht"},
     "c.thematic": {"en": "Same topics", "de": "Gleiche Themen"},
     "c.lexical": {"en": "Shared specialist words", "de": "Gemeinsame Fachbegriffe"},
