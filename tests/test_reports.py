@@ -30,7 +30,7 @@ def test_safe_cell(value: object, expected: object) -> None:
 def test_csv_is_byte_identical_for_the_same_inputs(hashing_matcher: Matcher, tmp_path: Path) -> None:
     write_report(collect(hashing_matcher, top=5), tmp_path / "a", ["csv"])
     write_report(collect(hashing_matcher, top=5), tmp_path / "b", ["csv"])
-    for name in ("suggestions.csv", "coverage.csv", "beyond_your_field.csv"):
+    for name in ("suggestions.csv", "coverage.csv", "beyond_your_field.csv", "partners.csv"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
@@ -38,8 +38,8 @@ def test_every_format_opens(hashing_matcher: Matcher, tmp_path: Path) -> None:
     out = tmp_path / "report"
     names = write_report(collect(hashing_matcher, top=3), out)
     assert set(names) == {"suggestions.csv", "coverage.csv", "beyond_your_field.csv",
-                          "known_partners.csv", "suggestions.xlsx", "report.html", "report.pdf",
-                          "manifest.json"}
+                          "known_partners.csv", "partners.csv", "suggestions.xlsx", "report.html",
+                          "report.pdf", "manifest.json"}
     with open(out / "suggestions.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 3 * 3  # three German clusters, top 3 each
@@ -51,8 +51,8 @@ def test_every_format_opens(hashing_matcher: Matcher, tmp_path: Path) -> None:
     from openpyxl import load_workbook
 
     wb = load_workbook(out / "suggestions.xlsx", read_only=True)
-    assert wb.sheetnames == ["summary", "suggestions", "beyond_your_field", "known_partners",
-                             "coverage", "gaps", "unpartnered", "untapped"]
+    assert wb.sheetnames == ["summary", "suggestions", "partners", "beyond_your_field",
+                             "known_partners", "coverage", "gaps", "unpartnered", "untapped"]
     sheet_rows = list(wb["suggestions"].iter_rows(values_only=True))
     assert len(sheet_rows) == 1 + 9 and sheet_rows[0][0] == "cluster_id"
     wb.close()
@@ -204,6 +204,28 @@ def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_pat
     pdf = " ".join(_pdf_text(out / "report.pdf", 2).split())
     assert "contact via clustercollaboration.eu:" in pdf and "active in 2025" in pdf
     assert "not confirmed active in the last 5 years" in pdf
+
+
+def test_partners_table_counts_each_partner_over_the_lists(hashing_matcher: Matcher,
+                                                          tmp_path: Path) -> None:
+    write_report(collect(hashing_matcher, top=5), tmp_path / "r", ["csv"])
+    with open(tmp_path / "r" / "suggestions.csv", newline="", encoding="utf-8") as f:
+        suggestions = list(csv.DictReader(f))
+    with open(tmp_path / "r" / "partners.csv", newline="", encoding="utf-8") as f:
+        partners = list(csv.DictReader(f))
+    lists = {r["partner_id"]: [s for s in suggestions if s["partner_id"] == r["partner_id"]]
+             for r in partners}
+    assert set(lists) == {s["partner_id"] for s in suggestions}  # every partner, once
+    assert max(int(r["suggested"]) for r in partners) > 1  # some partner is in several lists
+    for row in partners:
+        rows = lists[row["partner_id"]]
+        assert int(row["suggested"]) == len(rows) == len({s["cluster_id"] for s in rows})
+        assert int(row["best_rank"]) == min(int(s["rank"]) for s in rows)
+        for column in ("partner_name", "partner_country", "partner_world_region",
+                       "partner_website", "partner_contact", "partner_source", "partner_active_in"):
+            assert row[column] == rows[0][column]
+    order = [(-int(r["suggested"]), int(r["best_rank"]), r["partner_id"]) for r in partners]
+    assert order == sorted(order)  # the most suggested first
 
 
 def test_the_summary_counts_the_suggestions_a_reader_can_follow_up(hashing_matcher: Matcher,

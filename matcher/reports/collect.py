@@ -164,6 +164,24 @@ class ReportData:
                 out.append(row)
         return out
 
+    def partner_rows(self) -> list[list[Any]]:
+        """Rows of :data:`~matcher.reports.tables.PARTNER_COLUMNS`: one per partner of the lists,
+        the most suggested first (then by best place and id), with how many of the reported
+        clusters' lists hold it and how to reach it, so that a missing website or contact route is
+        filled where readers meet it most."""
+        rows: dict[str, list[Any]] = {}
+        for result in self.results:
+            for rank, m in enumerate(result.matches, start=1):
+                row = rows.get(m.id)
+                if row is None:
+                    rows[m.id] = [m.id, m.name, m.country, m.world_region, 1, rank,
+                                  self.websites.get(m.id, ""), self.contacts.get(m.id, ""),
+                                  self.sources.get(m.id, ""), self.confirmed.get(m.id, "")]
+                else:
+                    row[4] += 1
+                    row[5] = min(row[5], rank)
+        return sorted(rows.values(), key=lambda row: (-row[4], row[5], row[0]))
+
     def known_rows(self) -> list[list[Any]]:
         """One row per (reported cluster, known partner or co-member)."""
         return [[r.query.id, r.query.name, k.id, k.name, k.country, k.tie_kind or "",

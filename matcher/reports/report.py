@@ -4,11 +4,13 @@
 
 - ``suggestions.csv`` / ``suggestions.xlsx``: one row per suggestion, stable columns
   (:data:`~matcher.reports.tables.COLUMNS`); the workbook opens on a summary sheet and adds
-  sheets for the known partners, coverage, gaps and the lists;
+  sheets for the partners, the known partners, coverage, gaps and the lists;
 - ``beyond_your_field.csv``: each cluster's "beyond your field" suggestions (partners from other,
   linked fields; :data:`~matcher.reports.tables.CROSS_FIELD_COLUMNS`);
 - ``known_partners.csv``: each cluster's known partners and network co-members, which its lists
   leave out as its page does;
+- ``partners.csv``: one row per partner of the lists, the most suggested first, with how to reach
+  it (:data:`~matcher.reports.tables.PARTNER_COLUMNS`);
 - ``coverage.csv``: one row per (field, region) cell;
 - ``report.html``: one self-contained file (:mod:`~matcher.reports.html`);
 - ``report.pdf``: A4 pages with a summary first, contents and bookmarks (:mod:`~matcher.reports.pdf`);
@@ -36,7 +38,15 @@ from .collect import ReportData
 from .html import write_html
 from .pdf import cjk_font, write_pdf
 from .summary import summarise
-from .tables import COLUMNS, COVERAGE_COLUMNS, CROSS_FIELD_COLUMNS, KNOWN_COLUMNS, write_csv, write_xlsx
+from .tables import (
+    COLUMNS,
+    COVERAGE_COLUMNS,
+    CROSS_FIELD_COLUMNS,
+    KNOWN_COLUMNS,
+    PARTNER_COLUMNS,
+    write_csv,
+    write_xlsx,
+)
 
 FORMATS = ("html", "csv", "xlsx", "pdf")
 
@@ -65,7 +75,9 @@ def write_report(data: ReportData, out: Path, formats: Sequence[str] = FORMATS) 
             write_csv(tmp / "coverage.csv", COVERAGE_COLUMNS, data.coverage_rows())
             write_csv(tmp / "beyond_your_field.csv", CROSS_FIELD_COLUMNS, data.cross_field_rows())
             write_csv(tmp / "known_partners.csv", KNOWN_COLUMNS, data.known_rows())
-            names += ["suggestions.csv", "coverage.csv", "beyond_your_field.csv", "known_partners.csv"]
+            write_csv(tmp / "partners.csv", PARTNER_COLUMNS, data.partner_rows())
+            names += ["suggestions.csv", "coverage.csv", "beyond_your_field.csv", "known_partners.csv",
+                      "partners.csv"]
         if "xlsx" in formats:
             write_xlsx(tmp / "suggestions.xlsx", data, summary)
             names.append("suggestions.xlsx")

@@ -30,6 +30,10 @@ COVERAGE_COLUMNS = ("field", "region", "german_clusters", "partnerships", "stron
 KNOWN_COLUMNS = ("cluster_id", "cluster_name", "partner_id", "partner_name", "partner_country",
                  "tie", "since", "confirmed", "networks", "partner_website", "partner_contact",
                  "partner_ended")
+#: One row per partner of the lists: how many lists hold it, its best place, how to reach it.
+PARTNER_COLUMNS = ("partner_id", "partner_name", "partner_country", "partner_world_region",
+                   "suggested", "best_rank", "partner_website", "partner_contact",
+                   "partner_source", "partner_active_in")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Columns whose cells link to their URL in the workbook.
 LINK_COLUMNS = ("partner_website", "partner_contact", "partner_source")
@@ -122,6 +126,7 @@ def write_xlsx(path: Path, data: ReportData, summary: Summary) -> None:
     _summary_sheet(first, data, summary)
     sheets: list[tuple[str, Sequence[str], list[list[Any]]]] = [
         ("suggestions", COLUMNS, data.rows()),
+        ("partners", PARTNER_COLUMNS, data.partner_rows()),
         ("beyond_your_field", CROSS_FIELD_COLUMNS, data.cross_field_rows()),
         ("known_partners", KNOWN_COLUMNS, data.known_rows()),
         ("coverage", COVERAGE_COLUMNS, data.coverage_rows()),
