@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -154,9 +155,7 @@ class ReportData:
                 row = [
                     q.id, q.name, rank, m.id, m.name, m.country, m.world_region,
                     round(m.score, 4), e.label, *(round(e.components[c], 4) for c in COMPONENTS),
-                    "yes" if e.existing_partner else "no", e.summary,
-                    self.websites.get(m.id, ""), self.contacts.get(m.id, ""), self.sources.get(m.id, ""),
-                    self.confirmed.get(m.id, ""),
+                    "yes" if e.existing_partner else "no", e.summary, *self.reach(m.id),
                 ]
                 if linked:
                     link = e.value_chain.links[0] if e.value_chain and e.value_chain.links else None
@@ -164,23 +163,28 @@ class ReportData:
                 out.append(row)
         return out
 
+    def reach(self, profile_id: str) -> list[Any]:
+        """How to reach a partner, as the tables' last columns: website, contact route, first
+        source and the year a source last showed it at work ("" where unknown)."""
+        return [self.websites.get(profile_id, ""), self.contacts.get(profile_id, ""),
+                self.sources.get(profile_id, ""), self.confirmed.get(profile_id, "")]
+
     def partner_rows(self) -> list[list[Any]]:
         """Rows of :data:`~matcher.reports.tables.PARTNER_COLUMNS`: one per partner of the lists,
         the most suggested first (then by best place and id), with how many of the reported
         clusters' lists hold it and how to reach it, so that a missing website or contact route is
         filled where readers meet it most."""
-        rows: dict[str, list[Any]] = {}
+        lists: Counter[str] = Counter()
+        best: dict[str, int] = {}
+        partners: dict[str, Match] = {}
         for result in self.results:
             for rank, m in enumerate(result.matches, start=1):
-                row = rows.get(m.id)
-                if row is None:
-                    rows[m.id] = [m.id, m.name, m.country, m.world_region, 1, rank,
-                                  self.websites.get(m.id, ""), self.contacts.get(m.id, ""),
-                                  self.sources.get(m.id, ""), self.confirmed.get(m.id, "")]
-                else:
-                    row[4] += 1
-                    row[5] = min(row[5], rank)
-        return sorted(rows.values(), key=lambda row: (-row[4], row[5], row[0]))
+                lists[m.id] += 1
+                best[m.id] = min(best.get(m.id, rank), rank)
+                partners.setdefault(m.id, m)
+        order = sorted(partners, key=lambda pid: (-lists[pid], best[pid], pid))
+        return [[pid, partners[pid].name, partners[pid].country, partners[pid].world_region,
+                 lists[pid], best[pid], *self.reach(pid)] for pid in order]
 
     def known_rows(self) -> list[list[Any]]:
         """One row per (reported cluster, known partner or co-member)."""
