@@ -53,7 +53,7 @@ pytest: $(STAMP) system-deps node-deps  ## the test suite, slow and browser test
 
 test: lint typecheck pytest  ## set up and run every check (what CI runs)
 
-test-fast: $(STAMP)  ## the quick loop: no slow or browser tests (about a minute)
+test-fast: $(STAMP) system-deps  ## the quick loop: no slow or browser tests (about a minute)
 	$(BIN)/pytest -m "not slow and not browser"
 
 bench: $(STAMP)  ## the benchmark table (10,000 synthetic profiles)
