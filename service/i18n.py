@@ -190,6 +190,12 @@ STRINGS: dict[str, dict[str, str]] = {
                       "de": "wann die neueste gesichtete Quelle die Organisation bei der Arbeit "
                             "zeigte"},
     "no_website": {"en": "no website known yet", "de": "noch keine Webseite bekannt"},
+    "introduction": {"en": "Introduction: {name}", "de": "Kontaktvermittlung: {name}"},
+    "introduction.title": {
+        "en": "No contact of this organisation is known yet: the German chamber of commerce "
+              "abroad (AHK) that covers its country arranges business contacts",
+        "de": "Noch kein Kontakt dieser Organisation bekannt: die deutsche "
+              "Auslandshandelskammer (AHK) für ihr Land vermittelt Geschäftskontakte"},
     "ended": {"en": "No longer active since {year}: it is not suggested to anyone.",
               "de": "Seit {year} nicht mehr aktiv: wird niemandem vorgeschlagen."},
     "ended.successor": {"en": "Its work continues at {name}.",

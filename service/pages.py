@@ -22,6 +22,7 @@ from matcher import Filters, MatchResult
 from matcher.analysis.coverage import gap_band
 from matcher.analysis.network import PartnershipNetwork
 from matcher.catalogue import HOME_COUNTRY
+from matcher.catalogue.chambers import Chambers
 from matcher.catalogue.geography import Geography
 from matcher.catalogue.languages import INTERFACE_LANGUAGES as LANGUAGES
 from matcher.catalogue.languages import country_name, language_name
@@ -74,8 +75,10 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     query.append(("lang", other))
     state = getattr(request.app.state, "service", None)
     words = Words(lang, state.reference.taxonomy if state is not None else None)
+    chambers = state.reference.chambers if state is not None else Chambers()
     response = TEMPLATES.TemplateResponse(request, name, {
         "lang": lang,
+        "chamber_for": chambers.covering,
         "other_lang": other,
         "languages": LANGUAGES,
         "language_name": language_name,

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from matcher import Reference
 from service.main import create_app
 from service.schemas import ProfileIn
 from service.settings import Settings
@@ -665,6 +666,31 @@ def test_a_profile_says_when_a_source_last_showed_it_at_work_and_where_its_conta
                 {"confirmed": 2020, "ended": 2019}):
         r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH, json={**body, **bad})
         assert r.status_code == 422 and "confirmed" in r.text, r.text
+
+
+def test_without_a_contact_route_the_page_names_the_chamber_abroad_that_arranges_introductions(
+        client: TestClient) -> None:
+    chamber = Reference.load().chambers.covering("JP")
+    assert chamber is not None
+    profile = client.get("/api/v1/profiles/jp-photonics-1").json()
+    body = {k: v for k, v in profile.items() if k in ProfileIn.model_fields and v is not None}
+    assert "contact" not in body
+    link = f'<a class="introduction" href="{chamber.website}"'
+    for lang, word in (("en", "Introduction"), ("de", "Kontaktvermittlung")):
+        page = client.get("/clusters/jp-photonics-1", params={"lang": lang}).text
+        reach = re.search(r'<p class="reach" id="reach">(.*?)</p>', page, re.S)
+        assert reach is not None and link in reach[1], page
+        assert f"{word}: {chamber.name}</a>" in reach[1]
+    cards = client.get("/clusters/de-photonics", params={"lang": "en"}).text
+    assert link in cards
+    # A known contact route is the way in: the chamber is no longer named.
+    r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH,
+                   json={**body, "contact": "https://jp-photonics.example/contact"})
+    assert r.status_code == 200, r.text
+    assert link not in client.get("/clusters/jp-photonics-1").text
+    # No chamber is named for a German profile.
+    assert 'class="introduction"' not in client.get("/clusters/de-photonics").text.split(
+        'id="reach"')[1].split("</p>")[0]
 
 
 def test_suggestions_can_be_kept_to_partners_seen_at_work_recently(client: TestClient) -> None:

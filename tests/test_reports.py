@@ -204,6 +204,15 @@ def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_pat
     pdf = " ".join(_pdf_text(out / "report.pdf", 2).split())
     assert "contact via clustercollaboration.eu:" in pdf and "active in 2025" in pdf
     assert "not confirmed active in the last 5 years" in pdf
+    # Without a contact route, the chamber abroad covering the partner's country is named.
+    chambers = hashing_matcher.catalogue.reference.chambers
+    for row in rows.values():
+        chamber = None if row["partner_contact"] else chambers.covering(row["partner_country"])
+        assert row["introduction_via"] == (chamber.website if chamber else "")
+        if chamber:
+            assert f"href='{chamber.website}'>introduction: {chamber.name}</a>" in page
+            assert f"introduction: {chamber.name}:" in pdf
+    assert any(r["introduction_via"] for r in rows.values())
 
 
 def test_partners_table_counts_each_partner_over_the_lists(hashing_matcher: Matcher,
@@ -222,7 +231,8 @@ def test_partners_table_counts_each_partner_over_the_lists(hashing_matcher: Matc
         assert int(row["suggested"]) == len(rows) == len({s["cluster_id"] for s in rows})
         assert int(row["best_rank"]) == min(int(s["rank"]) for s in rows)
         for column in ("partner_name", "partner_country", "partner_world_region",
-                       "partner_website", "partner_contact", "partner_source", "partner_active_in"):
+                       "partner_website", "partner_contact", "introduction_via",
+                       "partner_source", "partner_active_in"):
             assert row[column] == rows[0][column]
     order = [(-int(r["suggested"]), int(r["best_rank"]), r["partner_id"]) for r in partners]
     assert order == sorted(order)  # the most suggested first
@@ -240,13 +250,18 @@ def test_the_summary_counts_the_suggestions_a_reader_can_follow_up(hashing_match
         rows = list(csv.DictReader(f))
     counted = {"suggestions": len(rows),
                "with_website": sum(1 for r in rows if r["partner_website"]),
-               "with_contact": sum(1 for r in rows if r["partner_contact"])}
+               "with_contact": sum(1 for r in rows if r["partner_contact"]),
+               "with_introduction": sum(1 for r in rows if r["introduction_via"])}
     assert 0 < counted["with_contact"] <= counted["with_website"] < counted["suggestions"]
+    assert 0 < counted["with_introduction"] <= counted["suggestions"] - counted["with_contact"]
     assert json.loads((tmp_path / "r" / "manifest.json").read_text())["reach"] == counted
     summary = summarise(data)
     assert summary.reach == (f"Of the {counted['suggestions']} suggestions, {counted['with_website']} "
                              f"link the partner's website and {counted['with_contact']} a contact "
-                             "route; where neither is known, the sources are linked.")
+                             f"route; {counted['with_introduction']} without a contact route name "
+                             "the German chamber of commerce abroad (AHK) that arranges "
+                             "introductions in the partner's country; where neither website nor "
+                             "contact route is known, the sources are linked.")
     assert summary.reach.replace("'", "&#39;") in (tmp_path / "r" / "report.html").read_text()
     ws = load_workbook(tmp_path / "r" / "suggestions.xlsx")["summary"]
     cells = {c.value: c for row in ws.iter_rows() for c in row if c.value is not None}

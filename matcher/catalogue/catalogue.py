@@ -21,11 +21,13 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 from typing import Any
 
 from ..config import PROJECT_DATA, MatcherConfig, Weights, default_data_dir
 from ..errors import CatalogueError, ConfigError, Problem, ProfileValidationError, UnknownProfileError
+from .chambers import Chambers
 from .geography import Geography
 from .profiles import MAX_ID, Profile, as_problems, parse_profile
 from .relationships import Partnership, Relationships, SharedNetwork, read_relationships, write_relationships
@@ -38,17 +40,20 @@ HINT_SHORTLIST = 200
 
 @dataclass(frozen=True)
 class Reference:
-    """The reference tables every catalogue is checked against."""
+    """The reference tables every catalogue is checked against, and the German chambers abroad
+    that pages and reports name as a next step."""
 
     geography: Geography
     taxonomy: Taxonomy
+    chambers: Chambers = dataclass_field(default_factory=Chambers)
 
     @classmethod
     def load(cls, data_dir: Path | None = None) -> Reference:
         """The tables in ``data_dir`` (default: the project's own ``data/``, whichever catalogue
         is in use)."""
         data_dir = data_dir or PROJECT_DATA
-        return cls(Geography.load(data_dir / "reference"), Taxonomy.load(data_dir))
+        geography = Geography.load(data_dir / "reference")
+        return cls(geography, Taxonomy.load(data_dir), Chambers.load(data_dir, geography))
 
 
 def organisation_key(name: str) -> str:

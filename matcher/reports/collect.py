@@ -19,6 +19,7 @@ from typing import Any
 from .. import messages
 from ..analysis.coverage import Cell, Coverage, compute_coverage
 from ..catalogue.catalogue import Catalogue
+from ..catalogue.chambers import Chamber
 from ..catalogue.languages import LANGUAGES, country_name, format_number, region_name
 from ..catalogue.profiles import scrub
 from ..catalogue.taxonomy import Taxonomy
@@ -77,6 +78,8 @@ class ReportData:
     confirmed: dict[str, int] = field(default_factory=dict)
     #: The site a contact route leads to, for routes not on the organisation's own site.
     contact_hosts: dict[str, str] = field(default_factory=dict)
+    #: Where no contact route is known, the German chamber abroad covering the country.
+    introductions: dict[str, Chamber] = field(default_factory=dict)
     profiles: int = 0
     german: int = 0
 
@@ -163,10 +166,19 @@ class ReportData:
                 out.append(row)
         return out
 
+    def introduction(self, profile_id: str) -> tuple[str, str] | None:
+        """Where no contact route is known: the label and website of the German chamber abroad
+        that arranges introductions in the partner's country (``None`` where none covers it)."""
+        chamber = self.introductions.get(profile_id)
+        return (self.word("introduction", name=chamber.name), chamber.website) if chamber else None
+
     def reach(self, profile_id: str) -> list[Any]:
-        """How to reach a partner, as the tables' last columns: website, contact route, first
-        source and the year a source last showed it at work ("" where unknown)."""
+        """How to reach a partner, as the tables' last columns: website, contact route, the
+        chamber abroad that arranges an introduction where no contact route is known, first source
+        and the year a source last showed it at work ("" where unknown)."""
+        chamber = self.introductions.get(profile_id)
         return [self.websites.get(profile_id, ""), self.contacts.get(profile_id, ""),
+                chamber.website if chamber else "",
                 self.sources.get(profile_id, ""), self.confirmed.get(profile_id, "")]
 
     def partner_rows(self) -> list[list[Any]]:
@@ -277,5 +289,7 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         countries={p.id: p.country for p in profiles},
         confirmed={p.id: p.confirmed for p in profiles if p.confirmed is not None},
         contact_hosts={p.id: p.contact_elsewhere for p in profiles if p.contact_elsewhere},
+        introductions={p.id: chamber for p in profiles if not p.contact
+                       and (chamber := catalogue.reference.chambers.covering(p.country))},
         profiles=len(profiles), german=len(german),
     )

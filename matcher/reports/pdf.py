@@ -326,11 +326,14 @@ class Writer:
         pdf.ln(1.2)
 
     def reach(self, profile_id: str) -> None:
-        """A partner's website and contact route (naming the site a route elsewhere leads to),
-        and the year a source last showed it at work."""
+        """A partner's website and contact route (naming the site a route elsewhere leads to) or,
+        without a route, the chamber abroad that arranges introductions, and the year a source
+        last showed it at work."""
         pdf, data = self.pdf, self.data
+        introduction = data.introduction(profile_id)
         links = [(data.websites.get(profile_id, ""), self.w("website")),
-                 (data.contacts.get(profile_id, ""), data.contact_word(profile_id))]
+                 (data.contacts.get(profile_id, ""), data.contact_word(profile_id)),
+                 *([introduction[::-1]] if introduction else [])]
         links = [(url, label) for url, label in links if url.startswith(("https://", "http://"))]
         pdf.set_x(pdf.l_margin + 4)
         pdf.set_font(FONT, size=7.5)

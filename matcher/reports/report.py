@@ -87,7 +87,8 @@ def write_report(data: ReportData, out: Path, formats: Sequence[str] = FORMATS) 
         manifest = {**data.manifest, "formats": list(formats),
                     "reach": {"suggestions": summary.suggestions,
                               "with_website": summary.with_website,
-                              "with_contact": summary.with_contact}}
+                              "with_contact": summary.with_contact,
+                              "with_introduction": summary.with_introduction}}
         if "pdf" in formats:
             write_pdf(tmp / "report.pdf", data, summary, gap_chart, matrix)
             names.append("report.pdf")

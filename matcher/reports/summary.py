@@ -66,9 +66,11 @@ class Summary:
     gaps: list[Gap]
     actions: list[Action]
     #: How many suggestions a reader can follow up: with the partner's website, with a contact
-    #: route (see :func:`reach`), and the sentence that says so.
+    #: route, without one but with the chamber abroad that arranges introductions (see
+    #: :func:`reach`), and the sentence that says so.
     with_website: int = 0
     with_contact: int = 0
+    with_introduction: int = 0
     reach: str = ""
 
 
@@ -97,20 +99,22 @@ def contact_text(data: ReportData, contact: Contact) -> str:
 
 
 def reach(data: ReportData) -> dict[str, int]:
-    """How many of the suggestions name the partner's website, and how many a contact route (a
-    contact page, a partnership officer's page or a general address): the catalogue's reach as
-    the report's readers meet it."""
+    """How many of the suggestions name the partner's website, how many a contact route (a
+    contact page, a partnership officer's page or a general address), and how many of the rest
+    the German chamber abroad that arranges introductions: the catalogue's reach as the report's
+    readers meet it."""
     shown = [m.id for r in data.results for m in r.matches]
     return {"suggestions": len(shown),
             "with_website": sum(1 for p in shown if data.websites.get(p)),
-            "with_contact": sum(1 for p in shown if data.contacts.get(p))}
+            "with_contact": sum(1 for p in shown if data.contacts.get(p)),
+            "with_introduction": sum(1 for p in shown if p in data.introductions)}
 
 
 def reach_text(data: ReportData, counts: dict[str, int] | None = None) -> str:
     """:func:`reach` in a sentence of the report's language (the summary's and the CLI's)."""
     counts = counts or reach(data)
     return data.word("reach", suggestions=counts["suggestions"], website=counts["with_website"],
-                     contact=counts["with_contact"])
+                     contact=counts["with_contact"], introduction=counts["with_introduction"])
 
 
 def summarise(data: ReportData) -> Summary:
@@ -150,4 +154,4 @@ def summarise(data: ReportData) -> Summary:
     return Summary(covers, len(reported), counts["suggestions"], unpartnered,
                    sum(1 for c in data.coverage.cells if c.strong_matches and not c.partnerships),
                    gaps, actions, counts["with_website"], counts["with_contact"],
-                   reach_text(data, counts))
+                   counts["with_introduction"], reach_text(data, counts))

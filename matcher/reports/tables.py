@@ -21,7 +21,7 @@ from .summary import Summary
 COLUMNS = (
     "cluster_id", "cluster_name", "rank", "partner_id", "partner_name", "partner_country",
     "partner_world_region", "score", "label", *COMPONENTS, "existing_partner", "reasons",
-    "partner_website", "partner_contact", "partner_source", "partner_active_in",
+    "partner_website", "partner_contact", "introduction_via", "partner_source", "partner_active_in",
 )
 #: The suggestion columns plus the strongest field link: their field and the one of ours.
 CROSS_FIELD_COLUMNS = (*COLUMNS, "their_field", "our_field")
@@ -33,10 +33,10 @@ KNOWN_COLUMNS = ("cluster_id", "cluster_name", "partner_id", "partner_name", "pa
 #: One row per partner of the lists: how many lists hold it, its best place, how to reach it.
 PARTNER_COLUMNS = ("partner_id", "partner_name", "partner_country", "partner_world_region",
                    "suggested", "best_rank", "partner_website", "partner_contact",
-                   "partner_source", "partner_active_in")
+                   "introduction_via", "partner_source", "partner_active_in")
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 #: Columns whose cells link to their URL in the workbook.
-LINK_COLUMNS = ("partner_website", "partner_contact", "partner_source")
+LINK_COLUMNS = ("partner_website", "partner_contact", "introduction_via", "partner_source")
 MAX_WIDTH = 60
 
 

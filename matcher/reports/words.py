@@ -25,7 +25,10 @@ WORDS: dict[str, dict[str, str]] = {
         "n_unpartnered": "clusters without an international partner",
         "n_gaps": "field–region pairs with strong matches and no partnership",
         "reach": "Of the {suggestions} suggestions, {website} link the partner's website and "
-                 "{contact} a contact route; where neither is known, the sources are linked.",
+                 "{contact} a contact route; {introduction} without a contact route name the "
+                 "German chamber of commerce abroad (AHK) that arranges introductions in the "
+                 "partner's country; where neither website nor contact route is known, the "
+                 "sources are linked.",
         "largest_gaps": "Largest gaps",
         "actions": "What to do",
         "actions_none": "The data support no action yet: no strong match lacks a partnership.",
@@ -55,6 +58,7 @@ WORDS: dict[str, dict[str, str]] = {
         "suggestions": "Suggestions per cluster", "partner": "partner", "country": "country",
         "score": "score", "why": "why", "source": "source", "website": "website",
         "contact": "contact", "contact_via": "contact via {host}",
+        "introduction": "introduction: {name}",
         "by_region": "Suggestions by world region",
         "no_suggestions": "No suggestion passes the filters.",
         "heatmap": "Appendix: the full coverage matrix",
@@ -85,8 +89,10 @@ WORDS: dict[str, dict[str, str]] = {
         "n_unpartnered": "Cluster ohne internationalen Partner",
         "n_gaps": "Feld-Region-Paare mit starken Vorschlägen und ohne Partnerschaft",
         "reach": "Von den {suggestions} Vorschlägen verweisen {website} auf die Webseite des "
-                 "Partners und {contact} auf einen Kontaktweg; wo beides fehlt, stehen die "
-                 "Quellen dabei.",
+                 "Partners und {contact} auf einen Kontaktweg; {introduction} ohne Kontaktweg "
+                 "nennen die deutsche Auslandshandelskammer (AHK), die im Land des Partners "
+                 "Kontakte vermittelt; wo Webseite und Kontaktweg fehlen, stehen die Quellen "
+                 "dabei.",
         "largest_gaps": "Größte Lücken",
         "actions": "Was zu tun ist",
         "actions_none": "Die Daten stützen noch keine Maßnahme: jeder starke Vorschlag hat eine "
@@ -119,6 +125,7 @@ WORDS: dict[str, dict[str, str]] = {
         "suggestions": "Vorschläge je Cluster", "partner": "Partner", "country": "Land",
         "score": "Wert", "why": "Begründung", "source": "Quelle", "website": "Webseite",
         "contact": "Kontakt", "contact_via": "Kontakt über {host}",
+        "introduction": "Kontaktvermittlung: {name}",
         "by_region": "Vorschläge nach Weltregion",
         "no_suggestions": "Kein Vorschlag erfüllt die Filter.",
         "heatmap": "Anhang: die vollständige Abdeckungsmatrix",
