@@ -78,7 +78,7 @@ def page(request: Request, name: str, context: dict[str, Any], status: int = 200
     chambers = state.reference.chambers if state is not None else Chambers()
     response = TEMPLATES.TemplateResponse(request, name, {
         "lang": lang,
-        "chamber_for": chambers.covering,
+        "introduction_for": chambers.introduction_for,
         "other_lang": other,
         "languages": LANGUAGES,
         "language_name": language_name,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -70,3 +71,16 @@ def test_a_table_with_other_columns_is_refused(tmp_path: Path, reference: Refere
     (tmp_path / CHAMBERS_FILE).write_text("country,website\nJP,https://japan.example/\n")
     with pytest.raises(CatalogueError, match=r"chambers\.csv:1: header: expected columns"):
         Chambers.load(tmp_path, reference.geography)
+
+
+def test_a_chamber_is_named_only_where_no_contact_route_is_known_and_the_profile_is_active(
+        reference: Reference) -> None:
+    catalogue = load_catalogue(default_data_dir(), reference)
+    chambers = reference.chambers
+    japanese = next(p for p in catalogue.profiles if p.country == "JP" and not p.contact
+                    and p.ended is None)
+    assert chambers.introduction_for(japanese) == chambers.covering("JP")
+    assert chambers.introduction_for(replace(japanese, contact="https://jp.example/contact")) is None
+    assert chambers.introduction_for(replace(japanese, ended=2020)) is None
+    german = next(p for p in catalogue.profiles if p.country == "DE")
+    assert chambers.introduction_for(replace(german, contact=None)) is None

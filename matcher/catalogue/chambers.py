@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..errors import CatalogueError, Problem
 from .geography import Geography
+from .profiles import Profile
 
 CHAMBERS_FILE = "chambers.csv"
 COLUMNS = ("country", "name", "website", "source", "note")
@@ -44,6 +45,11 @@ class Chambers:
     def covering(self, country: str) -> Chamber | None:
         """The office covering ``country``, or ``None`` where none is recorded."""
         return self.by_country.get(country)
+
+    def introduction_for(self, profile: Profile) -> Chamber | None:
+        """The office to name beside ``profile``: the one covering its country, unless a contact
+        route of its own is known or it has ended (pages and reports both ask here)."""
+        return None if profile.contact or profile.ended else self.covering(profile.country)
 
     @classmethod
     def load(cls, data_dir: Path, geography: Geography) -> Chambers:

@@ -289,7 +289,7 @@ def collect(matcher: Matcher, *, top: int = 10, clusters: Sequence[str] = (),
         countries={p.id: p.country for p in profiles},
         confirmed={p.id: p.confirmed for p in profiles if p.confirmed is not None},
         contact_hosts={p.id: p.contact_elsewhere for p in profiles if p.contact_elsewhere},
-        introductions={p.id: chamber for p in profiles if not p.contact
-                       and (chamber := catalogue.reference.chambers.covering(p.country))},
+        introductions={p.id: chamber for p in profiles
+                       if (chamber := catalogue.reference.chambers.introduction_for(p))},
         profiles=len(profiles), german=len(german),
     )
