@@ -69,7 +69,7 @@ def test_every_problem_of_a_bad_table_is_named_with_its_line(
 
 def test_a_table_with_other_columns_is_refused(tmp_path: Path, reference: Reference) -> None:
     (tmp_path / CHAMBERS_FILE).write_text("country,website\nJP,https://japan.example/\n")
-    with pytest.raises(CatalogueError, match=r"chambers\.csv:1: header: expected columns"):
+    with pytest.raises(CatalogueError, match=r"chambers\.csv:1: header: missing column"):
         Chambers.load(tmp_path, reference.geography)
 
 

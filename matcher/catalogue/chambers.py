@@ -9,14 +9,14 @@ the country).
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import CatalogueError, Problem
+from ..errors import CatalogueError
 from .geography import Geography
-from .profiles import Profile
+from .profiles import Profile, as_problems
+from .relationships import read_csv_rows
 
 CHAMBERS_FILE = "chambers.csv"
 COLUMNS = ("country", "name", "website", "source", "note")
@@ -54,36 +54,25 @@ class Chambers:
     @classmethod
     def load(cls, data_dir: Path, geography: Geography) -> Chambers:
         """``data_dir/chambers.csv`` checked against ``geography``; no file, no chambers. Every
-        problem (an unknown country, a country twice, a website or source that is not a web
-        address, a missing name) is raised at once, with its line."""
-        path = data_dir / CHAMBERS_FILE
-        if not path.exists():
-            return cls()
-        problems: list[Problem] = []
+        problem (a header other than :data:`COLUMNS`, an unknown country, a country twice, a
+        website or source that is not a web address, a missing name) is raised at once, with its
+        line."""
+        rows, problems = read_csv_rows(data_dir / CHAMBERS_FILE, COLUMNS, COLUMNS)
         chambers: list[Chamber] = []
-        seen: set[str] = set()
-        with open(path, newline="", encoding="utf-8") as f:
-            reader = csv.DictReader(f)
-            if tuple(reader.fieldnames or ()) != COLUMNS:
-                raise CatalogueError([Problem(CHAMBERS_FILE, 1, "header",
-                                              f"expected columns {','.join(COLUMNS)}")])
-            for line, row in enumerate(reader, start=2):
-                def problem(field: str, message: str, line: int = line) -> None:
-                    problems.append(Problem(CHAMBERS_FILE, line, field, message))
-
-                country = (row["country"] or "").strip()
-                if country not in geography.countries or not country:
-                    problem("country", f"unknown ISO country code {country!r}")
-                elif country in seen:
-                    problem("country", f"{country} is covered twice")
-                seen.add(country)
-                if not (row["name"] or "").strip():
-                    problem("name", "missing")
-                for field in ("website", "source"):
-                    if not (row[field] or "").startswith(("https://", "http://")):
-                        problem(field, f"not a web address: {row[field]!r}")
-                chambers.append(Chamber(country, row["name"].strip(), row["website"],
-                                        row["source"], (row["note"] or "").strip()))
+        for line, row in rows:
+            chamber = Chamber(*((row[c] or "").strip() for c in COLUMNS))
+            pairs = []
+            if not chamber.country or chamber.country not in geography.countries:
+                pairs.append(("country", f"unknown ISO country code {chamber.country!r}"))
+            elif any(c.country == chamber.country for c in chambers):
+                pairs.append(("country", f"{chamber.country} is covered twice"))
+            if not chamber.name:
+                pairs.append(("name", "missing"))
+            for field in ("website", "source"):
+                if not getattr(chamber, field).startswith(("https://", "http://")):
+                    pairs.append((field, f"not a web address: {getattr(chamber, field)!r}"))
+            problems += as_problems(CHAMBERS_FILE, line, pairs)
+            chambers.append(chamber)
         if problems:
             raise CatalogueError(problems)
         return cls(chambers)

@@ -296,8 +296,10 @@ class Relationships:
                 "network_memberships": len(self.memberships)}
 
 
-def _read_csv(path: Path, columns: Sequence[str], required: Sequence[str],
-              ) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+def read_csv_rows(path: Path, columns: Sequence[str], required: Sequence[str],
+                  ) -> tuple[list[tuple[int, dict[str, str]]], list[Problem]]:
+    """The rows of a catalogue table with their line numbers, or the header's problem (a required
+    column missing, a column not in ``columns``); a missing file is an empty table."""
     if not path.exists():
         return [], []
     with open(path, newline="", encoding="utf-8") as f:
@@ -326,7 +328,7 @@ def read_relationships(directory: Path, ids: Collection[str]) -> tuple[Relations
     links: list[Partnership] = []
     pairs: dict[frozenset[str], int] = {}
     name = "partnerships.csv"
-    rows, header = _read_csv(directory / name, PARTNERSHIP_COLUMNS, PARTNERSHIP_COLUMNS[:5])
+    rows, header = read_csv_rows(directory / name, PARTNERSHIP_COLUMNS, PARTNERSHIP_COLUMNS[:5])
     problems.extend(header)
     for n, row in rows:
         link, found = parse_partnership(row)
@@ -345,7 +347,7 @@ def read_relationships(directory: Path, ids: Collection[str]) -> tuple[Relations
 
     networks: dict[str, Network] = {}
     name = "networks.csv"
-    rows, header = _read_csv(directory / name, NETWORK_COLUMNS, NETWORK_COLUMNS)
+    rows, header = read_csv_rows(directory / name, NETWORK_COLUMNS, NETWORK_COLUMNS)
     problems.extend(header)
     for n, row in rows:
         network, found = parse_network(row)
@@ -360,7 +362,7 @@ def read_relationships(directory: Path, ids: Collection[str]) -> tuple[Relations
 
     members: dict[tuple[str, str], Membership] = {}
     name = "network_members.csv"
-    rows, header = _read_csv(directory / name, MEMBER_COLUMNS, MEMBER_COLUMNS)
+    rows, header = read_csv_rows(directory / name, MEMBER_COLUMNS, MEMBER_COLUMNS)
     problems.extend(header)
     for n, row in rows:
         member, found = parse_membership(row)

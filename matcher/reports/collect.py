@@ -166,11 +166,12 @@ class ReportData:
                 out.append(row)
         return out
 
-    def introduction(self, profile_id: str) -> tuple[str, str] | None:
-        """Where no contact route is known: the label and website of the German chamber abroad
-        that arranges introductions in the partner's country (``None`` where none covers it)."""
+    def introduction(self, profile_id: str) -> tuple[str, str]:
+        """Where no contact route is known: the website and the link label of the German chamber
+        abroad that arranges introductions in the partner's country (``("", "")`` where none
+        covers it), as the HTML and PDF list their (url, label) links."""
         chamber = self.introductions.get(profile_id)
-        return (self.word("introduction", name=chamber.name), chamber.website) if chamber else None
+        return (chamber.website, self.word("introduction", name=chamber.name)) if chamber else ("", "")
 
     def reach(self, profile_id: str) -> list[Any]:
         """How to reach a partner, as the tables' last columns: website, contact route, the

@@ -330,10 +330,9 @@ class Writer:
         without a route, the chamber abroad that arranges introductions, and the year a source
         last showed it at work."""
         pdf, data = self.pdf, self.data
-        introduction = data.introduction(profile_id)
         links = [(data.websites.get(profile_id, ""), self.w("website")),
                  (data.contacts.get(profile_id, ""), data.contact_word(profile_id)),
-                 *([introduction[::-1]] if introduction else [])]
+                 data.introduction(profile_id)]
         links = [(url, label) for url, label in links if url.startswith(("https://", "http://"))]
         pdf.set_x(pdf.l_margin + 4)
         pdf.set_font(FONT, size=7.5)
