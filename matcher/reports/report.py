@@ -37,7 +37,7 @@ from .charts import gap_chart_png, matrix_png
 from .collect import ReportData
 from .html import write_html
 from .pdf import cjk_font, write_pdf
-from .summary import summarise
+from .summary import reach, summarise
 from .tables import (
     COLUMNS,
     COVERAGE_COLUMNS,
@@ -85,10 +85,7 @@ def write_report(data: ReportData, out: Path, formats: Sequence[str] = FORMATS) 
             write_html(tmp / "report.html", data, summary, gap_chart, matrix)
             names.append("report.html")
         manifest = {**data.manifest, "formats": list(formats),
-                    "reach": {"suggestions": summary.suggestions,
-                              "with_website": summary.with_website,
-                              "with_contact": summary.with_contact,
-                              "with_introduction": summary.with_introduction}}
+                    "reach": reach(data)}
         if "pdf" in formats:
             write_pdf(tmp / "report.pdf", data, summary, gap_chart, matrix)
             names.append("report.pdf")

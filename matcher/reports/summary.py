@@ -65,12 +65,7 @@ class Summary:
     open_gaps: int
     gaps: list[Gap]
     actions: list[Action]
-    #: How many suggestions a reader can follow up: with the partner's website, with a contact
-    #: route, without one but with the chamber abroad that arranges introductions (see
-    #: :func:`reach`), and the sentence that says so.
-    with_website: int = 0
-    with_contact: int = 0
-    with_introduction: int = 0
+    #: How many suggestions a reader can follow up, in a sentence (:func:`reach_text`).
     reach: str = ""
 
 
@@ -153,5 +148,4 @@ def summarise(data: ReportData) -> Summary:
     counts = reach(data)
     return Summary(covers, len(reported), counts["suggestions"], unpartnered,
                    sum(1 for c in data.coverage.cells if c.strong_matches and not c.partnerships),
-                   gaps, actions, counts["with_website"], counts["with_contact"],
-                   counts["with_introduction"], reach_text(data, counts))
+                   gaps, actions, reach_text(data, counts))
