@@ -72,7 +72,7 @@ def main() -> None:
                 for pid in sample:
                     marks, shown = marks_and_filters(state, pid, Filters(), False)
                     result = matcher.match(pid, top=10, filters=shown)
-                    matches_public(result, marks).model_dump_json().encode()
+                    matches_public(result, matcher.catalogue, marks).model_dump_json().encode()
                     matcher.match(pid, top=10, filters=shown, scope="cross_field")
                 profiler.disable()
                 for order in ("cumulative", "tottime"):
@@ -86,7 +86,7 @@ def main() -> None:
                 t0 = time.perf_counter()
                 result = matcher.match(pid, top=10, filters=Filters())
                 t1 = time.perf_counter()
-                matches_public(result).model_dump_json().encode()
+                matches_public(result, matcher.catalogue).model_dump_json().encode()
                 t2 = time.perf_counter()
                 matcher.match(cross, top=10, filters=Filters(), scope="cross_field")
                 t3 = time.perf_counter()

@@ -84,7 +84,7 @@ def main() -> None:
             t = time.perf_counter()
             result = matcher.match(pid, top=10)
             times.append((time.perf_counter() - t) * 1000)
-            matches_public(result).model_dump_json().encode()
+            matches_public(result, matcher.catalogue).model_dump_json().encode()
             served.append((time.perf_counter() - t) * 1000)
         rows.append((f"query --cluster at {args.profiles} candidates (in process)",
                      percentiles(times, "rate"), "goal p99 < 10 ms"))

@@ -80,9 +80,16 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def introduction_public(profile: Profile, catalogue: Catalogue) -> dict[str, str] | None:
+    """The chamber abroad to name beside ``profile`` (the catalogue's rule), in the API's shape."""
+    chamber = catalogue.reference.chambers.introduction_for(profile)
+    return {"name": chamber.name, "website": chamber.website} if chamber else None
+
+
 def profile_public(profile: Profile, catalogue: Catalogue, version: int | None = None) -> ProfilePublic:
     geo = catalogue.reference.geography
     data = profile.to_dict()
+    data["introduction"] = introduction_public(profile, catalogue)
     data["world_region"] = geo.world_region(profile.country)
     data["continent"] = geo.continent(profile.country)
     data["partners"] = sorted(catalogue.partners_of(profile.id))
@@ -99,11 +106,16 @@ def feedback_public(entry: Feedback) -> dict[str, Any]:
     return data
 
 
-def matches_public(result: MatchResult, marks: dict[str, Feedback] | None = None) -> MatchesPublic:
-    """The API shape of ``result``; ``marks`` (candidate id -> the cluster's current mark) fill
-    each match's ``feedback``."""
+def matches_public(result: MatchResult, catalogue: Catalogue,
+                   marks: dict[str, Feedback] | None = None) -> MatchesPublic:
+    """The API shape of ``result``: each match with the ways to reach the partner (its website,
+    contact route, or the chamber abroad) from ``catalogue``; ``marks`` (candidate id -> the
+    cluster's current mark) fill each match's ``feedback``."""
     data = result.to_dict()
     for match in data["matches"]:
+        partner = catalogue.get(match["id"])
+        match["website"], match["contact"] = partner.website, partner.contact
+        match["introduction"] = introduction_public(partner, catalogue)
         mark = (marks or {}).get(match["id"])
         match["feedback"] = feedback_public(mark) if mark is not None else None
     return MatchesPublic.model_validate({**data, "count": len(result.matches)})
@@ -173,7 +185,8 @@ async def profile_matches(
                                          include_dismissed or not private, known=known)
         result = matcher.match(profile_id, top=top, filters=shown, diversity=diversity,
                                scope=scope, strict=strict)
-        return matches_public(result, marks if private else None).model_dump_json().encode()
+        return matches_public(result, matcher.catalogue,
+                              marks if private else None).model_dump_json().encode()
 
     # Cached until the next write anywhere (any worker, any host); unknown ids raise, uncached.
     # A cached answer is sent from the event loop; computing one runs on the thread pool.
@@ -202,7 +215,8 @@ async def match_ad_hoc(body: MatchRequest, request: Request, state: StateDep) ->
         checked_filters(matcher.catalogue, filters)
         return matches_public(matcher.match_record(
             body.profile.record(), top=body.top, filters=filters, diversity=body.diversity,
-            scope=body.scope, strict=body.strict, hide_relationships_of=body.hide_relationships_of))
+            scope=body.scope, strict=body.strict, hide_relationships_of=body.hide_relationships_of),
+            matcher.catalogue)
 
     return await state.adhoc.run(request, work)
 

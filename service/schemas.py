@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from matcher.catalogue.languages import InterfaceLanguage
 from matcher.catalogue.profiles import FRESH_YEARS, MAX_ID, MAX_ITEMS, MAX_PHRASE, MAX_TEXT, id_problem
@@ -45,9 +45,18 @@ class SizeIn(BaseModel):
 
 class ProfileIn(BaseModel):
     """A cluster profile as sent by a client. For ``POST /match`` only name, country and
-    description are required; free-text field names are mapped to the taxonomy."""
+    description are required; free-text field names are mapped to the taxonomy. The fields that
+    only the service writes (:data:`READ_ONLY_FIELDS`) may be sent back as read and are ignored,
+    so that a client can write back a profile it fetched; any other unknown field is refused."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_read_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
+        return data
     id: str | None = Field(default=None, max_length=MAX_ID)
     name: str = Field(min_length=1, max_length=MAX_PHRASE)
     kind: str | None = Field(default=None, max_length=40)
@@ -94,6 +103,19 @@ class NetworkPublic(BaseModel):
     members: list[str] = Field(default_factory=list)
 
 
+class IntroductionPublic(BaseModel):
+    """The German chamber of commerce abroad (AHK) covering a partner's country: named where no
+    contact route of the partner is known, as AHKs arrange business contacts."""
+
+    name: str
+    website: str
+
+
+INTRODUCTION_DESCRIPTION = (
+    "where no contact route is known and it has not ended: the German chamber of commerce "
+    "abroad (AHK) that arranges introductions in its country, if one is recorded")
+
+
 class ProfilePublic(BaseModel):
     id: str
     name: str
@@ -122,10 +144,16 @@ class ProfilePublic(BaseModel):
     confirmed: int | None = Field(default=None, description=(
         "the year of the newest source seen showing the organisation at work; more than "
         f"{FRESH_YEARS} years old, it is shown as not confirmed active since"))
+    introduction: IntroductionPublic | None = Field(default=None,
+                                                    description=INTRODUCTION_DESCRIPTION)
     partners: list[str] = Field(default_factory=list, description="ids of bilateral partners")
     networks: list[NetworkPublic] = Field(default_factory=list,
                                           description="multi-party networks it belongs to")
     version: int | None = None
+
+
+#: What ``GET /profiles/{id}`` returns beyond what a client writes: accepted and ignored on write.
+READ_ONLY_FIELDS = frozenset(ProfilePublic.model_fields) - frozenset(ProfileIn.model_fields)
 
 
 class ProfilesPublic(BaseModel):
@@ -243,6 +271,10 @@ class MatchPublic(BaseModel):
     world_region: str
     fields: list[str]
     score: float
+    website: str | None = Field(default=None, description="its own website, where known")
+    contact: str | None = Field(default=None, description="its contact route, where known")
+    introduction: IntroductionPublic | None = Field(default=None,
+                                                    description=INTRODUCTION_DESCRIPTION)
     explanation: ExplanationPublic
     feedback: FeedbackPublic | None = Field(
         default=None, description="the cluster's current mark of this suggestion, if any")

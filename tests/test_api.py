@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from matcher import Reference
 from service.main import create_app
-from service.schemas import ProfileIn
+from service.schemas import READ_ONLY_FIELDS, ProfileIn
 from service.settings import Settings
 from tests.apps import AUTH, TOKEN, assert_error, make_settings, new_profile, wait_for_report
 
@@ -158,13 +158,19 @@ def test_write_persists_survives_restart_and_shows_in_matches(settings: Settings
         matches = c.get("/api/v1/profiles/de-laser/matches", params={"top": 3}).json()
         assert matches["matches"][0]["id"].startswith("jp-photonics")
         # An update of a candidate is visible in another profile's matches without a restart.
+        # The profile as read goes back whole: the fields only the service writes are ignored.
         current = c.get("/api/v1/profiles/kr-photonics").json()
-        for read_only in ("world_region", "continent", "partners", "networks", "version"):
-            current.pop(read_only)
+        assert current.keys() >= READ_ONLY_FIELDS
         updated = c.put("/api/v1/profiles/kr-photonics",
-                        json={**current, "offers": ["laser system integration", "optical metrology"]},
+                        json={**current, "offers": ["laser system integration", "optical metrology"],
+                              "partners": ["made-up"], "version": 99},
                         headers=AUTH)
         assert updated.status_code == 200 and updated.json()["version"] == 2
+        assert c.get("/api/v1/profiles/kr-photonics").json()["partners"] == current["partners"]
+        # Any other unknown field is still refused, by name.
+        error = assert_error(c.put("/api/v1/profiles/kr-photonics", json={**current, "colour": "red"},
+                                   headers=AUTH), 422)
+        assert error["details"]["field"] == "colour"
     with TestClient(create_app(settings)) as c:  # a restart on the same database
         again = c.get("/api/v1/profiles/de-laser").json()
         assert again["name"] == "Test Laser Valley" and again["version"] == 1
@@ -683,11 +689,25 @@ def test_without_a_contact_route_the_page_names_the_chamber_abroad_that_arranges
         assert f"{word}: {chamber.name}</a>" in reach[1]
     cards = client.get("/clusters/de-photonics", params={"lang": "en"}).text
     assert link in cards
+    # The API names it too: on the profile and on each suggestion, beside website and contact.
+    named = {"name": chamber.name, "website": chamber.website}
+    assert profile["introduction"] == named
+
+    def suggested() -> dict[str, Any]:
+        matches = client.get("/api/v1/profiles/de-photonics/matches", params={"top": 20}).json()
+        return next(m for m in matches["matches"] if m["id"] == "jp-photonics-1")
+
+    match = suggested()
+    assert (match["website"], match["contact"], match["introduction"]) == (
+        profile["website"], None, named)
     # A known contact route is the way in: the chamber is no longer named.
-    r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH,
-                   json={**body, "contact": "https://jp-photonics.example/contact"})
+    contact = "https://jp-photonics.example/contact"
+    r = client.put("/api/v1/profiles/jp-photonics-1", headers=AUTH, json={**body, "contact": contact})
     assert r.status_code == 200, r.text
     assert link not in client.get("/clusters/jp-photonics-1").text
+    assert client.get("/api/v1/profiles/jp-photonics-1").json()["introduction"] is None
+    match = suggested()
+    assert (match["contact"], match["introduction"]) == (contact, None)
     # No chamber is named for a German profile.
     assert 'class="introduction"' not in client.get("/clusters/de-photonics").text.split(
         'id="reach"')[1].split("</p>")[0]
