@@ -144,6 +144,24 @@ def test_a_schema_2_database_is_upgraded_and_keeps_every_row(tmp_path: Path, cat
     reopened.close()
 
 
+def test_a_second_process_opening_a_database_just_created_keeps_its_relationships(
+        tmp_path: Path, catalogue: Catalogue) -> None:
+    """Two workers start on a new file: the first has run its migrations but not yet set
+    ``user_version`` when the second opens it. The second once took it for schema 1 and dropped
+    the partnerships table under the first one's seed ("no such table: partnerships")."""
+    path = tmp_path / "new.sqlite3"
+    first = SQLiteStore(path)
+    between = sqlite3.connect(path)  # the moment between the first's migrations and its pragma
+    between.execute("PRAGMA user_version = 0")
+    between.close()
+    second = SQLiteStore(path)
+    assert not second.needs_relationships
+    assert first.seed(catalogue)
+    assert second.catalogue(catalogue.reference).relationships == catalogue.relationships
+    first.close()
+    second.close()
+
+
 def test_export_writes_the_database_back_in_the_catalogue_format(store: ProfileStore,
                                                                   catalogue: Catalogue,
                                                                   tmp_path: Path) -> None:

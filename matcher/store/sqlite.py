@@ -33,13 +33,16 @@ class SQLiteStore(Store):
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")
         legacy = int(self._db.execute("PRAGMA user_version").fetchone()[0])
-        if legacy < 2 and self._has_table("profiles"):
+        # A database with the migrations table was never schema 1, whatever user_version says:
+        # another process that has just created it sets user_version only after its migrations.
+        migrated = self._has_table("schema_migrations")
+        if legacy < 2 and not migrated and self._has_table("profiles"):
             # Schema 1 kept multi-party networks as pairwise rows: drop them all; the caller
             # copies the relationships from data/ (needs_relationships).
             self._db.execute("DROP TABLE IF EXISTS partnerships")
             self.needs_relationships = True
             legacy = 2 if self._has_table("networks") else 0
-        self._migrate(legacy_version=legacy if not self._has_table("schema_migrations") else 0)
+        self._migrate(legacy_version=0 if migrated else legacy)
         # Kept for tools that read the schema number the SQLite way.
         self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
