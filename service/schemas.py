@@ -50,13 +50,6 @@ class ProfileIn(BaseModel):
     so that a client can write back a profile it fetched; any other unknown field is refused."""
 
     model_config = ConfigDict(extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _ignore_read_only(cls, data: Any) -> Any:
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
-        return data
     id: str | None = Field(default=None, max_length=MAX_ID)
     name: str = Field(min_length=1, max_length=MAX_PHRASE)
     kind: str | None = Field(default=None, max_length=40)
@@ -83,6 +76,13 @@ class ProfileIn(BaseModel):
         "who carries on its work, for a profile that ended"))
     confirmed: int | None = Field(default=None, description=(
         "the year of the newest source seen showing the organisation at work"))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_read_only(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k not in READ_ONLY_FIELDS}
+        return data
 
     def record(self) -> dict[str, Any]:
         return self.model_dump(exclude_none=True)
