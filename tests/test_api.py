@@ -674,7 +674,7 @@ def test_a_profile_says_when_a_source_last_showed_it_at_work_and_where_its_conta
         assert r.status_code == 422 and "confirmed" in r.text, r.text
 
 
-def test_without_a_contact_route_the_page_names_the_chamber_abroad_that_arranges_introductions(
+def test_without_a_contact_route_page_and_api_name_the_chamber_abroad_that_arranges_introductions(
         client: TestClient) -> None:
     chamber = Reference.load().chambers.covering("JP")
     assert chamber is not None
