@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from matcher.catalogue.curation import check_catalogue, format_report, name_variants
+from matcher.catalogue.curation import check_catalogue, format_report, name_variants, staging_host
 
 from .conftest import CATALOGUE_DIR
 
@@ -24,6 +24,16 @@ def test_name_variants_cover_acronyms_parts_and_ids() -> None:
     assert "AEROSPACE" not in name_variants("AICHI-NAGOYA AEROSPACE CONSORTIUM")  # a word
     assert "GmbH" not in name_variants("Business Upper Austria - OÖ Wirtschaftsagentur GmbH")
     assert "Brazil" not in name_variants("Agreement with Biominas (Brazil)", places=frozenset({"brazil"}))
+
+
+def test_staging_and_temporary_copies_are_told_from_sites_of_their_own() -> None:
+    for url in ("http://test.pharmabiz.com/news/1", "https://forschungscampus2.staging.ptj.de/n",
+                "https://stage.assolombarda.it/m", "https://a.eccp.hosted-temp.com/c",
+                "https://preprod.emr-paysdelaloire.fr/x", "http://tu.dev.wallonia.be/fr"):
+        assert staging_host(url), url
+    for url in ("https://test.de/a", "https://www.test.de/a", "https://dev.to/x",
+                "https://www.stage-entertainment.de/", "https://www.pharmabiz.com/news/1"):
+        assert not staging_host(url), url
 
 
 @pytest.fixture
@@ -49,7 +59,13 @@ def messy(tmp_path: Path) -> Path:
     by_id["jp-photonics-3"]["checked"] = "2023-06-30"
     by_id["kr-photonics"]["kind"] = "innovation region"
     del by_id["kr-photonics"]["website"]
+    by_id["us-photonics"]["sources"].append("https://test.example-news.com/article/1")
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    ties = root / "partnerships.csv"
+    ties.write_text(ties.read_text(encoding="utf-8").replace(
+        "us-photonics,,joint project,https://example.org/test-fixture",
+        "us-photonics,,joint project,https://example.org/a https://x.staging.example.org/b"),
+        encoding="utf-8")
     return root
 
 
@@ -65,6 +81,9 @@ def test_check_finds_each_kind_of_problem_with_file_row_and_field(messy: Path) -
     assert ("stale", rows["jp-photonics-3"], "checked") in found
     assert ("stand-in", rows["kr-photonics"], "kind") in found
     assert any(c == "template" for c, _, _ in found)  # the shared body text
+    assert ("staging", rows["us-photonics"], "sources") in found
+    staged = [(f.file, f.row) for f in report.errors if f.check == "staging"]
+    assert staged == [("example.jsonl", rows["us-photonics"]), ("partnerships.csv", 3)]
     assert report.with_website == report.profiles - 1
 
 

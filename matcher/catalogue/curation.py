@@ -12,6 +12,9 @@ each finding with file, row and field. Errors make the check fail; warnings are 
 - ``stand-in`` (error): an "innovation region" with no website, i.e. a place without an
   organisation that speaks for it;
 - ``stale`` (error): ``checked`` more than :data:`STALE_MONTHS` months ago;
+- ``staging`` (error): a source, website or contact route on a staging, test or temporary copy of
+  a site (:func:`staging_host`), in a profile or in a relationship table: what such a copy shows
+  may never have been published, so it is no source;
 - ``no-website`` (warning): no ``website``; the share of profiles with one is reported against
   :data:`WEBSITE_GOAL`;
 - the share of international profiles with a ``contact`` route is reported against
@@ -33,10 +36,12 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import CatalogueError
 from .catalogue import Catalogue, Reference, load_catalogue
 from .profiles import FRESH_YEARS, Profile
+from .relationships import MEMBER_COLUMNS, NETWORK_COLUMNS, PARTNERSHIP_COLUMNS, read_csv_rows
 
 MIN_DESCRIPTION = 330
 STALE_MONTHS = 24
@@ -52,6 +57,15 @@ ACRONYM_MAX = 6
 GENERIC = frozenset({"GmbH", "ICT", "SME", "SMEs", "R&D", "EU", "USA", "UK", "AG", "EV", "IT", "AI",
                      "PLUS", "EEIG", "CEO", "GPS", "USD", "EUR", "NGO", "ESCP"})
 TEXT_FIELDS = ("description", "offers", "seeks")
+#: Host labels that mark a staging or test copy of a site ("test.pharmabiz.com",
+#: "forschungscampus2.staging.ptj.de"). The last two labels of a host are its registered name,
+#: so "test.de" is a site of its own.
+STAGING_LABELS = frozenset({"test", "stage", "staging", "dev", "preprod", "typo3"})
+#: Registered names that serve only temporary copies of other sites.
+TEMPORARY_HOSTS = frozenset({"hosted-temp.com"})
+#: The relationship tables and their columns, read again for the rows of their sources.
+RELATIONSHIP_TABLES = (("partnerships.csv", PARTNERSHIP_COLUMNS), ("networks.csv", NETWORK_COLUMNS),
+                       ("network_members.csv", MEMBER_COLUMNS))
 
 
 @dataclass(frozen=True)
@@ -127,6 +141,13 @@ def name_variants(name: str, identifier: str | None = None,
     if identifier:
         variants.add(identifier)
     return {v for v in variants if len(v) >= 3 and v not in GENERIC and v.casefold() not in places}
+
+
+def staging_host(url: str) -> bool:
+    """Whether ``url`` lies on a staging, test or temporary copy of a site."""
+    labels = (urlsplit(url).hostname or "").lower().split(".")
+    return (any(label in STAGING_LABELS for label in labels[:-2])
+            or ".".join(labels[-2:]) in TEMPORARY_HOSTS)
 
 
 def _pattern(variant: str) -> re.Pattern[str]:
@@ -224,13 +245,28 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
         if p.checked and _months(dt.date.fromisoformat(p.checked), today) > STALE_MONTHS:
             add("error", "stale", p.id, "checked",
                 f"last compared with its sources on {p.checked}, over {STALE_MONTHS} months ago")
+        for name, urls in (("sources", p.sources), ("website", (p.website,)),
+                           ("contact", (p.contact,))):
+            for url in urls:
+                if url and staging_host(url):
+                    add("error", "staging", p.id, name, _STAGING.format(url))
         if p.website:
             report.with_website += 1
         else:
             add("warning", "no-website", p.id, "website", "no website of the organisation")
     for a, b in _similar_pairs(shingles):
         add("error", "template", b, "description", f"shares most of its wording with {a!r}")
+    for table, columns in RELATIONSHIP_TABLES:
+        rows, _ = read_csv_rows(directory / table, columns, ())
+        for row, values in rows:
+            for url in (values.get("source") or "").split():
+                if staging_host(url):
+                    report.findings.append(Finding("error", "staging", table, row, "source",
+                                                   _STAGING.format(url)))
     return report
+
+
+_STAGING = "{!r} is a staging or test copy of a page, not a published source"
 
 
 def _at_work(profiles: Iterable[Profile], year: int) -> tuple[int, int]:
