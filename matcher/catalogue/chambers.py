@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ..errors import CatalogueError
 from .geography import Geography
-from .profiles import Profile, as_problems
+from .profiles import URL_RE, Profile, as_problems
 from .relationships import read_csv_rows
 
 CHAMBERS_FILE = "chambers.csv"
@@ -69,7 +69,7 @@ class Chambers:
             if not chamber.name:
                 pairs.append(("name", "missing"))
             for field in ("website", "source"):
-                if not getattr(chamber, field).startswith(("https://", "http://")):
+                if not URL_RE.match(getattr(chamber, field)):
                     pairs.append((field, f"not a web address: {getattr(chamber, field)!r}"))
             problems += as_problems(CHAMBERS_FILE, line, pairs)
             chambers.append(chamber)

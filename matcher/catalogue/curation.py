@@ -63,6 +63,7 @@ TEXT_FIELDS = ("description", "offers", "seeks")
 STAGING_LABELS = frozenset({"test", "stage", "staging", "dev", "preprod", "typo3"})
 #: Registered names that serve only temporary copies of other sites.
 TEMPORARY_HOSTS = frozenset({"hosted-temp.com"})
+_STAGING = "{!r} is a staging or test copy of a page, not a published source"
 #: The relationship tables and their columns, read again for the rows of their sources.
 RELATIONSHIP_TABLES = (("partnerships.csv", PARTNERSHIP_COLUMNS), ("networks.csv", NETWORK_COLUMNS),
                        ("network_members.csv", MEMBER_COLUMNS))
@@ -264,9 +265,6 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
                     report.findings.append(Finding("error", "staging", table, row, "source",
                                                    _STAGING.format(url)))
     return report
-
-
-_STAGING = "{!r} is a staging or test copy of a page, not a published source"
 
 
 def _at_work(profiles: Iterable[Profile], year: int) -> tuple[int, int]:
