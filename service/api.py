@@ -80,10 +80,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def introduction_public(profile: Profile, catalogue: Catalogue) -> dict[str, str] | None:
+def introduction_public(profile: Profile, catalogue: Catalogue) -> dict[str, str | None] | None:
     """The chamber abroad to name beside ``profile`` (the catalogue's rule), in the API's shape."""
     chamber = catalogue.reference.chambers.introduction_for(profile)
-    return {"name": chamber.name, "website": chamber.website} if chamber else None
+    if chamber is None:
+        return None
+    return {"name": chamber.name, "name_en": chamber.name_en or None, "website": chamber.website}
 
 
 def profile_public(profile: Profile, catalogue: Catalogue, version: int | None = None) -> ProfilePublic:

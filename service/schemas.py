@@ -107,7 +107,9 @@ class IntroductionPublic(BaseModel):
     """The German chamber of commerce abroad (AHK) covering a partner's country: named where no
     contact route of the partner is known, as AHKs arrange business contacts."""
 
-    name: str
+    name: str = Field(description="the short German name the chamber uses at home (AHK ...)")
+    name_en: str | None = Field(default=None,
+                                description="the English name it gives itself, where recorded")
     website: str
 
 

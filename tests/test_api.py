@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from matcher import Reference
 from service.main import create_app
 from service.schemas import READ_ONLY_FIELDS, ProfileIn
 from service.settings import Settings
@@ -675,9 +676,14 @@ def test_a_profile_says_when_a_source_last_showed_it_at_work_and_where_its_conta
 
 
 def test_without_a_contact_route_page_and_api_name_the_chamber_abroad_that_arranges_introductions(
-        client: TestClient) -> None:
-    chamber = Reference.load().chambers.covering("JP")
-    assert chamber is not None
+        client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    chambers = client.app.state.service.reference.chambers  # type: ignore[attr-defined]
+    shipped = chambers.covering("JP")
+    assert shipped is not None
+    # An English name beside the short German one (with "&", which pages must escape).
+    chamber = replace(shipped, name_en="Japanese-German Chamber of Industry & Commerce",
+                      name_en_source="https://japan.example/en/about")
+    monkeypatch.setitem(chambers.by_country, "JP", chamber)
     profile = client.get("/api/v1/profiles/jp-photonics-1").json()
     body = {k: v for k, v in profile.items() if k in ProfileIn.model_fields and v is not None}
     assert "contact" not in body
@@ -686,11 +692,12 @@ def test_without_a_contact_route_page_and_api_name_the_chamber_abroad_that_arran
         page = client.get("/clusters/jp-photonics-1", params={"lang": lang}).text
         reach = re.search(r'<p class="reach" id="reach">(.*?)</p>', page, re.S)
         assert reach is not None and link in reach[1], page
-        assert f"{word}: {chamber.name}</a>" in reach[1]
+        # The short German name for German readers, the chamber's own English name for others.
+        assert f"{word}: {html.escape(chamber.name_in(lang))}</a>" in reach[1]
     cards = client.get("/clusters/de-photonics", params={"lang": "en"}).text
     assert link in cards
     # The API names it too: on the profile and on each suggestion, beside website and contact.
-    named = {"name": chamber.name, "website": chamber.website}
+    named = {"name": chamber.name, "name_en": chamber.name_en, "website": chamber.website}
     assert profile["introduction"] == named
 
     def suggested() -> dict[str, Any]:

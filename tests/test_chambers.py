@@ -54,6 +54,8 @@ def test_every_problem_of_a_bad_table_is_named_with_its_line(
         "JP,AHK Japan again,https://japan.example/,https://japan.example/,",
         "FR,,www.france.example,https://france.example/,",
         "IT,AHK Italien,https://italy.example/,,",
+        "GB,AHK Großbritannien,https://uk.example/,https://uk.example/,,German-British Chamber,",
+        "IE,AHK Irland,https://ie.example/,https://ie.example/,,,https://ie.example/en",
     )
     with pytest.raises(CatalogueError) as caught:
         Chambers.load(directory, reference.geography)
@@ -64,7 +66,24 @@ def test_every_problem_of_a_bad_table_is_named_with_its_line(
         "chambers.csv:5: name: missing",
         "chambers.csv:5: website: not a web address: 'www.france.example'",
         "chambers.csv:6: source: not a web address: ''",
+        "chambers.csv:7: name_en_source: not a web address: ''",
+        "chambers.csv:8: name_en: missing where name_en_source is given",
     ]
+
+
+def test_german_readers_get_the_short_german_name_and_others_the_chambers_english_one(
+        tmp_path: Path, reference: Reference) -> None:
+    (tmp_path / CHAMBERS_FILE).write_text(
+        "country,name,website,source,note\n"  # a table from before the English names
+        "JP,AHK Japan,https://japan.example/,https://japan.example/news,\n", encoding="utf-8")
+    japan = Chambers.load(tmp_path, reference.geography).covering("JP")
+    assert japan is not None and [japan.name_in(lang) for lang in ("de", "en")] == ["AHK Japan"] * 2
+    write(tmp_path, "IN,AHK Indien,https://in.example/,https://in.example/news,,"
+                    "Indo-German Chamber of Commerce,https://in.example/en/about")
+    india = Chambers.load(tmp_path, reference.geography).covering("IN")
+    assert india is not None
+    assert [india.name_in(lang) for lang in ("de", "en", "fr")] == [
+        "AHK Indien", "Indo-German Chamber of Commerce", "Indo-German Chamber of Commerce"]
 
 
 def test_a_table_with_other_columns_is_refused(tmp_path: Path, reference: Reference) -> None:

@@ -4,7 +4,7 @@ Where no contact route of a suggested partner is known, the pages and reports na
 that covers the partner's country, a next step a German cluster can take (AHKs arrange business
 contacts). Read from ``data/chambers.csv``: one row per covered country, each citing the page that
 shows the office's website (and, for a country served from a neighbouring office, that it covers
-the country).
+the country), and where one is recorded the office's English name with the page that shows it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ from .profiles import URL_RE, Profile, as_problems
 from .relationships import read_csv_rows
 
 CHAMBERS_FILE = "chambers.csv"
-COLUMNS = ("country", "name", "website", "source", "note")
+COLUMNS = ("country", "name", "website", "source", "note", "name_en", "name_en_source")
+#: The columns every table has; a table without the English names is still read.
+REQUIRED = COLUMNS[:5]
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,14 @@ class Chamber:
     website: str
     source: str
     note: str = ""
+    name_en: str = ""
+    name_en_source: str = ""
+
+    def name_in(self, lang: str) -> str:
+        """The office's name for readers of ``lang``: the short German name it uses at home for
+        German readers, the English name it gives itself for all others where one is recorded
+        (pages, reports and their PDFs all ask here)."""
+        return self.name_en if lang != "de" and self.name_en else self.name
 
 
 class Chambers:
@@ -54,13 +64,13 @@ class Chambers:
     @classmethod
     def load(cls, data_dir: Path, geography: Geography) -> Chambers:
         """``data_dir/chambers.csv`` checked against ``geography``; no file, no chambers. Every
-        problem (a header other than :data:`COLUMNS`, an unknown country, a country twice, a
-        website or source that is not a web address, a missing name) is raised at once, with its
-        line."""
-        rows, problems = read_csv_rows(data_dir / CHAMBERS_FILE, COLUMNS, COLUMNS)
+        problem (a column missing from :data:`REQUIRED` or not in :data:`COLUMNS`, an unknown
+        country, a country twice, a website or source that is not a web address, a missing name,
+        an English name without the page that shows it) is raised at once, with its line."""
+        rows, problems = read_csv_rows(data_dir / CHAMBERS_FILE, COLUMNS, REQUIRED)
         chambers: list[Chamber] = []
         for line, row in rows:
-            chamber = Chamber(*((row[c] or "").strip() for c in COLUMNS))
+            chamber = Chamber(*((row.get(c) or "").strip() for c in COLUMNS))
             pairs = []
             if not chamber.country or chamber.country not in geography.countries:
                 pairs.append(("country", f"unknown ISO country code {chamber.country!r}"))
@@ -68,9 +78,11 @@ class Chambers:
                 pairs.append(("country", f"{chamber.country} is covered twice"))
             if not chamber.name:
                 pairs.append(("name", "missing"))
-            for field in ("website", "source"):
+            for field in ("website", "source") + (("name_en_source",) if chamber.name_en else ()):
                 if not URL_RE.match(getattr(chamber, field)):
                     pairs.append((field, f"not a web address: {getattr(chamber, field)!r}"))
+            if chamber.name_en_source and not chamber.name_en:
+                pairs.append(("name_en", "missing where name_en_source is given"))
             problems += as_problems(CHAMBERS_FILE, line, pairs)
             chambers.append(chamber)
         if problems:

@@ -171,7 +171,9 @@ class ReportData:
         abroad that arranges introductions in the partner's country (``("", "")`` where none
         covers it), as the HTML and PDF list their (url, label) links."""
         chamber = self.introductions.get(profile_id)
-        return (chamber.website, self.word("introduction", name=chamber.name)) if chamber else ("", "")
+        if chamber is None:
+            return ("", "")
+        return (chamber.website, self.word("introduction", name=chamber.name_in(self.lang)))
 
     def reach(self, profile_id: str) -> list[Any]:
         """How to reach a partner, as the tables' last columns: website, contact route, the
