@@ -23,6 +23,9 @@ def test_name_variants_cover_acronyms_parts_and_ids() -> None:
     assert {"CRIAQ", "criaq", "Consortium for Research and Innovation in Aerospace in Québec"} <= variants
     assert "AEROSPACE" not in name_variants("AICHI-NAGOYA AEROSPACE CONSORTIUM")  # a word
     assert "GmbH" not in name_variants("Business Upper Austria - OÖ Wirtschaftsagentur GmbH")
+    # A year or a number is no name, wherever a network's name gives one.
+    assert name_variants("Memorandum of technology parks (Astana, 2022)") == {
+        "Memorandum of technology parks (Astana, 2022)", "Memorandum of technology parks", "Astana"}
     assert "Brazil" not in name_variants("Agreement with Biominas (Brazil)", places=frozenset({"brazil"}))
 
 

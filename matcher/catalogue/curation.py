@@ -130,7 +130,8 @@ def name_variants(name: str, identifier: str | None = None,
                   places: frozenset[str] = frozenset()) -> set[str]:
     """The ways a text may name an organisation: its name, the name without a parenthesis, what
     the parenthesis holds, the parts of a name joined by a dash or slash, its acronyms (all-capital
-    tokens), and its id; less generic abbreviations and the names of ``places``."""
+    tokens), and its id; less generic abbreviations, the names of ``places`` and what has no letter
+    (the year in "Memorandum (Astana, 2022)")."""
     variants = {name.strip(), re.sub(r"\s*\([^)]*\)", "", name).strip()}
     for inner in re.findall(r"\(([^)]+)\)", name):
         variants.update(part.strip() for part in re.split(r"[,;/]| – ", inner))
@@ -141,7 +142,8 @@ def name_variants(name: str, identifier: str | None = None,
             variants.add(token)
     if identifier:
         variants.add(identifier)
-    return {v for v in variants if len(v) >= 3 and v not in GENERIC and v.casefold() not in places}
+    return {v for v in variants if len(v) >= 3 and any(c.isalpha() for c in v)
+            and v not in GENERIC and v.casefold() not in places}
 
 
 def staging_host(url: str) -> bool:
