@@ -46,9 +46,12 @@ def test_german_and_french_queries_find_what_english_ones_find(real_models: Path
     de, fr = result["de"], result["fr"]
     assert de["n"] >= 30 and fr["n"] >= 30
     assert de["n_with_partners"] >= 25 and fr["n_with_partners"] >= 20
-    # Measured with the default (fused) embedder: see README, "Languages" (de 0.631, fr 0.548).
+    # Measured with the default (fused) embedder: see README, "Languages" (de 0.631, fr 0.588).
     assert de["overlap"]["value"] >= 0.6 and fr["overlap"]["value"] >= 0.5
-    assert de["partner_hit@20"]["value"] >= 0.7
+    # 0.714 until December 2026's fifteenth session, 0.679 since: one partner's text, copied from
+    # the page of the very project that is the tie, was rewritten from its own pages, and the
+    # German query and its English pair both lost it (19 of the 28 queries find a partner now).
+    assert de["partner_hit@20"]["value"] >= 0.65
     # No profile sits in the top 10 of more than a quarter of the German queries.
     assert de["hubs"] == [] and de["max_share"] <= HUB_SHARE
 
