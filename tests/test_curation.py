@@ -32,10 +32,15 @@ def test_name_variants_cover_acronyms_parts_and_ids() -> None:
 def test_staging_and_temporary_copies_are_told_from_sites_of_their_own() -> None:
     for url in ("http://test.pharmabiz.com/news/1", "https://forschungscampus2.staging.ptj.de/n",
                 "https://stage.assolombarda.it/m", "https://a.eccp.hosted-temp.com/c",
-                "https://preprod.emr-paysdelaloire.fr/x", "http://tu.dev.wallonia.be/fr"):
+                "https://preprod.emr-paysdelaloire.fr/x", "http://tu.dev.wallonia.be/fr",
+                # caches' copies and pages served from a bare address, not the site's own name
+                "https://www-pref-mie-lg-jp.cache.yimg.jp/common/05/c.htm",
+                "http://webcachetest.london.gov.uk/decisions/md1", "http://18.195.164.189/wirtschaft/a",
+                "http://[2001:db8::1]/a"):
         assert staging_host(url), url
     for url in ("https://test.de/a", "https://www.test.de/a", "https://dev.to/x",
-                "https://www.stage-entertainment.de/", "https://www.pharmabiz.com/news/1"):
+                "https://www.stage-entertainment.de/", "https://www.pharmabiz.com/news/1",
+                "https://cache.de/a", "https://www.london.gov.uk/decisions/md1"):
         assert not staging_host(url), url
 
 

@@ -12,9 +12,10 @@ each finding with file, row and field. Errors make the check fail; warnings are 
 - ``stand-in`` (error): an "innovation region" with no website, i.e. a place without an
   organisation that speaks for it;
 - ``stale`` (error): ``checked`` more than :data:`STALE_MONTHS` months ago;
-- ``staging`` (error): a source, website or contact route on a staging, test or temporary copy of
-  a site (:func:`staging_host`), in a profile or in a relationship table: what such a copy shows
-  may never have been published, so it is no source;
+- ``staging`` (error): a source, website or contact route on a staging, test, cached or temporary
+  copy of a site or on a bare IP address (:func:`staging_host`), in a profile or in a relationship
+  table: what such a copy shows may never have been published, or not at that address, so it is no
+  source; cite the page where its site publishes it;
 - ``no-website`` (warning): no ``website``; the share of profiles with one is reported against
   :data:`WEBSITE_GOAL`;
 - the share of international profiles with a ``contact`` route is reported against
@@ -30,6 +31,7 @@ each finding with file, row and field. Errors make the check fail; warnings are 
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import json
 import re
 from collections.abc import Iterable
@@ -63,7 +65,10 @@ TEXT_FIELDS = ("description", "offers", "seeks")
 STAGING_LABELS = frozenset({"test", "stage", "staging", "dev", "preprod", "typo3"})
 #: Registered names that serve only temporary copies of other sites.
 TEMPORARY_HOSTS = frozenset({"hosted-temp.com"})
-_STAGING = "{!r} is a staging or test copy of a page, not a published source"
+#: A host label with this in it marks a cache's copy of another site's page
+#: ("www-pref-mie-lg-jp.cache.yimg.jp", "webcachetest.london.gov.uk").
+CACHE_LABEL = "cache"
+_STAGING = "{!r} is a staging, test or cached copy of a page, not a published source"
 #: The relationship tables and their columns, read again for the rows of their sources.
 RELATIONSHIP_TABLES = (("partnerships.csv", PARTNERSHIP_COLUMNS), ("networks.csv", NETWORK_COLUMNS),
                        ("network_members.csv", MEMBER_COLUMNS))
@@ -147,10 +152,20 @@ def name_variants(name: str, identifier: str | None = None,
 
 
 def staging_host(url: str) -> bool:
-    """Whether ``url`` lies on a staging, test or temporary copy of a site."""
-    labels = (urlsplit(url).hostname or "").lower().split(".")
-    return (any(label in STAGING_LABELS for label in labels[:-2])
-            or ".".join(labels[-2:]) in TEMPORARY_HOSTS)
+    """Whether ``url`` lies on a staging, test, cached or temporary copy of a site, or on a bare
+    IP address (a copy served without the site's name, "http://18.195.164.189/wirtschaft/...")."""
+    host = (urlsplit(url).hostname or "").lower()
+    labels = host.split(".")
+    return (any(label in STAGING_LABELS or CACHE_LABEL in label for label in labels[:-2])
+            or ".".join(labels[-2:]) in TEMPORARY_HOSTS or _is_ip(host))
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _pattern(variant: str) -> re.Pattern[str]:
