@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from cli import main
-from matcher.catalogue.curation import check_catalogue, format_report, name_variants, staging_host
+from matcher.catalogue.curation import (
+    check_catalogue,
+    format_report,
+    mirror_host,
+    name_variants,
+    staging_host,
+)
 
 from .conftest import CATALOGUE_DIR
 
@@ -44,6 +50,16 @@ def test_staging_and_temporary_copies_are_told_from_sites_of_their_own() -> None
         assert not staging_host(url), url
 
 
+def test_document_sharing_copies_and_wikipedia_mirrors_are_told_from_originals() -> None:
+    for url in ("https://docslib.org/doc/1/cluster", "https://fr.scribd.com/document/2/x",
+                "https://deploy.doczz.net/doc/3/y", "https://wikimili.com/en/Some_Cluster",
+                "https://issuu.com/acluster/docs/annual_report_2023"):
+        assert mirror_host(url), url
+    for url in ("https://en.wikipedia.org/wiki/Some_Cluster", "https://www.docs.example.org/a",
+                "https://notscribd.com/a", "https://example.org/docslib.org/a"):
+        assert not mirror_host(url), url
+
+
 @pytest.fixture
 def messy(tmp_path: Path) -> Path:
     root = tmp_path / "cat"
@@ -68,6 +84,7 @@ def messy(tmp_path: Path) -> Path:
     by_id["kr-photonics"]["kind"] = "innovation region"
     del by_id["kr-photonics"]["website"]
     by_id["us-photonics"]["sources"].append("https://test.example-news.com/article/1")
+    by_id["jp-photonics-2"]["sources"].append("https://www.readkong.com/page/photonics-report-1")
     path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     ties = root / "partnerships.csv"
     ties.write_text(ties.read_text(encoding="utf-8").replace(
@@ -93,6 +110,12 @@ def test_check_finds_each_kind_of_problem_with_file_row_and_field(messy: Path) -
     staged = [(f.file, f.row) for f in report.errors if f.check == "staging"]
     assert staged == [("example.jsonl", rows["us-photonics"]), ("partnerships.csv", 3)]
     assert report.with_website == report.profiles - 1
+    # A mirror is a last resort, not an error: listed as a note and counted, never a warning.
+    notes = [(f.check, f.row, f.field) for f in report.findings if f.severity == "note"]
+    assert notes == [("mirror", rows["jp-photonics-2"], "sources")]
+    assert report.mirror_profiles == 1 and len(report.warnings) == 1  # kr-photonics' website
+    assert format_report(report).splitlines()[-1].endswith(
+        "; 1 profiles cite a document-sharing copy or Wikipedia mirror")
 
 
 def test_cli_exits_non_zero_on_errors_and_zero_when_clean(messy: Path,

@@ -16,6 +16,10 @@ each finding with file, row and field. Errors make the check fail; warnings are 
   copy of a site or on a bare IP address (:func:`staging_host`), in a profile or in a relationship
   table: what such a copy shows may never have been published, or not at that address, so it is no
   source; cite the page where its site publishes it;
+- ``mirror`` (note): a source on a document-sharing site or a Wikipedia mirror (:func:`mirror_host`),
+  in a profile or in a relationship table: a last resort, cited only where the original was not
+  found; each is listed so that a curator can look for the original, and the profiles that cite
+  one are counted (``mirror_profiles``);
 - ``no-website`` (warning): no ``website``; the share of profiles with one is reported against
   :data:`WEBSITE_GOAL`;
 - the share of international profiles with a ``contact`` route is reported against
@@ -69,6 +73,13 @@ TEMPORARY_HOSTS = frozenset({"hosted-temp.com"})
 #: ("www-pref-mie-lg-jp.cache.yimg.jp", "webcachetest.london.gov.uk").
 CACHE_LABEL = "cache"
 _STAGING = "{!r} is a staging, test or cached copy of a page, not a published source"
+#: Registered names of document-sharing sites and Wikipedia mirrors: they serve copies of what
+#: others published ("docslib.org", "wikimili.com"), a last resort as a source (``SOURCES.md``).
+MIRROR_HOSTS = frozenset({
+    "scribd.com", "docslib.org", "readkong.com", "doczz.net", "expydoc.com", "issuu.com",
+    "yumpu.com", "dokumen.tips", "fdokumen.com", "studylib.net", "studylib.es", "studylibfr.com",
+    "wikimili.com", "wikisum.wiki", "everybodywiki.com"})
+_MIRROR = "{!r} is a copy on a document-sharing site or Wikipedia mirror; cite the original where found"
 #: The relationship tables and their columns, read again for the rows of their sources.
 RELATIONSHIP_TABLES = (("partnerships.csv", PARTNERSHIP_COLUMNS), ("networks.csv", NETWORK_COLUMNS),
                        ("network_members.csv", MEMBER_COLUMNS))
@@ -76,7 +87,7 @@ RELATIONSHIP_TABLES = (("partnerships.csv", PARTNERSHIP_COLUMNS), ("networks.csv
 
 @dataclass(frozen=True)
 class Finding:
-    severity: str  # "error" or "warning"
+    severity: str  # "error", "warning" or "note"
     check: str
     file: str
     row: int
@@ -104,10 +115,16 @@ class CheckReport:
     german_at_work: int = 0
     dated_ties: int = 0
     unconfirmed_ties: int = 0
+    #: Profiles that cite a copy on a document-sharing site or Wikipedia mirror.
+    mirror_profiles: int = 0
 
     @property
     def errors(self) -> list[Finding]:
         return [f for f in self.findings if f.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == "warning"]
 
     @property
     def website_share(self) -> float:
@@ -127,7 +144,8 @@ class CheckReport:
                 "confirmed_at_work": self.confirmed_at_work,
                 "active_german": self.active_german, "german_at_work": self.german_at_work,
                 "dated_ties": self.dated_ties, "unconfirmed_ties": self.unconfirmed_ties,
-                "errors": len(self.errors), "warnings": len(self.findings) - len(self.errors),
+                "mirror_profiles": self.mirror_profiles,
+                "errors": len(self.errors), "warnings": len(self.warnings),
                 "findings": [asdict(f) for f in self.findings]}
 
 
@@ -158,6 +176,13 @@ def staging_host(url: str) -> bool:
     labels = host.split(".")
     return (any(label in STAGING_LABELS or CACHE_LABEL in label for label in labels[:-2])
             or ".".join(labels[-2:]) in TEMPORARY_HOSTS or _is_ip(host))
+
+
+def mirror_host(url: str) -> bool:
+    """Whether ``url`` lies on a document-sharing site or Wikipedia mirror (:data:`MIRROR_HOSTS`),
+    under any of its subdomains ("fr.scribd.com", "deploy.doczz.net")."""
+    labels = (urlsplit(url).hostname or "").lower().rstrip(".").split(".")
+    return ".".join(labels[-2:]) in MIRROR_HOSTS
 
 
 def _is_ip(host: str) -> bool:
@@ -268,6 +293,10 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
             for url in urls:
                 if url and staging_host(url):
                     add("error", "staging", p.id, name, _STAGING.format(url))
+        mirrors = [url for url in p.sources if mirror_host(url)]
+        for url in mirrors:
+            add("note", "mirror", p.id, "sources", _MIRROR.format(url))
+        report.mirror_profiles += bool(mirrors)
         if p.website:
             report.with_website += 1
         else:
@@ -281,6 +310,9 @@ def check_catalogue(directory: Path, reference: Reference | None = None,
                 if staging_host(url):
                     report.findings.append(Finding("error", "staging", table, row, "source",
                                                    _STAGING.format(url)))
+                elif mirror_host(url):
+                    report.findings.append(Finding("note", "mirror", table, row, "source",
+                                                   _MIRROR.format(url)))
     return report
 
 
@@ -317,7 +349,7 @@ def _similar_pairs(shingles: dict[str, set[tuple[str, ...]]]) -> Iterable[tuple[
 def format_report(report: CheckReport) -> str:
     lines = [str(f) for f in report.findings]
     lines.append(f"{report.profiles} profiles; {len(report.errors)} errors, "
-                 f"{len(report.findings) - len(report.errors)} warnings; website on "
+                 f"{len(report.warnings)} warnings; website on "
                  f"{report.with_website} ({report.website_share:.1%}, goal {WEBSITE_GOAL:.0%}); "
                  f"contact route on {report.with_contact} of {report.international} international "
                  f"({report.contact_share:.1%}, goal {CONTACT_GOAL:.0%}; "
@@ -326,5 +358,6 @@ def format_report(report: CheckReport) -> str:
                  f"{report.active_international} active international and "
                  f"{report.german_at_work} of {report.active_german} German at work; "
                  f"{report.unconfirmed_ties} of {report.dated_ties} dated ties not confirmed "
-                 f"within {FRESH_YEARS} years")
+                 f"within {FRESH_YEARS} years; {report.mirror_profiles} profiles cite a "
+                 f"document-sharing copy or Wikipedia mirror")
     return "\n".join(lines) + "\n"
