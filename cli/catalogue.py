@@ -1,11 +1,12 @@
 """The catalogue commands: ``build`` (embed data/ into a bundle), ``match`` (suggestions for a
-cluster or an ad-hoc profile), ``stats``, ``catalogue check`` and ``export`` (the service
-database in the catalogue format).
+cluster or an ad-hoc profile), ``stats``, ``catalogue check``, ``catalogue closeness`` and
+``export`` (the service database in the catalogue format).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import textwrap
@@ -129,6 +130,9 @@ def cmd_stats(args: argparse.Namespace, out: Any) -> int:
 def cmd_catalogue(args: argparse.Namespace, out: Any) -> int:
     from matcher.catalogue.curation import check_catalogue, format_report
 
+    if args.action == "closeness":
+        return cmd_closeness(args, out)
+
     report = check_catalogue(args.data, Reference.load(args.reference))
     if args.json:
         out.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -139,6 +143,64 @@ def cmd_catalogue(args: argparse.Namespace, out: Any) -> int:
                          f"error(s) in {args.data}\n")
         return 1
     return 0
+
+
+def cmd_closeness(args: argparse.Namespace, out: Any) -> int:
+    """The runs of words a profile's texts share with pages it cites (saved as text files)."""
+    from matcher.catalogue.curation import CLOSE_RUN, TEXT_FIELDS, closeness
+
+    min_words = CLOSE_RUN if args.min_words is None else args.min_words
+    if min_words < 2:
+        raise ProfileValidationError(f"--min-words must be 2 or more, not {min_words}",
+                                     field="min_words")
+    profile = load(args).get(args.id)
+    if args.candidate:
+        profile = dataclasses.replace(profile, **_read_candidate(args.candidate))
+    sources = []
+    for path in args.sources:
+        try:
+            sources.append(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ProfileValidationError(f"source text {path} cannot be read: {exc}",
+                                         field="sources") from None
+    runs = closeness(profile, sources, min_words)
+    longest = max((run.count(" ") + 1 for found in runs.values() for run in found), default=0)
+    if args.json:
+        out.write(json.dumps({"id": profile.id, "min_words": min_words, "runs": runs,
+                              "longest": longest}, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for name in TEXT_FIELDS:
+        out.write(f"{name}: {len(runs[name])} run(s) of {min_words}+ words shared\n")
+        for run in runs[name]:
+            out.write(f"  [{run.count(' ') + 1}] {run}\n")
+    out.write(f"longest shared run: {longest} words; names and fixed terms aside, reword runs of "
+              f"{CLOSE_RUN} or more\n")
+    return 0
+
+
+def _read_candidate(path: str) -> dict[str, Any]:
+    """The texts of a proposed rewording: a JSON object with ``description``, ``offers`` and/or
+    ``seeks``, in place of the profile's own."""
+    try:
+        record = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProfileValidationError(f"candidate file {path} cannot be read as JSON: {exc}",
+                                     field="candidate") from None
+    if not isinstance(record, dict):
+        raise ProfileValidationError(f"candidate file {path} must hold a JSON object",
+                                     field="candidate")
+    texts: dict[str, Any] = {}
+    for key, value in record.items():
+        if key == "description" and isinstance(value, str):
+            texts[key] = value
+        elif key in ("offers", "seeks") and isinstance(value, list) and all(
+                isinstance(item, str) for item in value):
+            texts[key] = tuple(value)
+        else:
+            raise ProfileValidationError(
+                f"candidate file {path}: {key!r} must be description (a string), offers or "
+                f"seeks (lists of strings)", field=key)
+    return texts
 
 
 def cmd_export(args: argparse.Namespace, out: Any) -> int:
@@ -191,6 +253,17 @@ def add_parsers(sub: Any) -> None:
     check = catalogue_sub.add_parser("check", help="list stubs, stand-ins, stale records, missing "
                                      "websites and texts that name related organisations")
     check.add_argument("--json", action="store_true")
+    close = catalogue_sub.add_parser(
+        "closeness", help="runs of words a profile's texts share with pages it cites")
+    close.add_argument("id", help="catalogue profile id")
+    close.add_argument("sources", nargs="+", metavar="SOURCE",
+                       help="text files, each the text of a page the profile cites")
+    close.add_argument("--candidate", metavar="FILE",
+                       help="JSON object with a proposed description, offers and/or seeks to "
+                            "measure in place of the profile's own")
+    close.add_argument("--min-words", type=int, default=None,
+                       help="shortest run to list (default: CLOSE_RUN, 6)")
+    close.add_argument("--json", action="store_true")
     catalogue.set_defaults(run=cmd_catalogue)
 
     stats = sub.add_parser("stats", help="counts of the catalogue")

@@ -10,11 +10,14 @@ from pathlib import Path
 import pytest
 
 from cli import main
+from matcher.catalogue import load_catalogue
 from matcher.catalogue.curation import (
     check_catalogue,
+    closeness,
     format_report,
     mirror_host,
     name_variants,
+    shared_runs,
     staging_host,
 )
 
@@ -116,6 +119,62 @@ def test_check_finds_each_kind_of_problem_with_file_row_and_field(messy: Path) -
     assert report.mirror_profiles == 1 and len(report.warnings) == 1  # kr-photonics' website
     assert format_report(report).splitlines()[-1].endswith(
         "; 1 profiles cite a document-sharing copy or Wikipedia mirror")
+
+
+def test_shared_runs_are_the_longest_runs_a_source_also_holds() -> None:
+    source = ("Founded in 2009, the cluster brings together more than 100 firms of the region. "
+              "Its members build wind turbines.")
+    text = ("The association, founded in 2009 the Cluster brings together more than 100 firms, "
+            "many of them small; its members build wind turbines and boilers.")
+    assert shared_runs(text, [source]) == [
+        "founded in 2009 the cluster brings together more than 100 firms"]
+    assert shared_runs(text, [source], min_words=4) == [
+        "founded in 2009 the cluster brings together more than 100 firms",
+        "its members build wind turbines"]
+    # A run never spans two pages, and a text in other words shares none.
+    assert shared_runs("alpha beta gamma delta epsilon zeta",
+                       ["alpha beta gamma", "delta epsilon zeta"]) == []
+    assert shared_runs("A network of firms that make turbines for wind parks.", [source]) == []
+
+
+def test_closeness_reads_each_offer_and_seek_on_its_own() -> None:
+    profile = load_catalogue(CATALOGUE_DIR).get("ca-aero-mutual")
+    page = ("An aviation cluster of aircraft manufacturers, suppliers and research institutes. "
+            "Offers: cabin interior design expertise aircraft final assembly know-how.")
+    runs = closeness(profile, [page])
+    assert runs["description"] == [
+        "aviation cluster of aircraft manufacturers suppliers and research institutes"]
+    # Each offer (4 words) and seek (4 words) is shorter than a run; read together they would not be.
+    assert runs["offers"] == [] and runs["seeks"] == []
+    assert closeness(profile, [page], min_words=4)["offers"] == ["cabin interior design expertise"]
+
+
+def test_cli_closeness_measures_the_profile_or_a_proposed_rewording(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    page = tmp_path / "page.txt"
+    page.write_text("We are an aviation cluster of aircraft manufacturers, suppliers and research "
+                    "institutes working on aircraft cabins.", encoding="utf-8")
+    data = ["--data", str(CATALOGUE_DIR), "catalogue", "closeness"]
+    assert main([*data, "ca-aero-mutual", str(page)]) == 0
+    out = capsys.readouterr().out
+    assert "description: 1 run(s) of 6+ words shared" in out
+    assert "longest shared run: 13 words" in out
+    candidate = tmp_path / "candidate.json"
+    candidate.write_text(json.dumps({"description": "Firms and institutes that design cabins and "
+                                     "light airframe parts work together here."}), encoding="utf-8")
+    assert main([*data, "ca-aero-mutual", str(page), "--candidate", str(candidate), "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    assert body["longest"] == 0 and body["runs"]["description"] == []
+    # Bad input: one line naming the id, file or key at fault, exit 2.
+    candidate.write_text(json.dumps({"descriptoin": "x"}), encoding="utf-8")
+    for argv, named in (([*data, "no-such-id", str(page)], "'no-such-id'"),
+                        ([*data, "ca-aero-mutual", str(tmp_path / "missing.txt")], "missing.txt"),
+                        ([*data, "ca-aero-mutual", str(page), "--candidate", str(candidate)],
+                         "'descriptoin'"),
+                        ([*data, "ca-aero-mutual", str(page), "--min-words", "1"], "--min-words")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert named in err and err.count("\n") == 1, err
 
 
 def test_cli_exits_non_zero_on_errors_and_zero_when_clean(messy: Path,

@@ -30,6 +30,10 @@ each finding with file, row and field. Errors make the check fail; warnings are 
   not judged, or marked "not confirmed active since" wherever they are shown;
 - the dated partnerships (affiliations aside) not confirmed within :data:`~.profiles.FRESH_YEARS` years
   (``Partnership.unconfirmed``) are counted: they are marked so wherever a tie is shown.
+
+``clusterbridge catalogue closeness`` runs :func:`closeness` on one profile and the text of pages
+it cites, saved by the curator: the runs of :data:`CLOSE_RUN` or more words its texts share with
+them, which (names and fixed terms aside) a curator rewords.
 """
 
 from __future__ import annotations
@@ -63,6 +67,10 @@ ACRONYM_MAX = 6
 GENERIC = frozenset({"GmbH", "ICT", "SME", "SMEs", "R&D", "EU", "USA", "UK", "AG", "EV", "IT", "AI",
                      "PLUS", "EEIG", "CEO", "GPS", "USD", "EUR", "NGO", "ESCP"})
 TEXT_FIELDS = ("description", "offers", "seeks")
+#: A run of this many words that a profile's text shares with a page it cites follows that page
+#: too closely (texts are the curators' own words, ``SOURCES.md``), unless it is a name or a
+#: fixed term.
+CLOSE_RUN = 6
 #: Host labels that mark a staging or test copy of a site ("test.pharmabiz.com",
 #: "forschungscampus2.staging.ptj.de"). The last two labels of a host are its registered name,
 #: so "test.de" is a site of its own.
@@ -231,9 +239,50 @@ def texts_naming_related(catalogue: Catalogue, profile_id: str) -> list[tuple[st
     return found
 
 
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.casefold())
+
+
 def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
-    words = re.findall(r"\w+", text.casefold())
+    words = _words(text)
     return {tuple(words[i : i + n]) for i in range(max(len(words) - n + 1, 0))}
+
+
+def shared_runs(text: str, sources: Iterable[str], min_words: int = CLOSE_RUN) -> list[str]:
+    """The longest runs of at least ``min_words`` words of ``text`` that one of ``sources`` also
+    holds in that order, longest first; case and punctuation aside ("Founded in 2009, it ..." and
+    "founded in 2009 it" are one run). A run never spans two sources."""
+    grams: set[tuple[str, ...]] = set()
+    for source in sources:
+        grams |= _shingles(source, min_words)
+    words = _words(text)
+    covered = [False] * len(words)
+    for i in range(len(words) - min_words + 1):
+        if tuple(words[i : i + min_words]) in grams:
+            covered[i : i + min_words] = [True] * min_words
+    runs: list[str] = []
+    start = None
+    for i, inside in enumerate([*covered, False]):
+        if inside and start is None:
+            start = i
+        elif not inside and start is not None:
+            runs.append(" ".join(words[start:i]))
+            start = None
+    return sorted(runs, key=lambda run: -run.count(" "))
+
+
+def closeness(profile: Profile, sources: Iterable[str],
+              min_words: int = CLOSE_RUN) -> dict[str, list[str]]:
+    """Each text field of ``profile`` (:data:`TEXT_FIELDS`) -> its :func:`shared_runs` with the
+    text of pages it cites; each offer and seek is read on its own."""
+    texts = list(sources)
+    runs: dict[str, list[str]] = {}
+    for name in TEXT_FIELDS:
+        value = getattr(profile, name)
+        items = value if isinstance(value, tuple) else (value,)
+        found = [run for item in items for run in shared_runs(item, texts, min_words)]
+        runs[name] = sorted(found, key=lambda run: -run.count(" "))
+    return runs
 
 
 def _rows(directory: Path) -> dict[str, tuple[str, int]]:
