@@ -144,7 +144,8 @@ def test_closeness_reads_each_offer_and_seek_on_its_own() -> None:
     runs = closeness(profile, [page])
     assert runs["description"] == [
         "aviation cluster of aircraft manufacturers suppliers and research institutes"]
-    # Each offer (4 words) and seek (4 words) is shorter than a run; read together they would not be.
+    # The offer (4 words) and the seek (5) are each shorter than a run, though the page runs them
+    # together: each item is read on its own.
     assert runs["offers"] == [] and runs["seeks"] == []
     assert closeness(profile, [page], min_words=4)["offers"] == ["cabin interior design expertise"]
 

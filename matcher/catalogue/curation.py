@@ -249,9 +249,10 @@ def _shingles(text: str, n: int = 5) -> set[tuple[str, ...]]:
 
 
 def shared_runs(text: str, sources: Iterable[str], min_words: int = CLOSE_RUN) -> list[str]:
-    """The longest runs of at least ``min_words`` words of ``text`` that one of ``sources`` also
-    holds in that order, longest first; case and punctuation aside ("Founded in 2009, it ..." and
-    "founded in 2009 it" are one run). A run never spans two sources."""
+    """The maximal runs of at least ``min_words`` words of ``text`` whose every ``min_words``-word
+    stretch one of ``sources`` also holds in that order, longest first; case and punctuation
+    aside ("Founded in 2009, it ..." and "founded in 2009 it" are one run). A run never spans
+    two sources."""
     grams: set[tuple[str, ...]] = set()
     for source in sources:
         grams |= _shingles(source, min_words)
