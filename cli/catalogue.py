@@ -128,10 +128,9 @@ def cmd_stats(args: argparse.Namespace, out: Any) -> int:
 
 
 def cmd_catalogue(args: argparse.Namespace, out: Any) -> int:
-    from matcher.catalogue.curation import check_catalogue, format_report
-
     if args.action == "closeness":
         return cmd_closeness(args, out)
+    from matcher.catalogue.curation import check_catalogue, format_report
 
     report = check_catalogue(args.data, Reference.load(args.reference))
     if args.json:

@@ -253,14 +253,36 @@ def shared_runs(text: str, sources: Iterable[str], min_words: int = CLOSE_RUN) -
     stretch one of ``sources`` also holds in that order, longest first; case and punctuation
     aside ("Founded in 2009, it ..." and "founded in 2009 it" are one run). A run never spans
     two sources."""
+    return _longest_first(_runs(text, _source_grams(sources, min_words), min_words))
+
+
+def closeness(profile: Profile, sources: Iterable[str],
+              min_words: int = CLOSE_RUN) -> dict[str, list[str]]:
+    """Each text field of ``profile`` (:data:`TEXT_FIELDS`) -> its :func:`shared_runs` with the
+    text of pages it cites; each offer and seek is read on its own."""
+    grams = _source_grams(sources, min_words)
+    runs: dict[str, list[str]] = {}
+    for name in TEXT_FIELDS:
+        value = getattr(profile, name)
+        items = value if isinstance(value, tuple) else (value,)
+        runs[name] = _longest_first([run for item in items for run in _runs(item, grams, min_words)])
+    return runs
+
+
+def _source_grams(sources: Iterable[str], n: int) -> set[tuple[str, ...]]:
     grams: set[tuple[str, ...]] = set()
     for source in sources:
-        grams |= _shingles(source, min_words)
+        grams |= _shingles(source, n)
+    return grams
+
+
+def _runs(text: str, grams: set[tuple[str, ...]], n: int) -> list[str]:
+    """The maximal runs of ``text`` whose every ``n``-word stretch is in ``grams``."""
     words = _words(text)
     covered = [False] * len(words)
-    for i in range(len(words) - min_words + 1):
-        if tuple(words[i : i + min_words]) in grams:
-            covered[i : i + min_words] = [True] * min_words
+    for i in range(len(words) - n + 1):
+        if tuple(words[i : i + n]) in grams:
+            covered[i : i + n] = [True] * n
     runs: list[str] = []
     start = None
     for i, inside in enumerate([*covered, False]):
@@ -269,21 +291,11 @@ def shared_runs(text: str, sources: Iterable[str], min_words: int = CLOSE_RUN) -
         elif not inside and start is not None:
             runs.append(" ".join(words[start:i]))
             start = None
-    return sorted(runs, key=lambda run: -run.count(" "))
-
-
-def closeness(profile: Profile, sources: Iterable[str],
-              min_words: int = CLOSE_RUN) -> dict[str, list[str]]:
-    """Each text field of ``profile`` (:data:`TEXT_FIELDS`) -> its :func:`shared_runs` with the
-    text of pages it cites; each offer and seek is read on its own."""
-    texts = list(sources)
-    runs: dict[str, list[str]] = {}
-    for name in TEXT_FIELDS:
-        value = getattr(profile, name)
-        items = value if isinstance(value, tuple) else (value,)
-        found = [run for item in items for run in shared_runs(item, texts, min_words)]
-        runs[name] = sorted(found, key=lambda run: -run.count(" "))
     return runs
+
+
+def _longest_first(runs: list[str]) -> list[str]:
+    return sorted(runs, key=lambda run: -run.count(" "))
 
 
 def _rows(directory: Path) -> dict[str, tuple[str, int]]:
